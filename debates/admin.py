@@ -1,0 +1,61 @@
+from django.contrib import admin
+
+from .models import (
+    AgendaSegment, Answer, Argument, ArgumentUpvote, Debate, DebateRole, ModerationLog, Participant, Poll, PollOption,
+    PresenceSample, Question, QuestionUpvote, Vote,
+)
+
+
+class SegmentInline(admin.TabularInline):
+    model = AgendaSegment
+    extra = 0
+    fields = ("position", "title", "planned_seconds", "extra_seconds", "started_at", "ended_at")
+
+
+class RoleInline(admin.TabularInline):
+    model = DebateRole
+    extra = 1
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Debate)
+class DebateAdmin(admin.ModelAdmin):
+    list_display = ("title", "code", "status", "scheduled_start", "premoderation")
+    list_filter = ("status", "premoderation")
+    search_fields = ("title", "code")
+    inlines = [SegmentInline, RoleInline]
+    readonly_fields = ("opened_at", "closed_at", "peak_connected", "created_at")
+
+
+class OptionInline(admin.TabularInline):
+    model = PollOption
+    extra = 0
+
+
+@admin.register(Poll)
+class PollAdmin(admin.ModelAdmin):
+    list_display = ("text", "debate", "kind", "status", "results")
+    list_filter = ("status", "kind")
+    inlines = [OptionInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("text", "debate", "status", "upvote_count", "created_at")
+    list_filter = ("status", "debate")
+    search_fields = ("text",)
+    raw_id_fields = ("author", "merged_into")
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "debate", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "debate")
+
+    def has_change_permission(self, request, obj=None):  # the audit log is append-only
+        return False
+
+
+for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
+              Answer, PresenceSample):
+    admin.site.register(model)

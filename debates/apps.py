@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DebatesConfig(AppConfig):
+    name = "debates"
+    verbose_name = _("Debates")
+
+    def ready(self) -> None:
+        from live import registry
+
+        from . import fragments, services
+
+        registry.set_renderer(fragments.render)
+        registry.set_presence_hook(services.presence_record)

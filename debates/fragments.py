@@ -1,0 +1,164 @@
+"""Rendering of the live widgets: once per audience per event, the same HTML for every socket of that audience.
+
+Each widget is a named partial of its page template with a stable root id, `hx-swap-oob` and `data-v` (the
+version: the time the database read started, so a browser drops an older fragment arriving late). The pages
+include the very same partials, so a widget has exactly one source of HTML.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from . import selectors
+from .models import Debate, Poll
+
+# widget key (or key prefix before ":") → partial per audience
+WIDGETS: dict[str, dict[str, str]] = {
+    "status": {
+        "public": "debates/citizen.html#status",
+        "screen": "debates/screen.html#status",
+        "moderators": "debates/moderate.html#status",
+    },
+    "onscreen": {
+        "public": "debates/citizen.html#onscreen",
+        "screen": "debates/screen.html#question",
+        "moderators": "debates/moderate.html#onscreen",
+    },
+    "questions": {
+        "public": "debates/citizen.html#questions",
+        "screen": "debates/screen.html#top",
+        "moderators": "debates/moderate.html#approved",
+    },
+    "queue": {"moderators": "debates/moderate.html#queue"},
+    "polls": {
+        "public": "debates/citizen.html#polls",
+        "screen": "debates/screen.html#poll",
+        "moderators": "debates/moderate.html#polls",
+    },
+    "poll": {
+        "public": "debates/citizen.html#poll_results",
+        "screen": "debates/screen.html#poll",
+        "moderators": "debates/moderate.html#poll_results",
+    },
+    "args": {"public": "debates/citizen.html#poll_args", "moderators": "debates/moderate.html#polls"},
+    "presence": {
+        "public": "debates/citizen.html#presence",
+        "screen": "debates/screen.html#presence",
+        "moderators": "debates/moderate.html#presence",
+    },
+    "log": {"moderators": "debates/moderate.html#log"},
+}
+
+PER_OBJECT = {
+    "debates/citizen.html#poll_results",
+    "debates/citizen.html#poll_args",
+    "debates/moderate.html#poll_results",
+}
+
+SNAPSHOT_KEYS = ("status", "onscreen", "questions", "queue", "polls", "presence", "log")
+
+
+def version_now() -> int:
+    return time.time_ns() // 1000
+
+
+def widget_context(debate: Debate, key: str, audience: str, *, presence: int | None = None) -> dict[str, Any]:
+    """The data one widget needs (read from the database)."""
+    kind, _, arg = key.partition(":")
+    ctx: dict[str, Any] = {"debate": debate, "audience": audience, "oob": True}
+    if kind == "status":
+        ctx["clock"] = selectors.clock_state(debate)
+        ctx["agenda"] = selectors.agenda(debate)
+    elif kind == "onscreen":
+        ctx["on_screen"] = selectors.on_screen_question(debate)
+        ctx["officials"] = selectors.official_titles(debate)
+    elif kind == "questions":
+        ctx["questions"] = selectors.public_questions(debate)
+        ctx["officials"] = selectors.official_titles(debate)
+        ctx["counters"] = selectors.question_counters(debate) if audience == "moderators" else None
+    elif kind == "queue":
+        ctx["pending"] = selectors.pending_questions(debate)
+        ctx["held_arguments"] = selectors.held_arguments(debate)
+        ctx["counters"] = selectors.question_counters(debate)
+        ctx["trending"] = [q for q in selectors.public_questions(debate) if q.upvote_count >= debate.trending_threshold
+                           and q.status == "approved"]
+    elif kind in ("polls", "args") and audience == "moderators":
+        ctx["polls"] = [poll_view(p, moderator=True) for p in selectors.all_polls(debate)]
+    elif kind == "polls" or (kind == "poll" and audience == "screen"):
+        if audience == "screen":
+            ctx["poll"] = screen_poll(debate)
+        else:
+            ctx["polls"] = [poll_view(p) for p in selectors.public_polls(debate)]
+    elif kind == "poll":
+        ctx["poll"] = poll_view(selectors.poll_in_debate(debate, arg), with_arguments=False)
+    elif kind == "args":
+        ctx["poll"] = poll_view(selectors.poll_in_debate(debate, arg), with_results=False)
+    elif kind == "presence":
+        ctx["presence"] = presence if presence is not None else 0
+    elif kind == "log":
+        ctx["log"] = list(debate.log.select_related("actor")[:30])
+    return ctx
+
+
+def poll_view(poll: Poll, *, moderator: bool = False, with_results: bool = True, with_arguments: bool = True) -> dict:
+    view: dict[str, Any] = {"obj": poll, "id": poll.pk, "show_results": poll.shows_results or moderator}
+    if with_results:
+        view["tally"] = selectors.poll_tally(poll)
+    if with_arguments and poll.is_proposition:
+        view["arguments"] = selectors.poll_arguments(poll, include_hidden=moderator)
+    return view
+
+
+def screen_poll(debate: Debate) -> dict | None:
+    """The poll the room sees: the open one, else the last closed."""
+    polls = selectors.public_polls(debate)
+    open_polls = [p for p in polls if p.status == Poll.Status.OPEN]
+    chosen = open_polls[-1] if open_polls else (max(polls, key=lambda p: p.closed_at or p.created_at) if polls else None)
+    return poll_view(chosen, with_arguments=False) if chosen else None
+
+
+def template_for(key: str, audience: str) -> str | None:
+    kind = key.partition(":")[0]
+    return WIDGETS.get(kind, {}).get(audience)
+
+
+def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str], presence: int | None) -> dict:
+    """The registered live renderer: per audience, [key, version, html] for each widget that concerns it."""
+    version = version_now()
+    debate = Debate.objects.select_related("current_segment", "on_screen").get(pk=debate_id)
+    wanted = list(keys) if keys is not None else list(SNAPSHOT_KEYS)
+    if keys is not None and "polls" in wanted:
+        # A structural render of the polls already carries every poll's results and arguments.
+        wanted = [k for k in wanted if not k.startswith(("poll:", "args:"))]
+    frames: dict[str, list[list[Any]]] = {}
+    for audience_name in audiences:
+        role, _dot, language = audience_name.partition(".")
+        with translation.override(language or None):
+            audience = role
+            seen_templates: set[str] = set()
+            out = frames.setdefault(audience_name, [])
+            for key in sorted(wanted):
+                template = template_for(key, audience)
+                if template is None:
+                    continue
+                # Several keys can map to one widget (the screen's poll, the moderators' polls): render it once.
+                identity = template + (":" + key.partition(":")[2] if template in PER_OBJECT else "")
+                if identity in seen_templates:
+                    continue
+                seen_templates.add(identity)
+                if key == "presence" and presence is None:
+                    continue
+                try:
+                    ctx = widget_context(debate, key, audience, presence=presence)
+                except Exception as exc:  # e.g. a poll deleted meanwhile
+                    if exc.__class__.__name__ == "Http404":
+                        continue
+                    raise
+                ctx["v"] = version
+                out.append([key, version, render_to_string(template, ctx)])
+    return frames

@@ -1,0 +1,258 @@
+"""Every read of the domain, permission-scoped. Counts come from the database, never from a cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from .models import (
+    AgendaSegment,
+    Answer,
+    Argument,
+    Debate,
+    DebateRole,
+    Participant,
+    Poll,
+    Question,
+)
+from .services import has_role, participant_join
+
+SESSION_KEY = "participants"  # session[SESSION_KEY][str(debate_id)] = participant id
+
+
+def debate_for_code(code: str) -> Debate:
+    try:
+        return Debate.objects.exclude(status=Debate.Status.DRAFT).get(code=(code or "").upper())
+    except Debate.DoesNotExist:
+        raise Http404("unknown debate code") from None
+
+
+def debate_for_staff(code: str, user: Any) -> Debate:
+    """Drafts are visible to their moderators too."""
+    try:
+        debate = Debate.objects.get(code=(code or "").upper())
+    except Debate.DoesNotExist:
+        raise Http404("unknown debate code") from None
+    if debate.status == Debate.Status.DRAFT and not has_role(debate, user, DebateRole.Role.MODERATOR):
+        raise Http404("unknown debate code")
+    return debate
+
+
+def live_and_upcoming() -> list[Debate]:
+    return list(
+        Debate.objects.filter(status__in=[Debate.Status.LIVE, Debate.Status.SCHEDULED]).order_by(
+            "-status", "scheduled_start", "id"
+        )
+    )
+
+
+def recent_closed(limit: int = 5) -> list[Debate]:
+    return list(Debate.objects.filter(status=Debate.Status.CLOSED).order_by("-closed_at")[:limit])
+
+
+def live_access(*, code: str, kind: str, user: Any, token: str = "") -> tuple[int, str | None] | None:
+    """For a websocket: (debate id, audience) — audience None when forbidden — or None for an unknown code."""
+    debate = Debate.objects.filter(code=code.upper()).first()
+    if debate is None:
+        return None
+    if kind == "moderators":
+        return debate.pk, ("moderators" if user_can_moderate(debate, user) or user_is_official(debate, user) else None)
+    if debate.status == Debate.Status.DRAFT:
+        return None
+    if kind == "screen":
+        import secrets
+
+        return debate.pk, ("screen" if secrets.compare_digest(token, debate.screen_token) else None)
+    return debate.pk, "public"
+
+
+def user_can_moderate(debate: Debate, user: Any) -> bool:
+    return has_role(debate, user, DebateRole.Role.MODERATOR)
+
+
+def user_is_official(debate: Debate, user: Any) -> bool:
+    return has_role(debate, user, DebateRole.Role.OFFICIAL)
+
+
+def participant_for_request(request: HttpRequest, debate: Debate, *, create: bool = False) -> Participant | None:
+    """The citizen behind this browser session in this debate; the identity never comes from a form field."""
+    mapping = request.session.get(SESSION_KEY, {})
+    pid = mapping.get(str(debate.pk))
+    participant = None
+    if pid:
+        participant = Participant.objects.filter(pk=pid, debate=debate).first()
+    if participant is None and create:
+        participant = participant_join(debate=debate)
+        mapping = dict(mapping)
+        mapping[str(debate.pk)] = participant.pk
+        request.session[SESSION_KEY] = mapping
+    return participant
+
+
+def participant_state(participant: Participant | None) -> dict[str, Any]:
+    """What this citizen did: shown on their page only, never broadcast."""
+    if participant is None:
+        return {"votes": {}, "upvoted": [], "supported": [], "name": "", "muted": False, "mine": []}
+    return {
+        "votes": {str(p): o for p, o in participant.votes.values_list("poll_id", "option_id")},
+        "upvoted": list(participant.question_upvotes.values_list("question_id", flat=True)),
+        "supported": list(participant.argument_upvotes.values_list("argument_id", flat=True)),
+        "name": participant.display_name,
+        "muted": participant.muted,
+        "mine": [
+            {"id": q.pk, "text": q.text, "status": q.status, "status_label": q.get_status_display(),
+             "reason": q.rejection_reason}
+            for q in participant.questions.order_by("-created_at")[:20]
+        ],
+    }
+
+
+# --- questions ----------------------------------------------------------------------------------------------------
+def _answers_prefetch() -> Prefetch:
+    return Prefetch(
+        "answers",
+        queryset=Answer.objects.select_related("author").order_by("created_at"),
+    )
+
+
+def public_questions(debate: Debate) -> list[Question]:
+    return list(
+        Question.objects.filter(
+            debate=debate, status__in=[Question.Status.APPROVED, Question.Status.ANSWERED], merged_into__isnull=True
+        )
+        .select_related("author")
+        .prefetch_related(_answers_prefetch())
+        .order_by("-upvote_count", "created_at")
+    )
+
+
+def pending_questions(debate: Debate) -> list[Question]:
+    return list(
+        Question.objects.filter(debate=debate, status=Question.Status.PENDING, merged_into__isnull=True)
+        .select_related("author")
+        .order_by("-created_at")
+    )
+
+
+def question_in_debate(debate: Debate, question_id: Any) -> Question:
+    try:
+        return Question.objects.select_related("debate").get(pk=int(question_id), debate=debate)
+    except (Question.DoesNotExist, ValueError, TypeError):
+        raise Http404("unknown question") from None
+
+
+def on_screen_question(debate: Debate) -> Question | None:
+    if not debate.on_screen_id:
+        return None
+    return (
+        Question.objects.select_related("author").prefetch_related(_answers_prefetch()).filter(pk=debate.on_screen_id).first()
+    )
+
+
+def official_titles(debate: Debate) -> dict[int, str]:
+    """user id → public title for the debate's officials (the badge is derived from the role)."""
+    return {
+        r.user_id: (r.title or r.user.get_full_name() or r.user.get_username())
+        for r in DebateRole.objects.filter(debate=debate, role=DebateRole.Role.OFFICIAL).select_related("user")
+    }
+
+
+# --- polls --------------------------------------------------------------------------------------------------------
+def poll_in_debate(debate: Debate, poll_id: Any) -> Poll:
+    try:
+        return Poll.objects.select_related("debate").get(pk=int(poll_id), debate=debate)
+    except (Poll.DoesNotExist, ValueError, TypeError):
+        raise Http404("unknown poll") from None
+
+
+def argument_in_debate(debate: Debate, argument_id: Any) -> Argument:
+    try:
+        return Argument.objects.select_related("poll__debate").get(pk=int(argument_id), poll__debate=debate)
+    except (Argument.DoesNotExist, ValueError, TypeError):
+        raise Http404("unknown argument") from None
+
+
+def poll_tally(poll: Poll) -> dict[str, Any]:
+    """Per-option counts and percentages, straight from the votes table."""
+    options = list(poll.options.annotate(n=Count("votes")).order_by("position", "id"))
+    total = sum(o.n for o in options)
+    rows = []
+    for o in options:
+        pct = round(100 * o.n / total, 1) if total else 0.0
+        rows.append({"id": o.pk, "label": o.label, "count": o.n, "pct": pct, "pct_css": f"{pct:.1f}"})
+    return {"options": rows, "total": total}
+
+
+def public_polls(debate: Debate) -> list[Poll]:
+    return list(debate.polls.exclude(status=Poll.Status.DRAFT).order_by("-status", "position", "id"))
+
+
+def all_polls(debate: Debate) -> list[Poll]:
+    return list(debate.polls.order_by("position", "id"))
+
+
+def poll_arguments(poll: Poll, *, include_hidden: bool = False) -> dict[str, list[Argument]]:
+    qs = poll.arguments.annotate(support=Count("upvotes")).select_related("author")
+    if not include_hidden:
+        qs = qs.filter(status=Argument.Status.VISIBLE)
+    args = list(qs.order_by("-support", "created_at"))
+    return {
+        "for": [a for a in args if a.side == Argument.Side.FOR],
+        "against": [a for a in args if a.side == Argument.Side.AGAINST],
+    }
+
+
+def held_arguments(debate: Debate) -> list[Argument]:
+    return list(
+        Argument.objects.filter(poll__debate=debate, status=Argument.Status.HELD).select_related("poll", "author")
+    )
+
+
+# --- clock --------------------------------------------------------------------------------------------------------
+def current_segment(debate: Debate) -> AgendaSegment | None:
+    if debate.current_segment_id:
+        return AgendaSegment.objects.filter(pk=debate.current_segment_id).first()
+    return debate.segments.order_by("position", "id").first()
+
+
+def clock_state(debate: Debate) -> dict[str, Any]:
+    """The countdown as data: browsers compute the remaining time with their offset to server_now."""
+    seg = current_segment(debate)
+    now = timezone.now()
+    state: dict[str, Any] = {
+        "server_now_ms": int(now.timestamp() * 1000),
+        "warning_seconds": debate.clock_warning_seconds,
+        "segment": None,
+    }
+    if seg is None:
+        return state
+    deadline = seg.deadline()
+    state["segment"] = {
+        "id": seg.pk,
+        "title": seg.title,
+        "position": seg.position,
+        "planned_seconds": seg.planned_seconds,
+        "duration_seconds": seg.duration_seconds,
+        "state": "running" if seg.is_running else "paused" if seg.is_paused else "ended" if seg.ended_at else "idle",
+        "remaining_seconds": round(seg.remaining_seconds(now), 1),
+        "deadline_ms": int(deadline.timestamp() * 1000) if deadline else None,
+    }
+    return state
+
+
+def agenda(debate: Debate) -> list[AgendaSegment]:
+    return list(debate.segments.order_by("position", "id"))
+
+
+# --- counters for moderators --------------------------------------------------------------------------------------
+def question_counters(debate: Debate) -> dict[str, int]:
+    agg = Question.objects.filter(debate=debate, merged_into__isnull=True).aggregate(
+        pending=Count("id", filter=Q(status=Question.Status.PENDING)),
+        approved=Count("id", filter=Q(status=Question.Status.APPROVED)),
+        answered=Count("id", filter=Q(status=Question.Status.ANSWERED)),
+        rejected=Count("id", filter=Q(status=Question.Status.REJECTED)),
+    )
+    return agg

@@ -1,0 +1,630 @@
+"""Every write of the domain. Each function validates, locks what it must, writes in one transaction, logs
+moderator actions, and announces the widgets it changed (published after commit by live.publish).
+
+Errors meant for people are raised as ServiceError with a translated message and an HTTP status.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from live.publish import announce
+
+from .models import (
+    AgendaSegment,
+    Answer,
+    Argument,
+    ArgumentUpvote,
+    Debate,
+    DebateRole,
+    ModerationLog,
+    Participant,
+    Poll,
+    PollOption,
+    PresenceSample,
+    Question,
+    QuestionUpvote,
+    Vote,
+)
+
+
+class ServiceError(Exception):
+    """A refusal to show to the user: message is translated; status is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _forbidden() -> ServiceError:
+    return ServiceError(_("You are not allowed to do this in this debate."), status=403)
+
+
+# --- permissions --------------------------------------------------------------------------------------------------
+def has_role(debate: Debate, user: Any, role: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return DebateRole.objects.filter(debate=debate, user=user, role=role).exists()
+
+
+def require_moderator(debate: Debate, user: Any) -> None:
+    if not has_role(debate, user, DebateRole.Role.MODERATOR):
+        raise _forbidden()
+
+
+def require_official(debate: Debate, user: Any) -> None:
+    if not has_role(debate, user, DebateRole.Role.OFFICIAL):
+        raise _forbidden()
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None) -> None:
+    ModerationLog.objects.create(
+        debate=debate,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "debate",
+        object_id=getattr(obj, "pk", None),
+        before=before or {},
+        after=after or {},
+    )
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def matched_words(debate: Debate, text: str) -> list[str]:
+    """Words of the debate's filter found in text (accent- and case-insensitive, whole words)."""
+    folded = _fold(text)
+    found = []
+    for word in debate.filtered_words():
+        if re.search(rf"(?<!\w){re.escape(_fold(word))}(?!\w)", folded):
+            found.append(word)
+    return found
+
+
+def _clean_text(text: str, limit: int, what: str) -> str:
+    text = (text or "").strip()
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    if not text:
+        raise ServiceError(_("Your %(what)s is empty.") % {"what": what})
+    if len(text) > limit:
+        raise ServiceError(
+            _("Your %(what)s is too long (%(n)d characters, %(limit)d at most).")
+            % {"what": what, "n": len(text), "limit": limit}
+        )
+    return text
+
+
+def _require_open_for_citizens(debate: Debate, participant: Participant | None) -> None:
+    if debate.status == Debate.Status.CLOSED:
+        raise ServiceError(_("This debate is closed: posting and voting are over."), status=409)
+    if debate.status != Debate.Status.LIVE and debate.status != Debate.Status.SCHEDULED:
+        raise ServiceError(_("This debate is not open yet."), status=409)
+    if participant is not None and participant.muted:
+        raise ServiceError(_("A moderator has muted you in this debate: you can no longer post."), status=403)
+
+
+# --- debates and life cycle ---------------------------------------------------------------------------------------
+def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
+    """Move the debate along draft → scheduled → live → closed. Closing closes its polls and question intake."""
+    require_moderator(debate, actor)
+    with transaction.atomic():
+        debate = Debate.objects.select_for_update().get(pk=debate.pk)
+        if status not in Debate.TRANSITIONS.get(debate.status, set()):
+            raise ServiceError(
+                _("A debate cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": debate.get_status_display(), "to": Debate.Status(status).label if status in Debate.Status.values else status},
+                status=409,
+            )
+        before = {"status": debate.status}
+        now = timezone.now()
+        debate.status = status
+        if status == Debate.Status.LIVE:
+            debate.opened_at = now
+        if status == Debate.Status.CLOSED:
+            debate.closed_at = now
+            for poll in debate.polls.filter(status=Poll.Status.OPEN):
+                poll.status, poll.closed_at = Poll.Status.CLOSED, now
+                poll.save(update_fields=["status", "closed_at"])
+            seg = debate.current_segment
+            if seg and seg.ended_at is None and seg.started_at is not None:
+                if seg.paused_at:
+                    seg.paused_seconds += (now - seg.paused_at).total_seconds()
+                    seg.paused_at = None
+                seg.ended_at = now
+                seg.save()
+        debate.save()
+        _log(debate, actor, "debate_status", debate, before, {"status": status})
+        announce(debate.pk, {"status", "polls", "questions", "onscreen", "queue", "log"})
+    return debate
+
+
+def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
+    from .models import new_secret_token
+
+    require_moderator(debate, actor)
+    with transaction.atomic():
+        debate.screen_token = new_secret_token()
+        debate.save(update_fields=["screen_token"])
+        _log(debate, actor, "screen_link_regenerated", debate)
+    return debate
+
+
+def debate_update_settings(*, debate: Debate, actor: Any, **fields: Any) -> Debate:
+    require_moderator(debate, actor)
+    allowed = {"premoderation", "allow_anonymous", "question_max_length", "argument_max_length",
+               "clock_warning_seconds", "trending_threshold", "word_filter", "screen_theme", "description", "title"}
+    with transaction.atomic():
+        debate = Debate.objects.select_for_update().get(pk=debate.pk)
+        before = {k: getattr(debate, k) for k in fields if k in allowed}
+        for key, value in fields.items():
+            if key in allowed:
+                setattr(debate, key, value)
+        debate.full_clean()
+        debate.save()
+        _log(debate, actor, "settings_changed", debate, before, {k: fields[k] for k in before})
+        announce(debate.pk, {"status", "questions", "queue", "log"})
+    return debate
+
+
+# --- participants -------------------------------------------------------------------------------------------------
+def participant_join(*, debate: Debate, display_name: str = "") -> Participant:
+    return Participant.objects.create(debate=debate, display_name=(display_name or "").strip()[:60])
+
+
+def participant_rename(*, participant: Participant, display_name: str) -> Participant:
+    name = (display_name or "").strip()
+    if len(name) > 60:
+        raise ServiceError(_("Your name is too long (60 characters at most)."))
+    if not name and not participant.debate.allow_anonymous:
+        raise ServiceError(_("This debate asks participants for a name."))
+    participant.display_name = name
+    participant.save(update_fields=["display_name"])
+    return participant
+
+
+def participant_set_muted(*, participant: Participant, muted: bool, actor: Any) -> Participant:
+    debate = participant.debate
+    require_moderator(debate, actor)
+    with transaction.atomic():
+        before = {"muted": participant.muted}
+        participant.muted = muted
+        participant.save(update_fields=["muted"])
+        _log(debate, actor, "participant_muted" if muted else "participant_unmuted", participant, before,
+             {"muted": muted, "name": participant.public_name})
+        announce(debate.pk, {"queue", "log"})
+    return participant
+
+
+# --- questions ----------------------------------------------------------------------------------------------------
+def question_submit(*, debate: Debate, participant: Participant, text: str) -> Question:
+    """A citizen asks. Pre-moderated debates (and posts caught by the word filter) hold it as pending."""
+    _require_open_for_citizens(debate, participant)
+    if not debate.allow_anonymous and not participant.display_name:
+        raise ServiceError(_("This debate asks participants for a name before they post."))
+    text = _clean_text(text, debate.question_max_length, _("question"))
+    flagged = matched_words(debate, text)
+    approved = not debate.premoderation and not flagged
+    with transaction.atomic():
+        question = Question.objects.create(
+            debate=debate,
+            author=participant,
+            text=text,
+            status=Question.Status.APPROVED if approved else Question.Status.PENDING,
+            flagged_words=", ".join(flagged)[:300],
+            approved_at=timezone.now() if approved else None,
+        )
+        announce(debate.pk, {"questions", "queue"} if approved else {"queue"})
+    return question
+
+
+def question_upvote(*, question: Question, participant: Participant) -> Question:
+    question = Question.objects.select_related("debate").get(pk=question.pk)  # judge on stored state
+    debate = question.debate
+    _require_open_for_citizens(debate, None)
+    if not question.is_public:
+        raise ServiceError(_("This question cannot be upvoted."), status=409)
+    try:
+        with transaction.atomic():
+            QuestionUpvote.objects.create(question=question, participant=participant)
+            Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") + 1)
+    except IntegrityError:
+        raise ServiceError(_("You have already upvoted this question."), status=409) from None
+    question.refresh_from_db(fields=["upvote_count"])
+    announce(debate.pk, {"questions"} | ({"queue"} if question.upvote_count == debate.trending_threshold else set()),
+             hot=True)
+    return question
+
+
+def _lock_question(question: Question) -> Question:
+    return Question.objects.select_for_update().select_related("handled_by").get(pk=question.pk)
+
+
+def _already_handled(q: Question) -> ServiceError:
+    who = q.handled_by.get_username() if q.handled_by else _("another moderator")
+    return ServiceError(
+        _("Already handled by %(who)s: this question is now “%(status)s”.") % {"who": who, "status": q.get_status_display()},
+        status=409,
+    )
+
+
+def question_approve(*, question: Question, actor: Any) -> Question:
+    require_moderator(question.debate, actor)
+    with transaction.atomic():
+        q = _lock_question(question)
+        if q.status != Question.Status.PENDING:
+            raise _already_handled(q)
+        q.status, q.approved_at, q.handled_by = Question.Status.APPROVED, timezone.now(), actor
+        q.save()
+        _log(q.debate, actor, "question_approved", q, {"status": "pending"}, {"status": "approved"})
+        announce(q.debate_id, {"questions", "queue", "log"})
+    return q
+
+
+def question_reject(*, question: Question, actor: Any, reason: str = "") -> Question:
+    require_moderator(question.debate, actor)
+    reason = (reason or "").strip()[:300]
+    with transaction.atomic():
+        q = _lock_question(question)
+        if q.status not in (Question.Status.PENDING, Question.Status.APPROVED):
+            raise _already_handled(q)
+        before = {"status": q.status}
+        q.status, q.rejection_reason, q.handled_by = Question.Status.REJECTED, reason, actor
+        q.save()
+        debate = q.debate
+        if debate.on_screen_id == q.pk:
+            Debate.objects.filter(pk=debate.pk).update(on_screen=None)
+        _log(debate, actor, "question_rejected", q, before, {"status": "rejected", "reason": reason})
+        announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+    return q
+
+
+def question_edit(*, question: Question, actor: Any, text: str) -> Question:
+    require_moderator(question.debate, actor)
+    text = _clean_text(text, max(question.debate.question_max_length, len(question.text)), _("question"))
+    with transaction.atomic():
+        q = _lock_question(question)
+        before = {"text": q.text}
+        q.text = text
+        q.save(update_fields=["text", "updated_at"])
+        _log(q.debate, actor, "question_edited", q, before, {"text": text})
+        announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+    return q
+
+
+def question_merge(*, duplicate: Question, into: Question, actor: Any) -> Question:
+    """Fold a duplicate into the kept question: upvotes combine (one per person), the duplicate points to it."""
+    require_moderator(duplicate.debate, actor)
+    if duplicate.pk == into.pk or duplicate.debate_id != into.debate_id:
+        raise ServiceError(_("Pick two different questions of this debate to merge."))
+    with transaction.atomic():
+        dup, kept = _lock_question(duplicate), _lock_question(into)
+        if dup.merged_into_id:
+            raise ServiceError(_("This question was already merged."), status=409)
+        if kept.merged_into_id or kept.status == Question.Status.REJECTED:
+            raise ServiceError(_("The question to keep is no longer available."), status=409)
+        already = set(kept.upvotes.values_list("participant_id", flat=True))
+        moved = dup.upvotes.exclude(participant_id__in=already)
+        moved.update(question=kept)
+        dup.upvotes.all().delete()
+        if dup.author_id and dup.author_id != kept.author_id and dup.author_id not in already:
+            # The duplicate's author supports the kept question too.
+            QuestionUpvote.objects.get_or_create(question=kept, participant_id=dup.author_id)
+        kept.upvote_count = kept.upvotes.count()
+        if kept.status == Question.Status.PENDING:
+            kept.status, kept.approved_at = Question.Status.APPROVED, timezone.now()
+        kept.handled_by = actor
+        kept.save()
+        before = {"status": dup.status, "upvotes": dup.upvote_count}
+        dup.merged_into, dup.upvote_count, dup.handled_by = kept, 0, actor
+        if dup.status == Question.Status.PENDING:
+            dup.status = Question.Status.REJECTED
+            dup.rejection_reason = _("Merged into a similar question.")
+        dup.save()
+        if kept.debate.on_screen_id == dup.pk:
+            Debate.objects.filter(pk=kept.debate_id).update(on_screen=kept)
+        _log(kept.debate, actor, "question_merged", dup, before, {"merged_into": kept.pk, "kept_upvotes": kept.upvote_count})
+        announce(kept.debate_id, {"questions", "queue", "onscreen", "log"})
+    return kept
+
+
+def question_star(*, question: Question, actor: Any, starred: bool) -> Question:
+    require_moderator(question.debate, actor)
+    with transaction.atomic():
+        q = _lock_question(question)
+        q.starred = starred
+        q.save(update_fields=["starred", "updated_at"])
+        _log(q.debate, actor, "question_starred" if starred else "question_unstarred", q)
+        announce(q.debate_id, {"queue", "questions", "log"})
+    return q
+
+
+def question_put_on_screen(*, question: Question | None, debate: Debate, actor: Any) -> Debate:
+    """One question at most on screen: putting one there takes the previous one off. None clears the screen."""
+    require_moderator(debate, actor)
+    with transaction.atomic():
+        d = Debate.objects.select_for_update().get(pk=debate.pk)
+        if question is not None:
+            q = _lock_question(question)
+            if q.debate_id != d.pk:
+                raise ServiceError(_("This question belongs to another debate."), status=404)
+            if q.status == Question.Status.PENDING:
+                q.status, q.approved_at, q.handled_by = Question.Status.APPROVED, timezone.now(), actor
+                q.save()
+            if not q.is_public:
+                raise ServiceError(_("Only approved questions can go on screen."), status=409)
+        before = {"on_screen": d.on_screen_id}
+        d.on_screen = question
+        d.save(update_fields=["on_screen"])
+        _log(d, actor, "question_on_screen" if question else "screen_cleared", question or d, before,
+             {"on_screen": question.pk if question else None})
+        announce(d.pk, {"onscreen", "questions", "queue", "log"})
+    return d
+
+
+def question_mark_answered(*, question: Question, actor: Any) -> Question:
+    debate = question.debate
+    if not (has_role(debate, actor, DebateRole.Role.MODERATOR) or has_role(debate, actor, DebateRole.Role.OFFICIAL)):
+        raise _forbidden()
+    with transaction.atomic():
+        q = _lock_question(question)
+        if q.status == Question.Status.ANSWERED:
+            raise _already_handled(q)
+        if not q.is_public:
+            raise ServiceError(_("Only approved questions can be marked answered."), status=409)
+        q.status, q.answered_at, q.handled_by = Question.Status.ANSWERED, timezone.now(), actor
+        q.save()
+        _log(q.debate, actor, "question_answered", q, {"status": "approved"}, {"status": "answered"})
+        announce(q.debate_id, {"questions", "onscreen", "queue", "log"})
+    return q
+
+
+def answer_post(*, question: Question, actor: Any, text: str) -> Answer:
+    """An official's written answer; the question becomes answered."""
+    debate = question.debate
+    require_official(debate, actor)
+    text = _clean_text(text, 4000, _("answer"))
+    with transaction.atomic():
+        q = _lock_question(question)
+        if not q.is_public:
+            raise ServiceError(_("Only approved questions can be answered."), status=409)
+        answer = Answer.objects.create(question=q, author=actor, text=text)
+        if q.status != Question.Status.ANSWERED:
+            q.status, q.answered_at = Question.Status.ANSWERED, timezone.now()
+            q.save(update_fields=["status", "answered_at", "updated_at"])
+        _log(debate, actor, "answer_posted", q, {}, {"answer": text})
+        announce(debate.pk, {"questions", "onscreen", "queue", "log"})
+    return answer
+
+
+# --- polls and votes ----------------------------------------------------------------------------------------------
+def poll_create(
+    *, debate: Debate, actor: Any, text: str, kind: str, options: Iterable[str] = (), results: str = Poll.Results.LIVE,
+    open_now: bool = False,
+) -> Poll:
+    require_moderator(debate, actor)
+    text = _clean_text(text, 500, _("poll"))
+    if kind not in Poll.Kind.values:
+        raise ServiceError(_("Unknown poll kind."))
+    if results not in Poll.Results.values:
+        raise ServiceError(_("Unknown results mode."))
+    if kind == Poll.Kind.YES_NO_ABSTAIN:
+        labels = [_("Yes"), _("No"), _("Abstain")]
+    else:
+        labels = [o.strip()[:200] for o in options if o and o.strip()]
+        if len(labels) < 2:
+            raise ServiceError(_("A multiple-choice poll needs at least two options."))
+        if len(set(labels)) != len(labels):
+            raise ServiceError(_("Two options have the same label."))
+    with transaction.atomic():
+        position = debate.polls.count()
+        poll = Poll.objects.create(debate=debate, text=text, kind=kind, results=results, position=position)
+        PollOption.objects.bulk_create(PollOption(poll=poll, label=lbl, position=i) for i, lbl in enumerate(labels))
+        _log(debate, actor, "poll_created", poll, {}, {"text": text, "options": labels})
+        announce(debate.pk, {"polls", "log"})
+    if open_now:
+        poll = poll_open(poll=poll, actor=actor)
+    return poll
+
+
+def poll_open(*, poll: Poll, actor: Any) -> Poll:
+    debate = poll.debate
+    require_moderator(debate, actor)
+    if debate.is_closed:
+        raise ServiceError(_("This debate is closed."), status=409)
+    with transaction.atomic():
+        p = Poll.objects.select_for_update().get(pk=poll.pk)
+        if p.status == Poll.Status.OPEN:
+            raise ServiceError(_("This poll is already open."), status=409)
+        before = {"status": p.status}
+        p.status, p.opened_at, p.closed_at = Poll.Status.OPEN, timezone.now(), None
+        p.save()
+        _log(debate, actor, "poll_opened", p, before, {"status": "open"})
+        announce(debate.pk, {"polls", "log"})
+    return p
+
+
+def poll_close(*, poll: Poll, actor: Any) -> Poll:
+    debate = poll.debate
+    require_moderator(debate, actor)
+    with transaction.atomic():
+        p = Poll.objects.select_for_update().get(pk=poll.pk)
+        if p.status != Poll.Status.OPEN:
+            raise ServiceError(_("This poll is not open."), status=409)
+        p.status, p.closed_at = Poll.Status.CLOSED, timezone.now()
+        p.save()
+        _log(debate, actor, "poll_closed", p, {"status": "open"}, {"status": "closed"})
+        announce(debate.pk, {"polls", "log"})
+    return p
+
+
+def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote:
+    """One vote per participant per poll (database constraint); a new vote replaces the previous one while open."""
+    poll = Poll.objects.select_related("debate").get(pk=poll.pk)
+    debate = poll.debate
+    _require_open_for_citizens(debate, None)
+    if poll.status != Poll.Status.OPEN:
+        raise ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
+    if participant.debate_id != debate.pk:
+        raise _forbidden()
+    try:
+        option = poll.options.get(pk=option_id)
+    except (PollOption.DoesNotExist, ValueError, TypeError):
+        raise ServiceError(_("This option does not belong to this poll.")) from None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                updated = Vote.objects.filter(poll=poll, participant=participant).update(
+                    option=option, updated_at=timezone.now()
+                )
+                if not updated:
+                    Vote.objects.create(poll=poll, participant=participant, option=option)
+                announce(debate.pk, {f"poll:{poll.pk}"}, hot=True)
+            break
+        except IntegrityError:
+            continue  # a concurrent first vote by the same participant won: retry as an update
+    else:
+        raise ServiceError(_("Your vote could not be recorded, please try again."), status=409)
+    return Vote.objects.get(poll=poll, participant=participant)
+
+
+# --- arguments ----------------------------------------------------------------------------------------------------
+def argument_post(*, poll: Poll, participant: Participant, side: str, text: str) -> Argument:
+    debate = poll.debate
+    _require_open_for_citizens(debate, participant)
+    if not poll.is_proposition:
+        raise ServiceError(_("Arguments are for propositions only."))
+    if poll.status == Poll.Status.CLOSED:
+        raise ServiceError(_("This proposition is closed."), status=409)
+    if side not in Argument.Side.values:
+        raise ServiceError(_("Choose a side: for or against."))
+    text = _clean_text(text, debate.argument_max_length, _("argument"))
+    flagged = matched_words(debate, text)
+    with transaction.atomic():
+        arg = Argument.objects.create(
+            poll=poll, author=participant, side=side, text=text,
+            status=Argument.Status.HELD if flagged else Argument.Status.VISIBLE,
+            flagged_words=", ".join(flagged)[:300],
+        )
+        announce(debate.pk, {f"args:{poll.pk}", "queue"})
+    return arg
+
+
+def argument_upvote(*, argument: Argument, participant: Participant) -> Argument:
+    debate = argument.poll.debate
+    _require_open_for_citizens(debate, None)
+    if argument.status != Argument.Status.VISIBLE:
+        raise ServiceError(_("This argument cannot be supported."), status=409)
+    try:
+        with transaction.atomic():
+            ArgumentUpvote.objects.create(argument=argument, participant=participant)
+    except IntegrityError:
+        raise ServiceError(_("You already support this argument."), status=409) from None
+    announce(debate.pk, {f"args:{argument.poll_id}"}, hot=True)
+    return argument
+
+
+def argument_set_status(*, argument: Argument, actor: Any, status: str) -> Argument:
+    debate = argument.poll.debate
+    require_moderator(debate, actor)
+    if status not in Argument.Status.values:
+        raise ServiceError(_("Unknown status."))
+    with transaction.atomic():
+        arg = Argument.objects.select_for_update().get(pk=argument.pk)
+        before = {"status": arg.status}
+        arg.status = status
+        arg.save(update_fields=["status"])
+        _log(debate, actor, f"argument_{status}", arg, before, {"status": status})
+        announce(debate.pk, {f"args:{arg.poll_id}", "queue", "log"})
+    return arg
+
+
+# --- the clock ----------------------------------------------------------------------------------------------------
+def _segment_for_clock(debate: Debate) -> AgendaSegment | None:
+    if debate.current_segment_id:
+        return AgendaSegment.objects.select_for_update().get(pk=debate.current_segment_id)
+    first = debate.segments.order_by("position", "id").first()
+    return AgendaSegment.objects.select_for_update().get(pk=first.pk) if first else None
+
+
+def clock_action(*, debate: Debate, actor: Any, action: str, seconds: int = 60) -> AgendaSegment:
+    """start | pause | resume | extend | next | reset, on the current agenda segment."""
+    require_moderator(debate, actor)
+    now = timezone.now()
+    with transaction.atomic():
+        d = Debate.objects.select_for_update().get(pk=debate.pk)
+        seg = _segment_for_clock(d)
+        if seg is None:
+            raise ServiceError(_("This debate has no agenda segment."), status=409)
+        before = {"segment": seg.pk, "remaining": round(seg.remaining_seconds(now))}
+        if action == "start":
+            if seg.started_at is None or seg.ended_at is not None:
+                seg.started_at, seg.paused_at, seg.paused_seconds, seg.ended_at = now, None, 0, None
+            elif seg.paused_at is not None:
+                seg.paused_seconds += (now - seg.paused_at).total_seconds()
+                seg.paused_at = None
+        elif action == "pause":
+            if not seg.is_running:
+                raise ServiceError(_("The clock is not running."), status=409)
+            seg.paused_at = now
+        elif action == "resume":
+            if not seg.is_paused:
+                raise ServiceError(_("The clock is not paused."), status=409)
+            seg.paused_seconds += (now - seg.paused_at).total_seconds()
+            seg.paused_at = None
+        elif action == "extend":
+            if not -3600 <= seconds <= 3600 or seconds == 0:
+                raise ServiceError(_("Add between 1 second and one hour."))
+            seg.extra_seconds += seconds
+        elif action == "reset":
+            seg.started_at = seg.paused_at = seg.ended_at = None
+            seg.paused_seconds, seg.extra_seconds = 0, 0
+        elif action == "next":
+            following = d.segments.filter(position__gt=seg.position).order_by("position", "id").first()
+            if seg.started_at is not None and seg.ended_at is None:
+                if seg.paused_at is not None:
+                    seg.paused_seconds += (now - seg.paused_at).total_seconds()
+                    seg.paused_at = None
+                seg.ended_at = now
+            seg.save()
+            if following is None:
+                raise ServiceError(_("This is the last segment of the agenda."), status=409)
+            seg = AgendaSegment.objects.select_for_update().get(pk=following.pk)
+            seg.started_at, seg.paused_at, seg.paused_seconds, seg.ended_at = now, None, 0, None
+        else:
+            raise ServiceError(_("Unknown clock action."))
+        seg.save()
+        if d.current_segment_id != seg.pk:
+            d.current_segment = seg
+            d.save(update_fields=["current_segment"])
+        _log(d, actor, f"clock_{action}", seg, before, {"segment": seg.pk, "remaining": round(seg.remaining_seconds(now))})
+        announce(d.pk, {"status", "log"})
+    return seg
+
+
+# --- presence (called by live/ through the registry) --------------------------------------------------------------
+PRESENCE_SAMPLE_EVERY = timedelta(seconds=5)
+
+
+def presence_record(debate_id: int, connected: int) -> None:
+    """Keep the peak and a sample at most every few seconds, for the report."""
+    Debate.objects.filter(pk=debate_id, peak_connected__lt=connected).update(peak_connected=connected)
+    last = PresenceSample.objects.filter(debate_id=debate_id).order_by("-at").first()
+    now = timezone.now()
+    if last is None or now - last.at >= PRESENCE_SAMPLE_EVERY or (connected > last.connected * 1.5 + 10):
+        PresenceSample.objects.create(debate_id=debate_id, at=now, connected=connected)

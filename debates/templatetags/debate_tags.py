@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def epoch_ms(value: Any) -> int | str:
+    """A datetime as milliseconds since the epoch (what the browser clock code reads)."""
+    return int(value.timestamp() * 1000) if value else ""
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def mmss(seconds: Any) -> str:
+    """Seconds as M:SS (negative: +M:SS overtime)."""
+    try:
+        s = int(round(float(seconds)))
+    except (TypeError, ValueError):
+        return "–"
+    sign = "+" if s < 0 else ""
+    s = abs(s)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m}:{sec:02d}"

@@ -1,0 +1,16 @@
+"""Staff pages of a debate: moderation console, projected screen, report (mounted under /d/<CODE>/)."""
+
+from django.urls import path
+
+from . import views_moderation as moderation
+from . import views_screen as screen
+
+urlpatterns = [
+    path("moderate/", moderation.console, name="moderate"),
+    path("moderate/act", moderation.act, name="moderate_act"),
+    path("moderate/log/", moderation.log, name="moderation_log"),
+    path("moderate/log.csv", moderation.log_csv, name="moderation_log_csv"),
+    path("screen/<str:token>/", screen.screen, name="screen"),
+    path("report/", screen.report, name="report"),
+    path("export.<str:fmt>", screen.export, name="export"),
+]

@@ -1,0 +1,204 @@
+"""Thin views: validate, call one service, answer with a fragment (htmx) or a redirect (plain form post)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import fragments, selectors, services
+from .models import Debate
+from .services import ServiceError
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def public_url(request: HttpRequest, path: str) -> str:
+    from django.conf import settings
+
+    base = settings.PUBLIC_BASE_URL or f"{request.scheme}://{request.get_host()}"
+    return base + path
+
+
+# --- home and joining ---------------------------------------------------------------------------------------------
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    code = (request.GET.get("code") or "").strip().upper().replace(" ", "")
+    if code:
+        if Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists():
+            return redirect("citizen", code=code)
+        return render(request, "debates/home.html", _home_context(code_error=True, code=code), status=404)
+    return render(request, "debates/home.html", _home_context())
+
+
+def _home_context(**extra: Any) -> dict[str, Any]:
+    return {"debates": selectors.live_and_upcoming(), "closed": selectors.recent_closed(), **extra}
+
+
+def join_code(request: HttpRequest, code: str) -> HttpResponse:
+    selectors.debate_for_code(code)
+    return redirect("citizen", code=code.upper())
+
+
+# --- the citizen page ---------------------------------------------------------------------------------------------
+def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
+    participant = selectors.participant_for_request(request, debate)
+    ctx: dict[str, Any] = {"debate": debate, "audience": "public", "v": fragments.version_now(), "oob": False}
+    for key in ("status", "onscreen", "questions", "polls"):
+        ctx.update(fragments.widget_context(debate, key, "public"))
+    ctx["oob"] = False
+    ctx["presence"] = None
+    ctx["me"] = selectors.participant_state(participant)
+    ctx["me_json"] = json.dumps(ctx["me"])
+    ctx["participant"] = participant
+    ctx["is_moderator"] = selectors.user_can_moderate(debate, request.user)
+    return ctx
+
+
+@require_GET
+def citizen(request: HttpRequest, code: str) -> HttpResponse:
+    debate = selectors.debate_for_code(code)
+    return render(request, "debates/citizen.html", citizen_context(request, debate))
+
+
+def _citizen_action(
+    request: HttpRequest, code: str, action: Callable[[Debate, Any], tuple[str, list[str]]]
+) -> HttpResponse:
+    """Run a citizen write. action(debate, participant) returns (success message, widget keys to return)."""
+    debate = selectors.debate_for_code(code)
+    try:
+        participant = selectors.participant_for_request(request, debate, create=True)
+        message, keys = action(debate, participant)
+        status = 200
+    except ServiceError as exc:
+        message, keys, status = exc.message, [], exc.status
+        participant = selectors.participant_for_request(request, debate)
+    if not is_htmx(request):
+        if status != 200:
+            ctx = citizen_context(request, debate)
+            ctx["page_error"] = message
+            return render(request, "debates/citizen.html", ctx, status=status)
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
+    # htmx: a flash message, the citizen's own state, and fresh copies of the widgets they just changed.
+    html = render_to_string(
+        "debates/_flash.html", {"message": message, "ok": status == 200, "me_json": json.dumps(selectors.participant_state(participant))},
+        request=request,
+    )
+    if keys:
+        frames = fragments.render(debate.pk, keys, [f"public.{request.LANGUAGE_CODE}"], None)
+        html += "".join(h for _k, _v, h in next(iter(frames.values())))
+    return HttpResponse(html, status=status)
+
+
+@require_POST
+def ask(request: HttpRequest, code: str) -> HttpResponse:
+    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+        name = request.POST.get("display_name")
+        if name is not None and name.strip() != participant.display_name:
+            services.participant_rename(participant=participant, display_name=name)
+        question = services.question_submit(debate=debate, participant=participant, text=request.POST.get("text", ""))
+        if question.status == "pending":
+            return _("Thank you! Your question is awaiting moderation."), []
+        return _("Thank you! Your question is published."), ["questions"]
+
+    return _citizen_action(request, code, action)
+
+
+@require_POST
+def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
+    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+        question = selectors.question_in_debate(debate, question_id)
+        services.question_upvote(question=question, participant=participant)
+        return _("Upvote counted."), ["questions"]
+
+    return _citizen_action(request, code, action)
+
+
+@require_POST
+def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
+    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+        poll = selectors.poll_in_debate(debate, poll_id)
+        services.vote_cast(poll=poll, participant=participant, option_id=request.POST.get("option"))
+        return _("Your vote is recorded. You can change it while the poll is open."), [f"poll:{poll.pk}"]
+
+    return _citizen_action(request, code, action)
+
+
+@require_POST
+def argue(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
+    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+        poll = selectors.poll_in_debate(debate, poll_id)
+        arg = services.argument_post(
+            poll=poll, participant=participant, side=request.POST.get("side", ""), text=request.POST.get("text", "")
+        )
+        if arg.status == "held":
+            return _("Your argument is held for review by a moderator."), []
+        return _("Your argument is published."), [f"args:{poll.pk}"]
+
+    return _citizen_action(request, code, action)
+
+
+@require_POST
+def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse:
+    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+        arg = selectors.argument_in_debate(debate, argument_id)
+        services.argument_upvote(argument=arg, participant=participant)
+        return _("Support counted."), [f"args:{arg.poll_id}"]
+
+    return _citizen_action(request, code, action)
+
+
+@require_POST
+def rename(request: HttpRequest, code: str) -> HttpResponse:
+    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+        services.participant_rename(participant=participant, display_name=request.POST.get("display_name", ""))
+        return _("Your name is saved."), []
+
+    return _citizen_action(request, code, action)
+
+
+# --- JSON APIs ----------------------------------------------------------------------------------------------------
+@require_GET
+def api_debates(request: HttpRequest) -> JsonResponse:
+    data = [
+        {
+            "title": d.title,
+            "code": d.code,
+            "status": d.status,
+            "scheduled_start": d.scheduled_start.isoformat() if d.scheduled_start else None,
+            "scheduled_end": d.scheduled_end.isoformat() if d.scheduled_end else None,
+            "citizen_url": public_url(request, reverse("citizen", args=[d.code])),
+            "state_url": public_url(request, reverse("api_state", args=[d.code])),
+        }
+        for d in selectors.live_and_upcoming()
+    ]
+    return JsonResponse({"debates": data})
+
+
+@require_GET
+def api_state(request: HttpRequest, code: str) -> JsonResponse:
+    try:
+        debate = selectors.debate_for_code(code)
+    except Http404:
+        return JsonResponse({"error": "unknown debate code"}, status=404)
+    from .state import public_state
+
+    return JsonResponse(public_state(debate), json_dumps_params={"ensure_ascii": False})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

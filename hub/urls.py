@@ -1,0 +1,30 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for reference: URLs stay language-neutral)
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+
+from debates import views
+
+handler404 = "debates.views.not_found"
+handler500 = "debates.views.server_error"
+
+CODE = "<str:code>"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/debates", views.api_debates, name="api_debates"),
+    path(f"api/d/{CODE}/state", views.api_state, name="api_state"),
+    path(f"d/{CODE}/", views.citizen, name="citizen"),
+    path(f"d/{CODE}/ask", views.ask, name="ask"),
+    path(f"d/{CODE}/name", views.rename, name="rename"),
+    path(f"d/{CODE}/q/<int:question_id>/upvote", views.upvote, name="upvote"),
+    path(f"d/{CODE}/poll/<int:poll_id>/vote", views.vote, name="vote"),
+    path(f"d/{CODE}/poll/<int:poll_id>/argue", views.argue, name="argue"),
+    path(f"d/{CODE}/arg/<int:argument_id>/support", views.support, name="support"),
+    path(f"d/{CODE}/", include("debates.urls_staff")),
+    re_path(r"^(?P<code>[A-Za-z0-9]{6})/?$", views.join_code, name="join_code"),
+]

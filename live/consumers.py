@@ -1,0 +1,94 @@
+"""Websocket consumers: authorise, join the relay, send a snapshot, then only forward pre-rendered fragments.
+
+The websocket carries server → browser fragments only; every write is an HTTP POST. Frames from the browser are
+limited to small JSON pings; anything else is refused without affecting other clients.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from . import groups
+from .relay import relay_for_loop
+
+log = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+MAX_BAD_FRAMES = 20
+
+
+class DebateConsumer(AsyncWebsocketConsumer):
+    """One socket of a citizen page, the projected screen or the moderation console.
+
+    The audience comes from the URL and is authorised on the server (screen token, moderator role).
+    """
+
+    audience = "public"
+    debate_id: int | None = None
+    bad_frames = 0
+
+    async def connect(self) -> None:
+        from debates import selectors  # the domain's read side, permission-scoped
+
+        kwargs = self.scope["url_route"]["kwargs"]
+        code = kwargs["code"].upper()
+        kind = kwargs.get("kind", "public")
+        access = await database_sync_to_async(selectors.live_access)(
+            code=code, kind=kind, user=self.scope.get("user"), token=kwargs.get("token", "")
+        )
+        if access is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        debate_id, role = access
+        if role is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
+        audience = groups.audience(role, (query.get("lang") or [""])[0])
+        self.debate_id, self.audience = debate_id, audience
+        await self.accept()
+        relay = relay_for_loop()
+        await relay.join(debate_id, audience, self)
+        try:
+            # The browser's offset to server time, fresh on every (re)connect; the snapshot may be cached.
+            now_ms = int(time.time() * 1000)
+            await self.send_frame(f'<div id="server-time" hidden hx-swap-oob="true" data-server-now-ms="{now_ms}"></div>')
+            await self.send_frame(await relay.snapshot(debate_id, audience))
+        except Exception:
+            log.exception("snapshot failed for debate %s", debate_id)
+
+    async def disconnect(self, code: int) -> None:
+        if self.debate_id is not None:
+            await relay_for_loop().leave(self.debate_id, self.audience, self)
+
+    async def send_frame(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.LIVE_MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            message = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or message.get("type") not in ("ping",):
+            await self._refuse()
+            return
+        # Pings keep proxies from closing idle sockets; nothing to answer beyond the transport's own pong.
+
+    async def _refuse(self) -> None:
+        self.bad_frames += 1
+        if self.bad_frames >= MAX_BAD_FRAMES:
+            await self.close(code=CLOSE_POLICY)

@@ -1,0 +1,217 @@
+"""The per-process fan-out.
+
+A debate's sockets in one process share one channel-layer channel (the relay), which is the only member of the
+debate's group from this process. A broadcast therefore costs one layer message per process, then one
+`websocket.send` of the same pre-rendered text per local socket: no per-socket dispatch through Channels'
+consumer machinery, no ORM query, no template render.
+
+The relay also keeps the latest fragment of every widget it relayed, so a browser that connects (or reconnects)
+gets a snapshot without a render per connection during a connect storm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from . import groups, registry
+from .runtime import PROCESS_ID
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_MAX_AGE = 10.0  # seconds; older cached snapshots are rendered afresh from the database
+
+
+class Socket(Protocol):
+    async def send_frame(self, text: str) -> None: ...
+
+
+@dataclass
+class DebateRelay:
+    debate_id: int
+    sockets: dict[str, set[Socket]] = field(default_factory=lambda: {a: set() for a in groups.AUDIENCES})
+    channel: str = ""
+    reader: asyncio.Task | None = None
+    # audience -> widget key -> (version, html)
+    latest: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    latest_full_at: dict[str, float] = field(default_factory=dict)
+    rendering: dict[str, asyncio.Future] = field(default_factory=dict)
+
+    def count(self) -> int:
+        return sum(len(s) for s in self.sockets.values())
+
+
+class Relay:
+    """One per event loop (per server process in production)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.layer = get_channel_layer()
+        self.debates: dict[int, DebateRelay] = {}
+        self.redis = None
+        self.heartbeat: asyncio.Task | None = None
+        if settings.REDIS_URL:
+            import redis.asyncio as aioredis
+
+            self.redis = aioredis.from_url(settings.REDIS_URL, max_connections=64)
+
+    # --- membership -------------------------------------------------------------------------------------------
+    async def join(self, debate_id: int, audience: str, sock: Socket) -> None:
+        relay = self.debates.get(debate_id)
+        if relay is None:
+            relay = self.debates[debate_id] = DebateRelay(debate_id)
+        if relay.reader is None:
+            relay.channel = await self.layer.new_channel(prefix=f"relay.{debate_id}.")
+            await self.layer.group_add(groups.debate_group(debate_id), relay.channel)
+            relay.reader = self.loop.create_task(self._read(relay))
+        relay.sockets[audience].add(sock)
+        await self._presence_changed(relay)
+
+    async def leave(self, debate_id: int, audience: str, sock: Socket) -> None:
+        relay = self.debates.get(debate_id)
+        if relay is None:
+            return
+        relay.sockets[audience].discard(sock)
+        await self._presence_changed(relay)
+        if relay.count() == 0 and relay.reader is not None:
+            relay.reader.cancel()
+            relay.reader = None
+            try:
+                await self.layer.group_discard(groups.debate_group(debate_id), relay.channel)
+            except Exception:  # the layer may be down; the group entry expires on its own
+                log.warning("group_discard failed for debate %s", debate_id, exc_info=True)
+            self.debates.pop(debate_id, None)
+
+    def local_count(self, debate_id: int) -> int:
+        relay = self.debates.get(debate_id)
+        return relay.count() if relay else 0
+
+    async def presence_total(self, debate_id: int) -> int:
+        """Connected browsers for a debate over every process (Redis), or in this one."""
+        if self.redis is None:
+            return self.local_count(debate_id)
+        try:
+            counts = await self.redis.hgetall(groups.presence_key(debate_id))
+            total = 0
+            for proc, n in counts.items():
+                proc = proc.decode()
+                if proc == PROCESS_ID or await self.redis.exists(groups.process_alive_key(proc)):
+                    total += int(n)
+            return total
+        except Exception:
+            log.warning("presence read failed", exc_info=True)
+            return self.local_count(debate_id)
+
+    async def _presence_changed(self, relay: DebateRelay) -> None:
+        if self.redis is not None:
+            try:
+                await self.redis.hset(groups.presence_key(relay.debate_id), PROCESS_ID, relay.count())
+                await self.redis.set(groups.process_alive_key(PROCESS_ID), 1, ex=30)
+                if self.heartbeat is None:
+                    self.heartbeat = self.loop.create_task(self._beat())
+            except Exception:
+                log.warning("presence write failed", exc_info=True)
+        from .publish import coalescer
+
+        await coalescer.mark_async(relay.debate_id, {"presence"})
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(10)
+            try:
+                await self.redis.set(groups.process_alive_key(PROCESS_ID), 1, ex=30)
+            except Exception:
+                log.warning("heartbeat failed", exc_info=True)
+
+    # --- delivery ---------------------------------------------------------------------------------------------
+    async def _read(self, relay: DebateRelay) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(relay.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("relay receive failed; retrying", exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
+            if message.get("type") == "live.frames":
+                await self.deliver(relay.debate_id, message["frames"])
+
+    async def deliver(self, debate_id: int, frames: dict[str, list[list[Any]]]) -> None:
+        """Send each audience's fragments, joined once, to every local socket of that audience."""
+        relay = self.debates.get(debate_id)
+        if relay is None:
+            return
+        for audience, fragments in frames.items():
+            cache = relay.latest.setdefault(audience, {})
+            for key, version, html in fragments:
+                if key not in cache or cache[key][0] <= version:
+                    cache[key] = (version, html)
+            sockets = relay.sockets.get(audience)
+            if not sockets:
+                continue
+            text = "".join(html for _key, _v, html in fragments)
+            for sock in list(sockets):
+                try:
+                    await sock.send_frame(text)
+                except Exception:  # a socket closing mid-broadcast must not stop the others
+                    sockets.discard(sock)
+
+    async def snapshot(self, debate_id: int, audience: str) -> str:
+        """Every widget of this audience, newest fragments; rendered at most once per SNAPSHOT_MAX_AGE per
+        process, shared by all the connections that arrive meanwhile."""
+        relay = self.debates.get(debate_id) or DebateRelay(debate_id)
+        fresh = time.monotonic() - relay.latest_full_at.get(audience, -1e9) < SNAPSHOT_MAX_AGE
+        if not fresh:
+            pending = relay.rendering.get(audience)
+            if pending is None:
+                pending = self.loop.create_future()
+                relay.rendering[audience] = pending
+                try:
+                    presence = await self.presence_total(debate_id)
+                    frames = await sync_to_async(registry.render, thread_sensitive=False)(
+                        debate_id, None, (audience,), presence
+                    )
+                    cache = relay.latest.setdefault(audience, {})
+                    for key, version, html in frames.get(audience, []):
+                        if key not in cache or cache[key][0] <= version:
+                            cache[key] = (version, html)
+                    relay.latest_full_at[audience] = time.monotonic()
+                    pending.set_result(True)
+                except Exception as exc:
+                    pending.set_exception(exc)
+                    raise
+                finally:
+                    relay.rendering.pop(audience, None)
+            else:
+                await asyncio.shield(pending)
+        entries = sorted(relay.latest.get(audience, {}).values(), key=lambda e: e[0])
+        return "".join(html for _v, html in entries)
+
+
+_relays: dict[asyncio.AbstractEventLoop, Relay] = {}
+
+
+def relay_for_loop() -> Relay:
+    loop = asyncio.get_running_loop()
+    relay = _relays.get(loop)
+    if relay is None:
+        for stale in [lp for lp in _relays if lp.is_closed()]:
+            _relays.pop(stale, None)
+        relay = _relays[loop] = Relay(loop)
+    return relay
+
+
+def existing_relay(loop: asyncio.AbstractEventLoop | None) -> Relay | None:
+    return _relays.get(loop) if loop is not None else None
+
+
+Renderer = Callable[..., dict[str, list[list[Any]]]]

@@ -1,0 +1,173 @@
+/* Live pages: version checks on pushed fragments, forms kept through swaps, personal marks, sorting, clocks,
+   reconnect indicator. No framework: htmx + its websocket extension do the transport and the swaps. */
+(function () {
+  "use strict";
+
+  var serverOffsetMs = 0; // server time − browser time
+
+  function setServerNow(ms) {
+    var n = Number(ms);
+    if (n) serverOffsetMs = n - Date.now();
+  }
+
+  // --- 1. Drop stale fragments; never swap what a person is editing --------------------------------------------
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    var fragment = evt.detail.fragment;
+    if (!target || !fragment) return;
+    var incoming = fragment.firstElementChild || fragment;
+    var newV = Number(incoming.getAttribute && incoming.getAttribute("data-v"));
+    var oldV = Number(target.getAttribute("data-v"));
+    if (newV && oldV && newV < oldV) {
+      evt.detail.shouldSwap = false; // an older render arrived late: keep the newer one
+      return;
+    }
+    // Carry over forms marked data-keep (drafts, half-filled ballots) into the incoming fragment.
+    var active = document.activeElement;
+    target.querySelectorAll("form[data-keep][id]").forEach(function (form) {
+      var twin = incoming.querySelector ? incoming.querySelector("#" + CSS.escape(form.id)) : null;
+      if (twin) twin.replaceWith(form);
+    });
+    if (active && target.contains(active)) {
+      var sel = [active.selectionStart, active.selectionEnd];
+      setTimeout(function () {
+        if (document.body.contains(active)) {
+          active.focus();
+          try { active.setSelectionRange(sel[0], sel[1]); } catch (e) { /* not a text field */ }
+        }
+      }, 0);
+    }
+  });
+
+  // --- 2. Personal marks (my votes, my upvotes) come from #me, never from the broadcast ------------------------
+  function me() {
+    var el = document.getElementById("me");
+    if (!el) return null;
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  function applyMe() {
+    var state = me();
+    if (!state) return;
+    document.querySelectorAll("button.upvote[data-qid]").forEach(function (b) {
+      var mine = state.upvoted.indexOf(Number(b.dataset.qid)) >= 0;
+      b.classList.toggle("mine", mine);
+      b.setAttribute("aria-pressed", mine ? "true" : "false");
+    });
+    document.querySelectorAll("button.support[data-arg]").forEach(function (b) {
+      b.classList.toggle("mine", state.supported.indexOf(Number(b.dataset.arg)) >= 0);
+    });
+    document.querySelectorAll("button.opt[data-poll]").forEach(function (b) {
+      var mine = String(state.votes[b.dataset.poll]) === b.dataset.option;
+      b.classList.toggle("chosen", mine);
+      b.setAttribute("aria-pressed", mine ? "true" : "false");
+    });
+    var mine = document.getElementById("mine");
+    if (mine && state.mine) {
+      mine.replaceChildren();
+      state.mine.forEach(function (q) {
+        if (q.status === "approved" || q.status === "answered") return;
+        var p = document.createElement("p");
+        p.className = "my-question status-" + q.status;
+        var s = document.createElement("strong");
+        s.textContent = q.status_label + (q.reason ? " — " + q.reason : "") + " : ";
+        p.appendChild(s);
+        p.appendChild(document.createTextNode(q.text));
+        mine.appendChild(p);
+      });
+    }
+  }
+
+  // --- 3. Question order: one broadcast list, sorted here (most upvoted / newest) ------------------------------
+  function sortMode() { return localStorage.getItem("qsort") || "top"; }
+
+  function sortQuestions() {
+    var list = document.querySelector("#questions ol.qlist");
+    if (!list) return;
+    var mode = sortMode();
+    var items = Array.prototype.slice.call(list.querySelectorAll(":scope > li.question"));
+    items.sort(function (a, b) {
+      if (mode === "new") return Number(b.dataset.created) - Number(a.dataset.created);
+      return Number(b.dataset.upvotes) - Number(a.dataset.upvotes) || Number(a.dataset.created) - Number(b.dataset.created);
+    });
+    items.forEach(function (li) { list.appendChild(li); });
+    document.querySelectorAll("[data-sort]").forEach(function (b) {
+      b.classList.toggle("active", b.dataset.sort === mode);
+      b.setAttribute("aria-pressed", b.dataset.sort === mode ? "true" : "false");
+    });
+  }
+
+  document.addEventListener("click", function (evt) {
+    var b = evt.target.closest && evt.target.closest("[data-sort]");
+    if (!b) return;
+    localStorage.setItem("qsort", b.dataset.sort);
+    sortQuestions();
+  });
+
+  // --- 4. Clocks: computed locally from server data, never pushed every second --------------------------------
+  function fmt(totalSeconds) {
+    var over = totalSeconds < 0;
+    var s = Math.abs(Math.round(totalSeconds));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var body = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
+    return (over ? "+" : "") + body;
+  }
+
+  function tick() {
+    var now = Date.now() + serverOffsetMs;
+    document.querySelectorAll("[data-clock]").forEach(function (el) {
+      var state = el.dataset.state;
+      var remaining;
+      if ((state === "running" || state === "until") && el.dataset.deadlineMs) {
+        remaining = (Number(el.dataset.deadlineMs) - now) / 1000;
+      } else {
+        remaining = Number(el.dataset.remaining || 0);
+      }
+      if (state === "until") {
+        if (remaining < 0) remaining = 0;
+        var d = Math.floor(remaining / 86400);
+        el.textContent = (d ? d + " j " : "") + fmt(remaining % 86400);
+        return;
+      }
+      el.textContent = fmt(remaining);
+      var warn = Number(el.dataset.warning || 30);
+      el.classList.toggle("warning", remaining > 0 && remaining <= warn);
+      el.classList.toggle("overtime", remaining < 0);
+    });
+  }
+  setInterval(tick, 250);
+
+  // --- 5. Connection state ------------------------------------------------------------------------------------
+  function showConn(offline) {
+    var el = document.getElementById("conn");
+    if (el) el.hidden = !offline;
+    document.body.classList.toggle("offline", offline);
+  }
+  document.addEventListener("htmx:wsOpen", function () { showConn(false); });
+  document.addEventListener("htmx:wsClose", function (evt) {
+    showConn(true);
+    var code = evt.detail.event && evt.detail.event.code;
+    // The extension retries only on 1006/1011/1012/1013; a server restart can close with 1001 or 1000.
+    if ([1006, 1011, 1012, 1013, 4403, 4404].indexOf(code) < 0) {
+      var wrapper = evt.detail.socketWrapper;
+      setTimeout(function () { if (wrapper && wrapper.reconnect) wrapper.reconnect(); }, 1000 + Math.random() * 2000);
+    }
+  });
+  document.addEventListener("htmx:wsAfterMessage", function (evt) {
+    var m = /data-server-now-ms="(\d+)"/.exec(evt.detail.message || "");
+    if (m && evt.detail.message.indexOf('id="server-time"') >= 0) setServerNow(m[1]);
+  });
+
+  function refresh() { applyMe(); sortQuestions(); tick(); }
+  document.addEventListener("htmx:afterSettle", refresh);
+  document.addEventListener("htmx:wsAfterMessage", refresh);
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("live");
+    if (live) setServerNow(live.dataset.serverNowMs);
+    refresh();
+  });
+  if (window.htmx) htmx.config.wsReconnectDelay = function (retry) {
+    var exp = Math.min(30000, 1000 * Math.pow(2, retry));
+    return exp / 2 + Math.random() * exp / 2;
+  };
+})();
