@@ -1,0 +1,79 @@
+"""Shared fixtures. The suite runs on the embedded default (SQLite, in-memory layer) and, when DATABASE_URL and
+REDIS_URL are set, against PostgreSQL and Redis — the same tests, nothing mocked."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from live import publish
+
+
+class Broadcasts(list):
+    """What services published, as (debate_id, frames). Tests run inside a transaction that never commits, so the
+    on-commit callbacks registered so far are run (in order, once) whenever the captured list is read."""
+
+    def __init__(self, connection) -> None:
+        super().__init__()
+        self._connection = connection
+        self._next = len(connection.run_on_commit)
+
+    def run_pending(self) -> "Broadcasts":
+        while self._next < len(self._connection.run_on_commit):
+            _sids, callback, _robust = self._connection.run_on_commit[self._next]
+            self._next += 1
+            callback()
+        return self
+
+    def keys(self) -> set[str]:
+        self.run_pending()
+        return {key for _debate, frames in self for fragments in frames.values() for key, _v, _html in fragments}
+
+    def html(self, audience: str = "public.fr") -> str:
+        self.run_pending()
+        return "".join(html for _d, frames in self for key, _v, html in frames.get(audience, []))
+
+    def clear(self) -> None:
+        self.run_pending()
+        super().clear()
+
+
+@pytest.fixture
+def broadcasts(db):
+    """Capture what services publish (rendered fragments per audience), exactly as they would be sent."""
+    from django.db import connection
+
+    captured = Broadcasts(connection)
+    publish.listeners.append(lambda debate_id, frames: captured.append((debate_id, frames)))
+    try:
+        yield captured
+    finally:
+        publish.listeners.pop()
+
+
+def broadcast_keys(captured: Broadcasts) -> set[str]:
+    return captured.keys()
+
+
+def broadcast_html(captured: Broadcasts, audience: str = "public.fr") -> str:
+    return captured.html(audience)
+
+
+@pytest.fixture(autouse=True)
+def _reset_redis_live_keys():
+    """Redis keeps no state between tests (presence counts, flush locks) when the suite runs on Redis."""
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter("live:*"):
+            client.delete(key)
+    yield
+
+
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs DATABASE_URL=postgres://…"
+)
+requires_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL=redis://…")
