@@ -110,6 +110,14 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
     }
 
 
+def participant_state_json(participant: Participant | None) -> str:
+    """participant_state as JSON safe to place inside a <script> element."""
+    import json
+
+    raw = json.dumps(participant_state(participant), ensure_ascii=False)
+    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 # --- questions ----------------------------------------------------------------------------------------------------
 def _answers_prefetch() -> Prefetch:
     return Prefetch(

@@ -58,7 +58,7 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     ctx["oob"] = False
     ctx["presence"] = None
     ctx["me"] = selectors.participant_state(participant)
-    ctx["me_json"] = json.dumps(ctx["me"])
+    ctx["me_json"] = selectors.participant_state_json(participant)
     ctx["participant"] = participant
     ctx["is_moderator"] = selectors.user_can_moderate(debate, request.user)
     return ctx
@@ -91,7 +91,7 @@ def _citizen_action(
         return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
     # htmx: a flash message, the citizen's own state, and fresh copies of the widgets they just changed.
     html = render_to_string(
-        "debates/_flash.html", {"message": message, "ok": status == 200, "me_json": json.dumps(selectors.participant_state(participant))},
+        "debates/_flash.html", {"message": message, "ok": status == 200, "me_json": selectors.participant_state_json(participant)},
         request=request,
     )
     if keys:
@@ -165,6 +165,16 @@ def rename(request: HttpRequest, code: str) -> HttpResponse:
         return _("Your name is saved."), []
 
     return _citizen_action(request, code, action)
+
+
+@require_GET
+def me(request: HttpRequest, code: str) -> JsonResponse:
+    """The citizen's own state (their votes, upvotes, and what moderators did with their questions)."""
+    debate = selectors.debate_for_code(code)
+    participant = selectors.participant_for_request(request, debate)
+    response = JsonResponse(selectors.participant_state(participant))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- JSON APIs ----------------------------------------------------------------------------------------------------

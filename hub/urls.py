@@ -21,6 +21,7 @@ urlpatterns = [
     path(f"d/{CODE}/", views.citizen, name="citizen"),
     path(f"d/{CODE}/ask", views.ask, name="ask"),
     path(f"d/{CODE}/name", views.rename, name="rename"),
+    path(f"d/{CODE}/me", views.me, name="me"),
     path(f"d/{CODE}/q/<int:question_id>/upvote", views.upvote, name="upvote"),
     path(f"d/{CODE}/poll/<int:poll_id>/vote", views.vote, name="vote"),
     path(f"d/{CODE}/poll/<int:poll_id>/argue", views.argue, name="argue"),

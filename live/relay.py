@@ -88,7 +88,9 @@ class Relay:
                 await self.layer.group_discard(groups.debate_group(debate_id), relay.channel)
             except Exception:  # the layer may be down; the group entry expires on its own
                 log.warning("group_discard failed for debate %s", debate_id, exc_info=True)
-            self.debates.pop(debate_id, None)
+            # A socket may have joined while we awaited: it restarted a reader on this same relay; keep it then.
+            if relay.count() == 0 and relay.reader is None and self.debates.get(debate_id) is relay:
+                self.debates.pop(debate_id, None)
 
     def local_count(self, debate_id: int) -> int:
         relay = self.debates.get(debate_id)

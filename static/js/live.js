@@ -158,6 +158,20 @@
     if (m && evt.detail.message.indexOf('id="server-time"') >= 0) setServerNow(m[1]);
   });
 
+  // Moderators' decisions on my pending questions are not broadcast: look them up while some are pending.
+  setInterval(function () {
+    var live = document.getElementById("live");
+    var state = me();
+    if (!live || !live.dataset.meUrl || !state || !state.mine) return;
+    if (!state.mine.some(function (q) { return q.status === "pending"; })) return;
+    fetch(live.dataset.meUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (fresh) {
+        if (!fresh) return;
+        document.getElementById("me").textContent = JSON.stringify(fresh);
+        applyMe();
+      }).catch(function () { /* offline: try again later */ });
+  }, 15000);
+
   function refresh() { applyMe(); sortQuestions(); tick(); }
   document.addEventListener("htmx:afterSettle", refresh);
   document.addEventListener("htmx:wsAfterMessage", refresh);
