@@ -77,3 +77,13 @@ requires_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs DATABASE_URL=postgres://…"
 )
 requires_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL=redis://…")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (REQUIRE_BROWSER=1) a browser test skipped for want of chromium is a failure, not a skip."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("REQUIRE_BROWSER") == "1" and "chromium" in str(report.longrepr).lower():
+        report.outcome = "failed"
+        report.longrepr = f"REQUIRE_BROWSER=1 but the browser test was skipped: {report.longrepr}"
