@@ -85,7 +85,8 @@ def widget_context(debate: Debate, key: str, audience: str, *, presence: int | N
         ctx["pending"] = selectors.pending_questions(debate)
         ctx["held_arguments"] = selectors.held_arguments(debate)
         ctx["counters"] = selectors.question_counters(debate)
-        ctx["trending"] = [q for q in selectors.public_questions(debate) if q.upvote_count >= debate.trending_threshold
+        ctx["merge_targets"] = selectors.public_questions(debate)
+        ctx["trending"] = [q for q in ctx["merge_targets"] if q.upvote_count >= debate.trending_threshold
                            and q.status == "approved"]
     elif kind in ("polls", "args") and audience == "moderators":
         ctx["polls"] = [poll_view(p, moderator=True) for p in selectors.all_polls(debate)]

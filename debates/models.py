@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from .wordlists import default_word_filter
+
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or off a poster is not mistyped.
 JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
 JOIN_CODE_LENGTH = 6
@@ -74,6 +76,7 @@ class Debate(models.Model):
     word_filter = models.TextField(
         _("word filter"),
         blank=True,
+        default=default_word_filter,
         help_text=_("One word or phrase per line. Posts containing one are held for review."),
     )
     screen_token = models.CharField(max_length=64, default=new_secret_token, editable=False)

@@ -206,7 +206,7 @@ def participant_set_muted(*, participant: Participant, muted: bool, actor: Any) 
         participant.muted = muted
         participant.save(update_fields=["muted"])
         _log(debate, actor, "participant_muted" if muted else "participant_unmuted", participant, before,
-             {"muted": muted, "name": participant.public_name})
+             {"muted": muted, "name": str(participant.public_name)})  # a lazy "Anonymous citizen" is not JSON
         announce(debate.pk, {"queue", "log"})
     return participant
 
@@ -252,7 +252,8 @@ def question_upvote(*, question: Question, participant: Participant) -> Question
 
 
 def _lock_question(question: Question) -> Question:
-    return Question.objects.select_for_update().select_related("handled_by").get(pk=question.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the handled_by outer join.
+    return Question.objects.select_for_update(of=("self",)).select_related("handled_by").get(pk=question.pk)
 
 
 def _already_handled(q: Question) -> ServiceError:
@@ -505,6 +506,7 @@ def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote:
 
 # --- arguments ----------------------------------------------------------------------------------------------------
 def argument_post(*, poll: Poll, participant: Participant, side: str, text: str) -> Argument:
+    poll = Poll.objects.select_related("debate").get(pk=poll.pk)  # judge on stored state (it may have closed)
     debate = poll.debate
     _require_open_for_citizens(debate, participant)
     if not poll.is_proposition:
@@ -590,6 +592,8 @@ def clock_action(*, debate: Debate, actor: Any, action: str, seconds: int = 60) 
         elif action == "extend":
             if not -3600 <= seconds <= 3600 or seconds == 0:
                 raise ServiceError(_("Add between 1 second and one hour."))
+            if seg.duration_seconds + seconds < 0:  # taking time off must not leave a negative duration
+                raise ServiceError(_("The segment cannot last less than nothing."))
             seg.extra_seconds += seconds
         elif action == "reset":
             seg.started_at = seg.paused_at = seg.ended_at = None

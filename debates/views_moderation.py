@@ -1,12 +1,336 @@
-"""Moderation console views (issue 4)."""
+"""Moderation console views (issue 4): the live console, its single action endpoint, the log and its CSV export.
+
+Thin views: they find objects scoped to the debate (selectors), call exactly one service, and turn a ServiceError
+into its status with a clear message. Permissions are enforced by the services; the console page itself is only
+shown to the debate's moderators and officials.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+from urllib.parse import urlencode
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import fragments, selectors, services
+from .csvsafe import csv_response
+from .models import Debate, ModerationLog, Participant, Poll
+from .services import ServiceError
+from .views import is_htmx, public_url
+
+MODERATOR_KEYS = ("status", "onscreen", "questions", "queue", "polls", "log")
+LOG_PAGE_SIZE = 50
 
 
+# --- access -------------------------------------------------------------------------------------------------------
+def _staff_debate(request: HttpRequest, code: str) -> tuple[Debate, bool, bool]:
+    """The debate and the user's roles on it; 403 page for staff without a role here."""
+    debate = selectors.debate_for_staff(code, request.user)
+    can_moderate = selectors.user_can_moderate(debate, request.user)
+    is_official = selectors.user_is_official(debate, request.user)
+    return debate, can_moderate, is_official
+
+
+def _forbidden_page(request: HttpRequest, message: str, status: int = 403, debate: Debate | None = None) -> HttpResponse:
+    return render(request, "403.html", {"message": message, "status": status, "debate": debate}, status=status)
+
+
+def _not_staff(request: HttpRequest, debate: Debate) -> HttpResponse:
+    return _forbidden_page(request, _("You are not a moderator or an official of this debate."), debate=debate)
+
+
+# --- the console --------------------------------------------------------------------------------------------------
+def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool, is_official: bool) -> dict[str, Any]:
+    ctx: dict[str, Any] = {}
+    for key in MODERATOR_KEYS:
+        ctx.update(fragments.widget_context(debate, key, "moderators"))
+    ctx.update(
+        debate=debate,
+        audience="moderators",
+        oob=False,
+        v=fragments.version_now(),
+        presence=None,
+        can_moderate=can_moderate,
+        is_official=is_official,
+        screen_url=public_url(request, reverse("screen", args=[debate.code, debate.screen_token])),
+        citizen_url=public_url(request, reverse("citizen", args=[debate.code])),
+        poll_kinds=Poll.Kind.choices,
+        poll_results_modes=Poll.Results.choices,
+    )
+    return ctx
+
+
+@login_required
+@require_GET
 def console(request: HttpRequest, code: str) -> HttpResponse:
-    return HttpResponse("moderation console: under construction", status=501)
+    debate, can_moderate, is_official = _staff_debate(request, code)
+    if not (can_moderate or is_official):
+        return _not_staff(request, debate)
+    ctx = console_context(request, debate, can_moderate=can_moderate, is_official=is_official)
+    return render(request, "debates/moderate.html", ctx)
 
 
-act = log = log_csv = console
+# --- the action endpoint ------------------------------------------------------------------------------------------
+Handler = Callable[[Debate, HttpRequest], tuple[str, tuple[str, ...]]]
+
+
+def _q(debate: Debate, request: HttpRequest, field: str = "question") -> Any:
+    return selectors.question_in_debate(debate, request.POST.get(field))
+
+
+def _participant(debate: Debate, request: HttpRequest) -> Participant:
+    try:
+        return Participant.objects.select_related("debate").get(pk=int(request.POST.get("participant", "")), debate=debate)
+    except (Participant.DoesNotExist, ValueError, TypeError):
+        raise Http404("unknown participant") from None
+
+
+def _approve(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.question_approve(question=_q(debate, request), actor=request.user)
+    return _("Question approved."), ("queue", "questions", "log")
+
+
+def _reject(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.question_reject(question=_q(debate, request), actor=request.user, reason=request.POST.get("reason", ""))
+    return _("Question rejected. Its author sees the reason."), ("queue", "questions", "onscreen", "log")
+
+
+def _edit(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.question_edit(question=_q(debate, request), actor=request.user, text=request.POST.get("text", ""))
+    return _("Question edited; the original is kept in the log."), ("queue", "questions", "onscreen", "log")
+
+
+def _merge(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    duplicate, into = _q(debate, request), _q(debate, request, "into")
+    services.question_merge(duplicate=duplicate, into=into, actor=request.user)
+    return _("Questions merged: upvotes combined."), ("queue", "questions", "onscreen", "log")
+
+
+def _star(starred: bool) -> Handler:
+    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+        services.question_star(question=_q(debate, request), actor=request.user, starred=starred)
+        return (_("Question starred.") if starred else _("Star removed.")), ("queue", "questions", "log")
+
+    return handler
+
+
+def _onscreen(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.question_put_on_screen(question=_q(debate, request), debate=debate, actor=request.user)
+    return _("Question on screen."), ("onscreen", "questions", "queue", "log")
+
+
+def _clear_screen(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.question_put_on_screen(question=None, debate=debate, actor=request.user)
+    return _("Screen cleared."), ("onscreen", "questions", "log")
+
+
+def _answered(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.question_mark_answered(question=_q(debate, request), actor=request.user)
+    return _("Question marked answered."), ("questions", "onscreen", "log")
+
+
+def _answer(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.answer_post(question=_q(debate, request), actor=request.user, text=request.POST.get("text", ""))
+    return _("Your answer is published."), ("questions", "onscreen", "log")
+
+
+def _mute(muted: bool) -> Handler:
+    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+        participant = _participant(debate, request)
+        services.participant_set_muted(participant=participant, muted=muted, actor=request.user)
+        message = _("%(name)s is muted: their new posts are refused.") if muted else _("%(name)s can post again.")
+        return message % {"name": participant.public_name}, ("queue", "questions", "log")
+
+    return handler
+
+
+def _argument(status: str) -> Handler:
+    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+        arg = selectors.argument_in_debate(debate, request.POST.get("argument"))
+        services.argument_set_status(argument=arg, actor=request.user, status=status)
+        return (_("Argument hidden.") if status == "hidden" else _("Argument restored.")), ("queue", "polls", "log")
+
+    return handler
+
+
+def _poll_create(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    options = (request.POST.get("options") or "").splitlines()
+    services.poll_create(
+        debate=debate,
+        actor=request.user,
+        text=request.POST.get("text", ""),
+        kind=request.POST.get("kind", Poll.Kind.YES_NO_ABSTAIN),
+        options=options,
+        results=request.POST.get("results", Poll.Results.LIVE),
+        open_now=request.POST.get("open_now") in ("1", "on", "true"),
+    )
+    return _("Poll created."), ("polls", "log")
+
+
+def _poll(opening: bool) -> Handler:
+    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+        poll = selectors.poll_in_debate(debate, request.POST.get("poll"))
+        if opening:
+            services.poll_open(poll=poll, actor=request.user)
+            return _("Poll open: citizens can vote."), ("polls", "log")
+        services.poll_close(poll=poll, actor=request.user)
+        return _("Poll closed."), ("polls", "log")
+
+    return handler
+
+
+def _clock(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    try:
+        seconds = int(request.POST.get("seconds") or 60)
+    except ValueError:
+        raise ServiceError(_("The number of seconds must be a whole number.")) from None
+    clock_action = request.POST.get("clock_action", "")
+    services.clock_action(debate=debate, actor=request.user, action=clock_action, seconds=seconds)
+    labels = {
+        "start": _("Clock started."), "pause": _("Clock paused."), "resume": _("Clock resumed."),
+        "extend": _("Time added."), "next": _("Next segment."), "reset": _("Clock reset."),
+    }
+    return labels.get(clock_action, _("Clock updated.")), ("status", "log")
+
+
+def _status(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    updated = services.debate_set_status(debate=debate, status=request.POST.get("status", ""), actor=request.user)
+    return _("The debate is now “%(status)s”.") % {"status": updated.get_status_display()}, MODERATOR_KEYS
+
+
+def _regenerate(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    services.screen_token_regenerate(debate=debate, actor=request.user)
+    return _("New screen link: the old one no longer works."), ("log",)
+
+
+ACTIONS: dict[str, Handler] = {
+    "approve": _approve,
+    "reject": _reject,
+    "edit": _edit,
+    "merge": _merge,
+    "star": _star(True),
+    "unstar": _star(False),
+    "onscreen": _onscreen,
+    "clear_screen": _clear_screen,
+    "answered": _answered,
+    "answer": _answer,
+    "mute": _mute(True),
+    "unmute": _mute(False),
+    "arg_hide": _argument("hidden"),
+    "arg_restore": _argument("visible"),
+    "poll_create": _poll_create,
+    "poll_open": _poll(True),
+    "poll_close": _poll(False),
+    "clock": _clock,
+    "status": _status,
+    "regenerate_screen": _regenerate,
+}
+
+
+@require_POST
+def act(request: HttpRequest, code: str) -> HttpResponse:
+    """One endpoint for every console action (field `action`); the services check the permissions."""
+    debate = selectors.debate_for_staff(code, request.user)
+    handler = ACTIONS.get(request.POST.get("action", ""))
+    keys: tuple[str, ...] = ()
+    try:
+        if handler is None:
+            raise ServiceError(_("Unknown action."), status=400)
+        message, keys = handler(debate, request)
+        status = 200
+    except ServiceError as exc:
+        message, status = exc.message, exc.status
+    except Http404:
+        message, status = _("This item does not exist in this debate (any more)."), 404
+    if not is_htmx(request):
+        if status != 200:
+            return _forbidden_page(request, message, status=status, debate=debate)
+        messages.success(request, message)
+        return redirect("moderate", code=debate.code)
+    html = render_to_string("debates/moderate.html#flash", {"message": message, "ok": status == 200, "oob": True})
+    if status == 200:
+        debate.refresh_from_db()
+        if keys:
+            # Fresh widgets in the response too: the acting moderator sees the result even if their socket lags.
+            frames = fragments.render(debate.pk, keys, [f"moderators.{request.LANGUAGE_CODE}"], None)
+            html += "".join(h for _k, _v, h in next(iter(frames.values()), []))
+        if request.POST.get("action") == "regenerate_screen":
+            html += render_to_string(
+                "debates/moderate.html#screenlink",
+                {"debate": debate, "oob": True,
+                 "screen_url": public_url(request, reverse("screen", args=[debate.code, debate.screen_token]))},
+                request=request,
+            )
+    response = HttpResponse(html, status=status)
+    if status != 200:
+        response["HX-Trigger"] = json.dumps({"mod-refused": {"status": status}})
+    return response
+
+
+# --- the log ------------------------------------------------------------------------------------------------------
+def _log_queryset(debate: Debate, request: HttpRequest) -> tuple[Any, dict[str, str]]:
+    filters = {k: (request.GET.get(k) or "").strip() for k in ("action", "actor", "object_type")}
+    qs = ModerationLog.objects.filter(debate=debate).select_related("actor").order_by("-created_at", "-id")
+    if filters["action"]:
+        qs = qs.filter(action=filters["action"])
+    if filters["actor"]:
+        qs = qs.filter(actor__username=filters["actor"])
+    if filters["object_type"]:
+        qs = qs.filter(object_type=filters["object_type"])
+    return qs, filters
+
+
+@login_required
+@require_GET
+def log(request: HttpRequest, code: str) -> HttpResponse:
+    debate, can_moderate, is_official = _staff_debate(request, code)
+    if not (can_moderate or is_official):
+        return _not_staff(request, debate)
+    qs, filters = _log_queryset(debate, request)
+    page = Paginator(qs, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    everything = ModerationLog.objects.filter(debate=debate)
+    query = urlencode({k: v for k, v in filters.items() if v})
+    ctx = {
+        "debate": debate,
+        "page": page,
+        "filters": filters,
+        "query": query,
+        "actions": sorted(set(everything.values_list("action", flat=True))),
+        "object_types": sorted(set(everything.values_list("object_type", flat=True))),
+        "actors": sorted(set(everything.exclude(actor=None).values_list("actor__username", flat=True))),
+    }
+    return render(request, "debates/moderation_log.html", ctx)
+
+
+@login_required
+@require_GET
+def log_csv(request: HttpRequest, code: str) -> HttpResponse:
+    debate, can_moderate, is_official = _staff_debate(request, code)
+    if not (can_moderate or is_official):
+        return _not_staff(request, debate)
+    qs, _filters = _log_queryset(debate, request)
+    rows = (
+        (
+            timezone.localtime(e.created_at).isoformat(timespec="seconds"),
+            e.actor.get_username() if e.actor else "",
+            e.action,
+            e.object_type,
+            e.object_id,
+            json.dumps(e.before, ensure_ascii=False),
+            json.dumps(e.after, ensure_ascii=False),
+        )
+        for e in qs.iterator()
+    )
+    header = ("when", "actor", "action", "object_type", "object_id", "before", "after")
+    return csv_response(f"moderation-log-{debate.code}.csv", header, rows)

@@ -2,16 +2,83 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+import secrets
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from . import fragments, qr, report as report_data, selectors
+from .csvsafe import csv_response
+from .models import Debate
+
+SCREEN_WIDGETS = ("status", "onscreen", "questions", "polls")
 
 
+@require_GET
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
-    return HttpResponse("screen: under construction", status=501)
+    """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
+    debate = selectors.debate_for_code(code)  # drafts are not shown
+    if not token or not secrets.compare_digest(token.encode(), debate.screen_token.encode()):
+        raise Http404("unknown screen link")
+    ctx: dict[str, Any] = {"debate": debate, "audience": "screen", "v": fragments.version_now(), "token": token}
+    for key in SCREEN_WIDGETS:
+        ctx.update(fragments.widget_context(debate, key, "screen"))
+    ctx["oob"] = False
+    ctx["presence"] = None  # the socket's snapshot brings the live count
+    theme = request.GET.get("theme")
+    ctx["theme"] = theme if theme in Debate.Theme.values else debate.screen_theme
+    # Once closed, the code on the wall leads to the report rather than to a page where nothing can be done.
+    url = qr.absolute_url(reverse("report", args=[debate.code]), request) if debate.is_closed else qr.citizen_url(debate, request)
+    ctx["join_url"] = url
+    ctx["join_display"] = qr.short_display(url)
+    ctx["qr"] = qr.qr_svg(url)
+    response = render(request, "debates/screen.html", ctx)
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
+def _debate_for_report(request: HttpRequest, code: str) -> tuple[Debate, bool]:
+    """Public once closed; moderators (and officials) of the debate at any time; drafts only to their moderators."""
+    debate = selectors.debate_for_staff(code, request.user)
+    staff = selectors.user_can_moderate(debate, request.user) or selectors.user_is_official(debate, request.user)
+    if debate.status != Debate.Status.CLOSED and not staff:
+        if debate.status == Debate.Status.DRAFT:
+            raise Http404("unknown debate code")
+        raise PermissionDenied(_("The report is published when the debate closes."))
+    return debate, staff
+
+
+@require_GET
 def report(request: HttpRequest, code: str) -> HttpResponse:
-    return HttpResponse("report: under construction", status=501)
+    debate, staff = _debate_for_report(request, code)
+    ctx = report_data.report_context(debate)
+    ctx["is_staff"] = staff
+    return render(request, "debates/report.html", ctx)
 
 
+@require_GET
 def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    return HttpResponse("export: under construction", status=501)
+    """export.json: the whole report in one document; export.csv?what=questions|polls|arguments|log: one table."""
+    debate, _staff = _debate_for_report(request, code)
+    if fmt == "json":
+        response = JsonResponse(report_data.export_document(debate), json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="debate-{debate.code}.json"'
+        return response
+    if fmt == "csv":
+        what = request.GET.get("what", "questions")
+        table = report_data.CSV_TABLES.get(what)
+        if table is None:
+            return HttpResponse(
+                json.dumps({"error": "what must be one of " + ", ".join(report_data.CSV_TABLES)}),
+                status=400, content_type="application/json",
+            )
+        header, rows = table(debate)
+        return csv_response(f"debate-{debate.code}-{what}.csv", header, rows)
+    raise Http404("unknown export format")

@@ -6,13 +6,16 @@ limited to small JSON pings; anything else is refused without affecting other cl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
 from django.conf import settings
 
 from . import groups
@@ -27,6 +30,50 @@ CLOSE_POLICY = 1008
 MAX_BAD_FRAMES = 20
 
 
+ACCESS_TTL = 5.0  # seconds; a connect storm resolves a debate code once per process, not once per socket
+_access_cache: dict[tuple[str, str, str], tuple[float, tuple[int, str | None] | None]] = {}
+_access_inflight: dict[tuple[str, str, str], asyncio.Future] = {}
+
+
+async def cached_access(code: str, kind: str, token: str) -> tuple[int, str | None] | None:
+    """live_access for anonymous audiences (public, screen), memoised briefly and resolved off the shared
+    sync thread, so thousands of handshakes don't queue behind one database call each."""
+    from debates import selectors
+
+    key = (code, kind, token)
+    now = time.monotonic()
+    hit = _access_cache.get(key)
+    if hit is not None and now - hit[0] < ACCESS_TTL:
+        return hit[1]
+    pending = _access_inflight.get(key)
+    if pending is not None:  # the same lookup is already running: share it
+        return await asyncio.shield(pending)
+    pending = _access_inflight[key] = asyncio.get_running_loop().create_future()
+    try:
+        access = await sync_to_async(_fresh_access, thread_sensitive=False)(selectors.live_access, code, kind, token)
+        if len(_access_cache) > 10_000:
+            _access_cache.clear()
+        _access_cache[key] = (now, access)
+        pending.set_result(access)
+        return access
+    except BaseException as exc:
+        pending.set_exception(exc)
+        pending.exception()  # consumed here; waiters re-raise it
+        raise
+    finally:
+        _access_inflight.pop(key, None)
+
+
+def _fresh_access(live_access, code: str, kind: str, token: str):
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        return live_access(code=code, kind=kind, user=None, token=token)
+    finally:
+        close_old_connections()
+
+
 class DebateConsumer(AsyncWebsocketConsumer):
     """One socket of a citizen page, the projected screen or the moderation console.
 
@@ -37,15 +84,28 @@ class DebateConsumer(AsyncWebsocketConsumer):
     debate_id: int | None = None
     bad_frames = 0
 
+    async def dispatch(self, message: dict) -> None:
+        # Channels awaits aclose_old_connections() — a hop through the one shared sync thread — before every
+        # handler. This consumer never touches the ORM on the event loop (its lookups close their own connections
+        # in worker threads), so connect/receive/disconnect skip that hop: it serialised connect storms.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         from debates import selectors  # the domain's read side, permission-scoped
 
         kwargs = self.scope["url_route"]["kwargs"]
         code = kwargs["code"].upper()
         kind = kwargs.get("kind", "public")
-        access = await database_sync_to_async(selectors.live_access)(
-            code=code, kind=kind, user=self.scope.get("user"), token=kwargs.get("token", "")
-        )
+        token = kwargs.get("token", "")
+        if kind == "moderators":  # per user: never cached
+            access = await database_sync_to_async(selectors.live_access)(
+                code=code, kind=kind, user=self.scope.get("user"), token=token
+            )
+        else:
+            access = await cached_access(code, kind, token)
         if access is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return

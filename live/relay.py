@@ -44,6 +44,8 @@ class DebateRelay:
     latest: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
     latest_full_at: dict[str, float] = field(default_factory=dict)
     rendering: dict[str, asyncio.Future] = field(default_factory=dict)
+    # Concurrent joins must not each subscribe a relay channel (duplicate readers = every message sent twice).
+    joining: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def count(self) -> int:
         return sum(len(s) for s in self.sockets.values())
@@ -61,17 +63,21 @@ class Relay:
         if settings.REDIS_URL:
             import redis.asyncio as aioredis
 
-            self.redis = aioredis.from_url(settings.REDIS_URL, max_connections=64)
+            # Blocking pool: during a connect storm callers wait for a free connection instead of failing with
+            # MaxConnectionsError (measured by bench/: presence/coalescing errors and failed handshakes).
+            pool = aioredis.BlockingConnectionPool.from_url(settings.REDIS_URL, max_connections=64, timeout=10)
+            self.redis = aioredis.Redis(connection_pool=pool)
 
     # --- membership -------------------------------------------------------------------------------------------
     async def join(self, debate_id: int, audience: str, sock: Socket) -> None:
         relay = self.debates.get(debate_id)
         if relay is None:
             relay = self.debates[debate_id] = DebateRelay(debate_id)
-        if relay.reader is None:
-            relay.channel = await self.layer.new_channel(prefix=f"relay.{debate_id}.")
-            await self.layer.group_add(groups.debate_group(debate_id), relay.channel)
-            relay.reader = self.loop.create_task(self._read(relay))
+        async with relay.joining:
+            if relay.reader is None:
+                relay.channel = await self.layer.new_channel(prefix=f"relay.{debate_id}.")
+                await self.layer.group_add(groups.debate_group(debate_id), relay.channel)
+                relay.reader = self.loop.create_task(self._read(relay))
         relay.sockets[audience].add(sock)
         await self._presence_changed(relay)
 

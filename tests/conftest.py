@@ -62,6 +62,12 @@ def broadcast_html(captured: Broadcasts, audience: str = "public.fr") -> str:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Staff accounts are created in many tests; real password hashing would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _reset_redis_live_keys():
     """Redis keeps no state between tests (presence counts, flush locks) when the suite runs on Redis."""
     if settings.REDIS_URL:

@@ -173,6 +173,13 @@
   }, 15000);
 
   function refresh() { applyMe(); sortQuestions(); tick(); }
+  // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!evt.detail.successful || !form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;
+    form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
+    form.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = false; });
+  });
   document.addEventListener("htmx:afterSettle", refresh);
   document.addEventListener("htmx:wsAfterMessage", refresh);
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,0 +1,116 @@
+"""End-to-end fixtures: a real daphne server on 127.0.0.1, on a fresh SQLite database, and Debian's chromium.
+
+`live_server_url` migrates a new SQLite file in a temporary directory, creates nothing else, starts daphne on a
+free port, waits until it answers, yields the base URL and stops the server. `daphne_server` gives the same server
+plus `shell(code)`, which runs Python (with Django set up) against that server's database to create test data.
+Redis: when REDIS_URL is set the server uses it (tests then exercise the Redis layer too); otherwise in-memory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = ROOT / "screenshots"
+START_TIMEOUT = 30.0
+
+requires_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+
+    def shell(self, code: str) -> str:
+        """Run Python code against the server's database (Django set up); returns its stdout."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env, capture_output=True,
+            text=True, timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"shell failed: {result.stderr[-2000:]}")
+        return result.stdout
+
+
+@pytest.fixture
+def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
+    db = tmp_path / "e2e.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", PYTHONUNBUFFERED="1")
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
+                   timeout=180)
+    port = int(os.environ.get("E2E_PORT") or free_port())
+    log = (tmp_path / "daphne.log").open("wb")
+    daphne = Path(sys.executable).with_name("daphne")
+    proc = subprocess.Popen(
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"], cwd=ROOT, env=env,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"daphne exited: {(tmp_path / 'daphne.log').read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(url + "/", timeout=2).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("daphne did not start in time") from None
+                time.sleep(0.2)
+        yield LiveServer(url=url, env=env)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def live_server_url(daphne_server: LiveServer) -> str:
+    return daphne_server.url
+
+
+@pytest.fixture
+def browser():
+    """One headless chromium for the test (sync Playwright API)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

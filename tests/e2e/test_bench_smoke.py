@@ -1,0 +1,49 @@
+"""Smoke version of `make bench` (bench/run.py --quick): 200 clients, a few seconds, so the benchmark never rots.
+
+Embedded (SQLite, in-memory layer) always; with REDIS_URL set, also the Redis pub/sub layer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_quick(tmp_path: Path, *extra: str) -> dict:
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    env["BENCH_PORT"] = env.get("BENCH_PORT", "8370")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--scenarios", "fanout", "--out", str(out),
+         *extra],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "scenario" in proc.stdout and "figure" in proc.stdout and "target" in proc.stdout, proc.stdout
+    return json.loads(out.read_text())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses taskset and /proc")
+def test_bench_quick_embedded(tmp_path):
+    data = run_quick(tmp_path, "--sqlite")
+    (fan,) = data["fanout"]
+    assert fan["connect_failures"] == 0
+    assert fan["missed_clients"] == 0
+    assert fan["delivered"] == fan["expected"] > 0
+    assert any(r["scenario"] == "fanout" for r in data["rows"])
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_bench_quick_redis(tmp_path):
+    data = run_quick(tmp_path, "--db", "sqlite", "--redis", os.environ["REDIS_URL"])
+    (fan,) = data["fanout"]
+    assert fan["connect_failures"] == 0
+    assert fan["missed_clients"] == 0
+    assert fan["delivered"] == fan["expected"] > 0

@@ -1,0 +1,168 @@
+"""live.publish coalescing, with a fake renderer: hot marks within one interval give one flush, and the last flush
+always carries the final state. Runs on the in-process path, and through Redis (SET NX election) when REDIS_URL
+is set."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from django.conf import settings
+
+from live import publish, registry
+from live.publish import Coalescer
+from tests.conftest import requires_redis
+
+DEBATE = 987654  # never a real row: the fake renderer needs no database
+
+
+class FakeRenderer:
+    """Renders the current value of a counter, like a poll widget rendered from the database."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.value = 0
+        self.calls: list[tuple[int, frozenset[str] | None]] = []
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    def __call__(self, debate_id, keys, audiences, presence):
+        with self.lock:  # read "the database" first, then take time to render, as the real renderer does
+            self.calls.append((debate_id, frozenset(keys) if keys is not None else None))
+            value = self.value
+        if self.delay:
+            time.sleep(self.delay)
+        return {a: [[k, value, f'<div id="{k}">{value}</div>'] for k in sorted(keys or ())] for a in audiences}
+
+
+@pytest.fixture
+def fake():
+    renderer = FakeRenderer()
+    previous = registry._renderer
+    registry.set_renderer(renderer)
+    sent: list[tuple[int, dict]] = []
+    publish.listeners.append(lambda debate_id, frames: sent.append((debate_id, frames)))
+    renderer.sent = sent
+    try:
+        yield renderer
+    finally:
+        publish.listeners.pop()
+        registry.set_renderer(previous)
+
+
+def last_html(sent) -> str:
+    return sent[-1][1]["public.fr"][0][2]
+
+
+async def settle(extra: float = 0.25) -> None:
+    await asyncio.sleep(settings.LIVE_FLUSH_INTERVAL + extra)
+
+
+async def test_many_marks_within_the_interval_give_one_flush_with_the_final_state(fake):
+    coalescer = Coalescer()
+    for i in range(1, 51):
+        fake.value = i
+        await coalescer.mark_async(DEBATE, {"poll:1"})
+    assert fake.calls == []  # nothing rendered yet: marks only
+    await settle()
+    assert fake.calls == [(DEBATE, frozenset({"poll:1"}))]
+    assert len(fake.sent) == 1 and last_html(fake.sent) == '<div id="poll:1">50</div>'
+
+
+async def test_keys_marked_together_are_flushed_together(fake):
+    coalescer = Coalescer()
+    await coalescer.mark_async(DEBATE, {"poll:1"})
+    await coalescer.mark_async(DEBATE, {"questions"})
+    await coalescer.mark_async(DEBATE, {"poll:1", "args:1"})
+    await settle()
+    assert fake.calls == [(DEBATE, frozenset({"poll:1", "questions", "args:1"}))]
+
+
+async def test_sustained_marks_flush_at_most_once_per_interval_and_end_on_the_final_state(fake):
+    coalescer = Coalescer()
+    interval = settings.LIVE_FLUSH_INTERVAL
+    started = time.monotonic()
+    i = 0
+    while time.monotonic() - started < 4 * interval:
+        i += 1
+        fake.value = i
+        await coalescer.mark_async(DEBATE, {"poll:1"})
+        await asyncio.sleep(0.01)
+    elapsed = time.monotonic() - started
+    await settle(0.4)
+    assert i > 50
+    assert 2 <= len(fake.calls) <= elapsed / interval + 2
+    assert last_html(fake.sent) == f'<div id="poll:1">{i}</div>'
+
+
+async def test_a_mark_during_a_slow_flush_is_not_lost(fake):
+    """The flusher always runs after the last mark: a vote landing while a render is in progress gets its own
+    flush, so browsers end on the final count."""
+    fake.delay = 0.2
+    coalescer = Coalescer()
+    fake.value = 1
+    await coalescer.mark_async(DEBATE, {"poll:1"})
+    await asyncio.sleep(settings.LIVE_FLUSH_INTERVAL + 0.05)  # the flush is rendering now
+    fake.value = 2
+    await coalescer.mark_async(DEBATE, {"poll:1"})
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not (fake.sent and last_html(fake.sent).endswith(">2</div>")):
+        await asyncio.sleep(0.05)
+    assert last_html(fake.sent) == '<div id="poll:1">2</div>'
+    assert len(fake.calls) == 2
+
+
+async def test_debates_are_coalesced_independently(fake):
+    coalescer = Coalescer()
+    for _ in range(5):
+        await coalescer.mark_async(DEBATE, {"poll:1"})
+        await coalescer.mark_async(DEBATE + 1, {"poll:2"})
+    await settle()
+    assert sorted(d for d, _k in fake.calls) == [DEBATE, DEBATE + 1]
+
+
+def test_without_a_server_loop_a_mark_publishes_at_once(fake):
+    """Management commands and plain tests have no event loop serving sockets: nothing to coalesce for."""
+    fake.value = 7
+    publish.coalescer.mark(DEBATE, {"poll:1"})
+    assert fake.calls == [(DEBATE, frozenset({"poll:1"}))]
+    assert last_html(fake.sent) == '<div id="poll:1">7</div>'
+
+
+async def test_marks_from_threads_are_coalesced_on_the_server_loop(fake, monkeypatch):
+    """Services mark from worker threads (after commit); the marks land on the server loop and coalesce there."""
+    from live import runtime
+
+    monkeypatch.setattr(runtime, "_server_loop", asyncio.get_running_loop())
+    coalescer = Coalescer()
+
+    def votes() -> None:
+        for i in range(1, 31):
+            fake.value = i
+            coalescer.mark(DEBATE, {"poll:1"})
+
+    await asyncio.gather(*(asyncio.to_thread(votes) for _ in range(3)))
+    await settle()
+    assert len(fake.calls) == 1
+    assert last_html(fake.sent) == '<div id="poll:1">30</div>'
+
+
+@requires_redis
+async def test_with_redis_one_flusher_is_elected_across_processes(fake):
+    """Two coalescers stand for two server processes sharing Redis: marks on both give one flush per interval."""
+    from live.relay import relay_for_loop
+
+    assert relay_for_loop().redis is not None
+    process_a, process_b = Coalescer(), Coalescer()
+    for i in range(1, 21):
+        fake.value = i
+        await (process_a if i % 2 else process_b).mark_async(DEBATE, {f"poll:{i % 2}"})
+    await settle()
+    assert fake.calls == [(DEBATE, frozenset({"poll:0", "poll:1"}))]
+    assert fake.sent[-1][1]["public.fr"][-1][2] == '<div id="poll:1">20</div>'
+    # The lock is released and the dirty set emptied: the next mark flushes again.
+    fake.value = 21
+    await process_b.mark_async(DEBATE, {"poll:1"})
+    await settle()
+    assert len(fake.calls) == 2 and last_html(fake.sent) == '<div id="poll:1">21</div>'
