@@ -37,6 +37,7 @@ PY = sys.executable
 DAPHNE = str(Path(PY).with_name("daphne"))
 TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
+ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
 ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "storm", "two"]
 ROWS: list[dict] = []
 DETAILS: dict = {}
@@ -189,6 +190,10 @@ class Server:
         self.kind, self.port = kind, port
         if kind == "bare":
             cmd = [PY, str(ROOT / "bench" / "bare_server.py"), str(port)]
+        elif kind == "uvicorn" or (kind == "daphne" and ASGI_SERVER == "uvicorn"):
+            cmd = [str(Path(PY).with_name("uvicorn")), "--host", "127.0.0.1", "--port", str(port), "--backlog", "2048",
+                   "--no-access-log", "--log-level", "warning", "--ws", "websockets", "--ws-per-message-deflate",
+                   "false", "--ws-ping-interval", "0", "bench.asgi:application"]
         else:
             # backlog: Twisted's default listen backlog (50) drops SYNs during a connect storm.
             # -v 0: no access log line per connection (it costs server CPU).
@@ -624,7 +629,7 @@ def main() -> int:
                                 "kernel": platform.release()},
                     "setup": {"server_core": SERVER_CORE, "load_core": LOAD_CORE, "database": db_url.split("@")[-1],
                               "layer": "RedisPubSubChannelLayer" if redis_url else "InMemoryChannelLayer",
-                              "server": "daphne bench.asgi:application (hub.asgi + /__bench__/write)",
+                              "server": f"{ASGI_SERVER} bench.asgi:application (hub.asgi + /__bench__/write)",
                               "broadcasts": args.broadcasts, "gap_s": args.gap, "quick": args.quick}})
     fan = ceil = emb = None
     if "fanout" in scenarios:

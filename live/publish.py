@@ -63,6 +63,7 @@ def send_frames(debate_id: int, frames: registry.Frames) -> None:
 
 class Coalescer:
     def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.local_dirty: dict[int, set[str]] = {}
         self.scheduled: set[int] = set()
 
@@ -74,6 +75,8 @@ class Coalescer:
     async def mark_async(self, debate_id: int, keys: set[str]) -> None:
         relay = relay_for_loop()
         loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # flushes scheduled on a loop that has gone (tests, reloads) will never run
+            self.loop, self.local_dirty, self.scheduled = loop, {}, set()
         if relay.redis is not None:
             try:
                 if keys:

@@ -177,8 +177,14 @@
   document.addEventListener("htmx:afterRequest", function (evt) {
     var form = evt.detail.elt;
     if (!evt.detail.successful || !form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;
-    form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
-    form.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = false; });
+    if (form.hasAttribute("data-reset")) {
+      form.reset();
+    } else {
+      form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
+      form.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = false; });
+    }
+    var details = form.closest("details[data-close-on-success]");
+    if (details) details.open = false;
   });
   document.addEventListener("htmx:afterSettle", refresh);
   document.addEventListener("htmx:wsAfterMessage", refresh);
