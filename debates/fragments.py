@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -59,6 +60,9 @@ PER_OBJECT = {
     "debates/citizen.html#poll_args",
     "debates/moderate.html#poll_results",
 }
+
+# Widgets whose data depends on the audience's role (the others are read once for every audience).
+ROLE_DEPENDENT = {"questions", "queue", "polls", "poll", "args", "log"}
 
 SNAPSHOT_KEYS = ("status", "onscreen", "questions", "queue", "polls", "presence", "log")
 
@@ -137,6 +141,9 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
         # A structural render of the polls already carries every poll's results and arguments.
         wanted = [k for k in wanted if not k.startswith(("poll:", "args:"))]
     frames: dict[str, list[list[Any]]] = {}
+    # A widget's data is read once per event, not once per audience: only some widgets differ by role, none by
+    # language (audiences are role × language).
+    contexts: dict[tuple[str, str], dict[str, Any] | None] = {}
     for audience_name in audiences:
         role, _dot, language = audience_name.partition(".")
         with translation.override(language or None):
@@ -154,12 +161,14 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
                 seen_templates.add(identity)
                 if key == "presence" and presence is None:
                     continue
-                try:
-                    ctx = widget_context(debate, key, audience, presence=presence)
-                except Exception as exc:  # e.g. a poll deleted meanwhile
-                    if exc.__class__.__name__ == "Http404":
-                        continue
-                    raise
-                ctx["v"] = version
+                variant = (key, audience if key.partition(":")[0] in ROLE_DEPENDENT else "*")
+                if variant not in contexts:
+                    try:
+                        contexts[variant] = widget_context(debate, key, audience, presence=presence)
+                    except Http404:  # e.g. a poll deleted meanwhile
+                        contexts[variant] = None
+                if contexts[variant] is None:
+                    continue
+                ctx = {**contexts[variant], "audience": audience, "v": version}
                 out.append([key, version, render_to_string(template, ctx)])
     return frames

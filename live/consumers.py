@@ -83,6 +83,11 @@ class DebateConsumer(AsyncWebsocketConsumer):
     audience = "public"
     debate_id: int | None = None
     bad_frames = 0
+    # No channel-layer channel per socket: broadcasts reach sockets through the per-process relay. (Channels gives
+    # every consumer its own layer channel and a receive loop on it: with the in-memory layer every receive walks
+    # all channels, O(N²) in a connect storm; with Redis it is one SUBSCRIBE per socket.) An alias that is not
+    # configured makes get_channel_layer() return None, Channels' documented way to run without a layer.
+    channel_layer_alias = "live-relay-only"
 
     async def dispatch(self, message: dict) -> None:
         # Channels awaits aclose_old_connections() — a hop through the one shared sync thread — before every
