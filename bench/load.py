@@ -103,7 +103,7 @@ async def _http(port: int, raw: bytes, timeout: float = 30.0) -> tuple[int, byte
 
 def voter_worker(wid: int, ports: list[int], code: str, poll_id: int, option_ids: list[int], count: int, first: int,
                  step: int, rate: float, ready_q, start_q, result_q) -> None:
-    """Voters first, step, first+2*step…; each GETs the citizen page (cookies), then votes once at its slot."""
+    """Voters first, step, first+2*step…; each GETs its cookie (/d/<code>/me), then votes once at its slot."""
     raise_nofile()
     try:
         result = asyncio.run(_voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q))
@@ -123,7 +123,8 @@ async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rat
         port = ports[i % len(ports)]
         async with sem:
             try:
-                raw = (f"GET /d/{code}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").encode()
+                # A voter in a burst already has the page open: fetch only the cookie, from the light /me.
+                raw = (f"GET /d/{code}/me HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").encode()
                 status, head = await _http(port, raw)
                 m = re.search(rb"csrftoken=([A-Za-z0-9]+)", head)
                 if status == 200 and m:

@@ -178,8 +178,7 @@ def server_env(db_url: str, redis_url: str) -> dict:
         "DEBUG": "0", "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0", "LOG_LEVEL": "WARNING",
-        # Persistent DB connections: with 0 every handshake opens a PostgreSQL connection in the one sync thread.
-        "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"), "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
     })
     return env
 
@@ -192,7 +191,7 @@ class Server:
             cmd = [PY, str(ROOT / "bench" / "bare_server.py"), str(port)]
         elif kind == "uvicorn" or (kind == "daphne" and ASGI_SERVER == "uvicorn"):
             cmd = [str(Path(PY).with_name("uvicorn")), "--host", "127.0.0.1", "--port", str(port), "--backlog", "2048",
-                   "--no-access-log", "--log-level", "warning", "--ws", "websockets", "--ws-per-message-deflate",
+                   "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--ws-per-message-deflate",
                    "false", "--ws-ping-interval", "0", "bench.asgi:application"]
         else:
             # backlog: Twisted's default listen backlog (50) drops SYNs during a connect storm.
@@ -376,34 +375,40 @@ def scenario_fanout(args, ctx, name="fanout", bare=False, sizes=None, embedded=F
             else:
                 trigger = lambda: trigger_write(port, info)  # noqa: E731
                 urls = ws_urls([port], info["code"])
-            res = broadcast_run(f"{name} N={n}", [server], urls, n, info, args.broadcasts, args.gap, trigger)
+            # The target for 5000 clients is at 2 broadcasts/s: measure that too.
+            gaps = [args.gap] + ([0.5] if n >= 5000 and args.gap < 0.5 else [])
+            for gap in gaps:
+                res = broadcast_run(f"{name} N={n} {1 / gap:.0f}/s", [server], urls, n, info, args.broadcasts, gap,
+                                    trigger)
+                out.append(res)
             if bare:
                 control.close()
         finally:
             server.stop()
-        out.append(res)
     return out
 
 
 def report_fanout(results, ceiling, args, embedded=None):
-    bare_by_n = {r["clients"]: r for r in ceiling or []}
-    rate = 1 / args.gap
+    bare_by_n = {(r["clients"], r["gap_s"]): r for r in ceiling or []}
     for r in results:
-        n = r["clients"]
-        tgt = "≤ 250 ms" if n == 2000 else "≤ 500 ms" if n >= 5000 else ""
-        row("fanout", f"N={n} latency p50 / p95 / p99 / max (ms)",
+        n, rate = r["clients"], 1 / r["gap_s"]
+        tgt = ("≤ 250 ms" if n == 2000 and rate >= 5 else "≤ 500 ms" if n >= 5000 and rate <= 2 else "")
+        limit = 250 if n == 2000 else 500
+        at = f"N={n} {rate:.0f}/s"
+        row("fanout", f"{at} latency p50 / p95 / p99 / max (ms)",
             f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} / {r['p99_ms']:.0f} / {r['max_ms']:.0f}",
-            f"p99 {tgt} at {rate:.0f}/s" if tgt else "", None)
-        row("fanout", f"N={n} msgs delivered/s; CPU µs/msg", f"{r['msgs_per_s']:.0f}; {r['cpu_us_per_msg']:.1f}", "")
-        row("fanout", f"N={n} clients that missed an update", r["missed_clients"] + r["connect_failures"], "0",
+            f"p99 {tgt}" if tgt else "", r["p99_ms"] <= limit if tgt else None)
+        row("fanout", f"{at} msgs delivered/s; CPU µs/msg", f"{r['msgs_per_s']:.0f}; {r['cpu_us_per_msg']:.1f}", "")
+        row("fanout", f"{at} clients that missed an update", r["missed_clients"] + r["connect_failures"], "0",
             r["missed_clients"] + r["connect_failures"] == 0)
-        b = bare_by_n.get(n)
+        b = bare_by_n.get((n, r["gap_s"]))
         if b:
             ratio = r["cpu_us_per_msg"] / b["cpu_us_per_msg"] if b["cpu_us_per_msg"] else float("nan")
-            row("ceiling", f"N={n} bare websockets p99 (ms); CPU µs/msg", f"{b['p99_ms']:.0f}; {b['cpu_us_per_msg']:.1f}",
+            row("ceiling", f"{at} bare websockets p99 (ms); CPU µs/msg", f"{b['p99_ms']:.0f}; {b['cpu_us_per_msg']:.1f}",
                 "", None)
-            row("ceiling", f"N={n} our CPU/msg ÷ bare CPU/msg", f"{ratio:.2f}×", "≤ 3×", ratio <= 3)
+            row("ceiling", f"{at} our CPU/msg ÷ bare CPU/msg", f"{ratio:.2f}×", "≤ 3×", ratio <= 3)
     for r in embedded or []:
+        rate = 1 / r["gap_s"]
         row("embedded", f"N={r['clients']} sqlite+in-memory p50 / p99 (ms)", f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f}",
             f"p99 ≤ 300 ms at {rate:.0f}/s", r["p99_ms"] <= 300)
         row("embedded", f"N={r['clients']} CPU µs/msg; missed", f"{r['cpu_us_per_msg']:.1f}; {r['missed_clients']}",

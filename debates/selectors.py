@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .models import (
     AgendaSegment,
@@ -19,6 +20,9 @@ from .models import (
     Question,
 )
 from .services import has_role, participant_join
+
+# Proposition options are shown in the reader's language, whatever language they were stored in.
+YES_NO_ABSTAIN = (gettext_lazy("Yes"), gettext_lazy("No"), gettext_lazy("Abstain"))
 
 SESSION_KEY = "participants"  # session[SESSION_KEY][str(debate_id)] = participant id
 
@@ -190,7 +194,8 @@ def poll_tally(poll: Poll) -> dict[str, Any]:
     rows = []
     for o in options:
         pct = round(100 * o.n / total, 1) if total else 0.0
-        rows.append({"id": o.pk, "label": o.label, "count": o.n, "pct": pct, "pct_css": f"{pct:.1f}"})
+        label = YES_NO_ABSTAIN[o.position] if poll.is_proposition and o.position < 3 else o.label
+        rows.append({"id": o.pk, "label": label, "count": o.n, "pct": pct, "pct_css": f"{pct:.1f}"})
     return {"options": rows, "total": total}
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from . import fragments, selectors, services
@@ -71,9 +72,13 @@ def citizen(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _citizen_action(
-    request: HttpRequest, code: str, action: Callable[[Debate, Any], tuple[str, list[str]]]
+    request: HttpRequest, code: str, action: Callable[[Debate, Any], tuple[str, list[str]]], *, hot: bool = False
 ) -> HttpResponse:
-    """Run a citizen write. action(debate, participant) returns (success message, widget keys to return)."""
+    """Run a citizen write. action(debate, participant) returns (success message, widget keys to return).
+
+    Hot actions (votes, upvotes: hundreds a second in a big debate) answer with the flash message only: the
+    browser marks the citizen's choice itself and the new counts arrive by broadcast within the flush interval.
+    """
     debate = selectors.debate_for_code(code)
     try:
         participant = selectors.participant_for_request(request, debate, create=True)
@@ -90,11 +95,14 @@ def _citizen_action(
         messages.success(request, message)
         return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
     # htmx: a flash message, the citizen's own state, and fresh copies of the widgets they just changed.
+    lean = hot and status == 200
     html = render_to_string(
-        "debates/_flash.html", {"message": message, "ok": status == 200, "me_json": selectors.participant_state_json(participant)},
+        "debates/_flash.html",
+        {"message": message, "ok": status == 200,
+         "me_json": "" if lean else selectors.participant_state_json(participant)},
         request=request,
     )
-    if keys:
+    if keys and not lean:
         frames = fragments.render(debate.pk, keys, [f"public.{request.LANGUAGE_CODE}"], None)
         html += "".join(h for _k, _v, h in next(iter(frames.values())))
     return HttpResponse(html, status=status)
@@ -121,7 +129,7 @@ def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
         services.question_upvote(question=question, participant=participant)
         return _("Upvote counted."), ["questions"]
 
-    return _citizen_action(request, code, action)
+    return _citizen_action(request, code, action, hot=True)
 
 
 @require_POST
@@ -131,7 +139,7 @@ def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
         services.vote_cast(poll=poll, participant=participant, option_id=request.POST.get("option"))
         return _("Your vote is recorded. You can change it while the poll is open."), [f"poll:{poll.pk}"]
 
-    return _citizen_action(request, code, action)
+    return _citizen_action(request, code, action, hot=True)
 
 
 @require_POST
@@ -155,7 +163,7 @@ def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse:
         services.argument_upvote(argument=arg, participant=participant)
         return _("Support counted."), [f"args:{arg.poll_id}"]
 
-    return _citizen_action(request, code, action)
+    return _citizen_action(request, code, action, hot=True)
 
 
 @require_POST
@@ -168,6 +176,7 @@ def rename(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@ensure_csrf_cookie
 def me(request: HttpRequest, code: str) -> JsonResponse:
     """The citizen's own state (their votes, upvotes, and what moderators did with their questions)."""
     debate = selectors.debate_for_code(code)

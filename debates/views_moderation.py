@@ -63,12 +63,20 @@ def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool,
         presence=None,
         can_moderate=can_moderate,
         is_official=is_official,
-        screen_url=public_url(request, reverse("screen", args=[debate.code, debate.screen_token])),
+        **screen_link(request, debate),
         citizen_url=public_url(request, reverse("citizen", args=[debate.code])),
         poll_kinds=Poll.Kind.choices,
         poll_results_modes=Poll.Results.choices,
     )
     return ctx
+
+
+def screen_link(request: HttpRequest, debate: Debate) -> dict[str, Any]:
+    """The secret screen link and its QR code (to open the screen on the hall's PC by scanning it)."""
+    from .qr import qr_svg
+
+    url = public_url(request, reverse("screen", args=[debate.code, debate.screen_token]))
+    return {"screen_url": url, "screen_qr": qr_svg(url)}
 
 
 @login_required
@@ -268,8 +276,7 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
         if request.POST.get("action") == "regenerate_screen":
             html += render_to_string(
                 "debates/moderate.html#screenlink",
-                {"debate": debate, "oob": True,
-                 "screen_url": public_url(request, reverse("screen", args=[debate.code, debate.screen_token]))},
+                {"debate": debate, "oob": True, **screen_link(request, debate)},
                 request=request,
             )
     response = HttpResponse(html, status=status)

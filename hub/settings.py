@@ -86,13 +86,17 @@ TEMPLATES = [
 
 # Database: SQLite file by default; DATABASE_URL=postgres://… in production.
 _default_sqlite = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or _default_sqlite,
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs in a thread of its own, so "persistent connections" (CONN_MAX_AGE) would open
+    # one connection per thread until PostgreSQL refuses more. A pool shared by the process does it right.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        }
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several daphne threads write at once: wait for the lock rather than failing, take it up front.
     DATABASES["default"]["OPTIONS"] = {

@@ -15,7 +15,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -115,11 +116,11 @@ class Coalescer:
                 keys |= {k.decode() for k in popped or []}
             if keys:
                 presence = await relay.presence_total(debate_id) if "presence" in keys else None
-                frames = await sync_to_async(registry.render, thread_sensitive=False)(
+                frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
                     debate_id, keys, groups.AUDIENCES, presence
                 )
                 if presence is not None:
-                    await sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
+                    await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
                 for listener in listeners:
                     listener(debate_id, frames)
                 await relay.layer.group_send(groups.debate_group(debate_id), {"type": "live.frames", "frames": frames})

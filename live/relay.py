@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -168,10 +168,8 @@ class Relay:
                 continue
             text = "".join(html for _key, _v, html in fragments)
             for sock in list(sockets):
-                try:
-                    await sock.send_frame(text)
-                except Exception:  # a socket closing mid-broadcast must not stop the others
-                    sockets.discard(sock)
+                send_eagerly(sock.send_frame(text), sockets, sock)
+
 
     async def snapshot(self, debate_id: int, audience: str) -> str:
         """Every widget of this audience, newest fragments; rendered at most once per SNAPSHOT_MAX_AGE per
@@ -185,7 +183,7 @@ class Relay:
                 relay.rendering[audience] = pending
                 try:
                     presence = await self.presence_total(debate_id)
-                    frames = await sync_to_async(registry.render, thread_sensitive=False)(
+                    frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
                         debate_id, None, (audience,), presence
                     )
                     cache = relay.latest.setdefault(audience, {})
@@ -203,6 +201,41 @@ class Relay:
                 await asyncio.shield(pending)
         entries = sorted(relay.latest.get(audience, {}).values(), key=lambda e: e[0])
         return "".join(html for _v, html in entries)
+
+
+def send_eagerly(coro: Any, sockets: set, sock: Any) -> None:
+    """Run a socket send now, without a task, as far as it goes without waiting.
+
+    Under daphne a send never waits, so the whole broadcast runs without creating a task per socket. Servers with
+    write backpressure (uvicorn) may make a send wait for a slow client: only that send is handed to a task, so one
+    slow phone never holds up the broadcast for the others.
+    """
+    try:
+        awaited = coro.send(None)
+    except StopIteration:
+        return
+    except Exception:  # a socket closing mid-broadcast must not stop the others
+        sockets.discard(sock)
+        return
+    asyncio.get_running_loop().create_task(_finish_send(coro, awaited, sockets, sock))
+
+
+async def _finish_send(coro: Any, awaited: Any, sockets: set, sock: Any) -> None:
+    while True:
+        try:
+            if awaited is None:
+                await asyncio.sleep(0)
+            else:
+                await awaited
+        except BaseException:
+            pass  # the coroutine sees the outcome through the future when resumed
+        try:
+            awaited = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            sockets.discard(sock)
+            return
 
 
 _relays: dict[asyncio.AbstractEventLoop, Relay] = {}

@@ -93,3 +93,21 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("REQUIRE_BROWSER") == "1" and "chromium" in str(report.longrepr).lower():
         report.outcome = "failed"
         report.longrepr = f"REQUIRE_BROWSER=1 but the browser test was skipped: {report.longrepr}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_pools(django_db_setup, django_db_blocker):
+    """PostgreSQL runs with a connection pool (see settings): close it before the test database is dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all(initialized_only=True):
+            if conn.vendor != "postgresql":
+                continue
+            # Connections still held by finished worker threads (sync_to_async) never go back to the pool.
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            if getattr(conn, "pool", None) is not None:
+                conn.close_pool()

@@ -33,3 +33,27 @@ def mmss(seconds: Any) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m}:{sec:02d}"
+
+
+@register.filter
+def logvalue(value: Any) -> str:
+    """A moderation-log value for people: lists joined, empty values shown as a dash."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if value is None or value == "":
+        return "–"
+    return str(value)
+
+
+@register.filter
+def action_label(code: str) -> str:
+    from debates.labels import ACTION_LABELS
+
+    return str(ACTION_LABELS.get(code, code))
+
+
+@register.filter
+def object_label(code: str) -> str:
+    from debates.labels import OBJECT_LABELS
+
+    return str(OBJECT_LABELS.get(code, code))

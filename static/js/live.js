@@ -70,7 +70,7 @@
         var p = document.createElement("p");
         p.className = "my-question status-" + q.status;
         var s = document.createElement("strong");
-        s.textContent = q.status_label + (q.reason ? " — " + q.reason : "") + " : ";
+        s.textContent = q.status_label + (q.reason ? " — " + q.reason : "") + (document.documentElement.lang === "fr" ? " : " : ": ");
         p.appendChild(s);
         p.appendChild(document.createTextNode(q.text));
         mine.appendChild(p);
@@ -126,7 +126,8 @@
       if (state === "until") {
         if (remaining < 0) remaining = 0;
         var d = Math.floor(remaining / 86400);
-        el.textContent = (d ? d + " j " : "") + fmt(remaining % 86400);
+        var dayUnit = document.documentElement.lang === "fr" ? " j " : " d ";
+        el.textContent = (d ? d + dayUnit : "") + fmt(remaining % 86400);
         return;
       }
       el.textContent = fmt(remaining);
@@ -174,6 +175,20 @@
 
   function refresh() { applyMe(); sortQuestions(); tick(); }
   // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
+  // Votes and upvotes answer with a message only (they are the hot path): record my choice here.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!evt.detail.successful || !form || form.tagName !== "FORM") return;
+    var button = form.querySelector("button[data-poll], button[data-qid], button[data-arg]");
+    var el = document.getElementById("me");
+    var state = me();
+    if (!button || !el || !state) return;
+    if (button.dataset.poll) state.votes[button.dataset.poll] = Number(button.dataset.option);
+    if (button.dataset.qid && state.upvoted.indexOf(Number(button.dataset.qid)) < 0) state.upvoted.push(Number(button.dataset.qid));
+    if (button.dataset.arg && state.supported.indexOf(Number(button.dataset.arg)) < 0) state.supported.push(Number(button.dataset.arg));
+    el.textContent = JSON.stringify(state);
+    applyMe();
+  });
   document.addEventListener("htmx:afterRequest", function (evt) {
     var form = evt.detail.elt;
     if (!evt.detail.successful || !form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;
