@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from hub.handlers import SyncChainASGIHandler  # noqa: E402
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs the app registry ready)
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from hub.static_files import StaticFilesASGI  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 from live.runtime import bind_loop  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": StaticFilesASGI(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
