@@ -585,7 +585,10 @@ def main() -> int:
     parser.add_argument("--scenarios", default=",".join(ALL_SCENARIOS))
     parser.add_argument("--sizes", default="1000,2000,5000")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    parser.add_argument("--vote-rate", type=float, default=None,
+                        help="votes per second in the vote burst (default: the issue's 500/s)")
     args = parser.parse_args()
+    vote_rate_override = args.vote_rate
     load.raise_nofile()
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.broadcasts, args.gap = 20, 0.2
@@ -599,6 +602,8 @@ def main() -> int:
         args.vote_clients, args.vote_rate, args.vote_seconds = 200, 50.0, 2.0
         args.storm_clients, args.storm_seconds = 200, 1.0
         args.two_clients, args.two_vote_rate = 200, 50.0
+    if vote_rate_override:
+        args.vote_rate = args.two_vote_rate = vote_rate_override
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = set(scenarios) - set(ALL_SCENARIOS)
     if unknown:

@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "clock_extend": _("added time"),
     "clock_next": _("moved to the next segment"),
     "clock_reset": _("reset the clock"),
+    "role_assigned": _("gave a role"),
+    "role_removed": _("removed a role"),
 }
 
 OBJECT_LABELS = {
@@ -42,4 +44,5 @@ OBJECT_LABELS = {
     "poll": _("poll"),
     "argument": _("argument"),
     "agendasegment": _("agenda segment"),
+    "debaterole": _("role"),
 }

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -175,11 +176,43 @@ def debate_update_settings(*, debate: Debate, actor: Any, **fields: Any) -> Deba
         for key, value in fields.items():
             if key in allowed:
                 setattr(debate, key, value)
-        debate.full_clean()
+        try:
+            debate.full_clean()
+        except ValidationError as exc:
+            raise ServiceError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from None
         debate.save()
         _log(debate, actor, "settings_changed", debate, before, {k: fields[k] for k in before})
         announce(debate.pk, {"status", "questions", "queue", "log"})
     return debate
+
+
+def role_assign(*, debate: Debate, actor: Any, username: str, role: str, title: str = "") -> DebateRole:
+    """Give a staff account a role on this debate. Only administrators (permission to add roles) may."""
+    from django.contrib.auth import get_user_model
+
+    if not (getattr(actor, "is_authenticated", False) and actor.has_perm("debates.add_debaterole")):
+        raise _forbidden()
+    if role not in DebateRole.Role.values:
+        raise ServiceError(_("Unknown role."))
+    user = get_user_model().objects.filter(username=(username or "").strip(), is_active=True).first()
+    if user is None:
+        raise ServiceError(_("No active account has this username."), status=404)
+    with transaction.atomic():
+        assigned, created = DebateRole.objects.get_or_create(
+            debate=debate, user=user, role=role, defaults={"title": (title or "").strip()[:120]}
+        )
+        if not created:
+            raise ServiceError(_("This account already has this role."), status=409)
+        _log(debate, actor, "role_assigned", assigned, {}, {"user": user.get_username(), "role": role})
+    return assigned
+
+
+def role_remove(*, role: DebateRole, actor: Any) -> None:
+    if not (getattr(actor, "is_authenticated", False) and actor.has_perm("debates.delete_debaterole")):
+        raise _forbidden()
+    with transaction.atomic():
+        _log(role.debate, actor, "role_removed", role, {"user": role.user.get_username(), "role": role.role}, {})
+        role.delete()
 
 
 # --- participants -------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import fragments, selectors, services
 from .csvsafe import csv_response
-from .models import Debate, ModerationLog, Participant, Poll
+from .models import Debate, DebateRole, ModerationLog, Participant, Poll
 from .services import ServiceError
 from .views import is_htmx, public_url
 
@@ -87,6 +87,45 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
         return _not_staff(request, debate)
     ctx = console_context(request, debate, can_moderate=can_moderate, is_official=is_official)
     return render(request, "debates/moderate.html", ctx)
+
+
+@login_required
+def settings_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The debate's settings (moderators) and its roles (administrators)."""
+    from .forms import DebateSettingsForm, RoleForm
+
+    debate, can_moderate, _is_official = _staff_debate(request, code)
+    if not can_moderate:
+        return _not_staff(request, debate)
+    can_assign = request.user.has_perm("debates.add_debaterole")
+    form, role_form, status = DebateSettingsForm(instance=debate), RoleForm(), 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "role":
+                role_form = RoleForm(request.POST)
+                if role_form.is_valid():
+                    services.role_assign(debate=debate, actor=request.user, **role_form.cleaned_data)
+                    messages.success(request, _("Role given."))
+                    return redirect("moderation_settings", code=debate.code)
+                status = 400
+            elif request.POST.get("form") == "remove_role":
+                role = get_object_or_404(DebateRole, pk=request.POST.get("role"), debate=debate)
+                services.role_remove(role=role, actor=request.user)
+                messages.success(request, _("Role removed."))
+                return redirect("moderation_settings", code=debate.code)
+            else:
+                form = DebateSettingsForm(request.POST, instance=Debate.objects.get(pk=debate.pk))
+                if form.is_valid():
+                    services.debate_update_settings(debate=debate, actor=request.user, **form.cleaned_data)
+                    messages.success(request, _("Settings saved."))
+                    return redirect("moderation_settings", code=debate.code)
+                status = 400
+        except services.ServiceError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+    ctx = {"debate": debate, "form": form, "role_form": role_form, "can_assign": can_assign,
+           "roles": debate.roles.select_related("user").order_by("role", "user__username")}
+    return render(request, "debates/moderation_settings.html", ctx, status=status)
 
 
 # --- the action endpoint ------------------------------------------------------------------------------------------
