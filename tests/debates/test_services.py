@@ -441,9 +441,8 @@ def test_settings_update_validates_and_ignores_unknown_fields():
     services.debate_update_settings(debate=debate, actor=mod, premoderation=False, code="XXXXXX")
     debate.refresh_from_db()
     assert debate.premoderation is False and debate.code != "XXXXXX"
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError):
+    with pytest.raises(services.ServiceError) as refused:  # a clear 400 for the settings page, not a crash
         services.debate_update_settings(debate=debate, actor=mod, question_max_length=1)
+    assert refused.value.status == 400
     debate.refresh_from_db()
     assert debate.question_max_length == 280
