@@ -22,13 +22,11 @@
       evt.detail.shouldSwap = false; // an older render arrived late: keep the newer one
       return;
     }
-    // Carry over forms marked data-keep (drafts, half-filled ballots) into the incoming fragment.
+    // Forms marked data-keep also carry hx-preserve: htmx moves the live form (draft, half-filled ballot) into the
+    // new content, with Element.moveBefore where the browser has it (focus and selection survive). Elsewhere the
+    // move blurs the field: give the focus and the caret back.
     var active = document.activeElement;
-    target.querySelectorAll("form[data-keep][id]").forEach(function (form) {
-      var twin = incoming.querySelector ? incoming.querySelector("#" + CSS.escape(form.id)) : null;
-      if (twin) twin.replaceWith(form);
-    });
-    if (active && target.contains(active)) {
+    if (active && target.contains(active) && active.closest("form[data-keep]")) {
       var sel = [active.selectionStart, active.selectionEnd];
       setTimeout(function () {
         if (document.body.contains(active)) {

@@ -134,6 +134,8 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     # The draft survived the swaps of the polls widget around it (the box itself was carried over, not re-created).
     assert draft_box.input_value() == DRAFT
     assert watcher.locator(f"#argue-{poll}").count() == 1
+    # …and the person can keep typing where they were: the field still has the focus.
+    assert watcher.evaluate("document.activeElement && document.activeElement.id") == f"argtext-{poll}"
     assert watcher.evaluate("window.__sameDocument") is True and voter.evaluate("window.__sameDocument") is True
     assert watcher_errors == [] and voter_errors == []
 
