@@ -107,7 +107,7 @@ def test_upvote_counts_once_per_participant_and_is_coalesced(broadcasts):
     assert q.upvote_count == 2 == QuestionUpvote.objects.filter(question=q).count()
     # No server loop in a plain test: the hot mark publishes at once.
     assert "questions" in broadcasts.keys()
-    assert f'data-upvotes="2"' in broadcasts.html("public.fr")
+    assert 'data-upvotes="2"' in broadcasts.html("public.fr")
 
 
 def test_pending_question_cannot_be_upvoted():
