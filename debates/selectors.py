@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
@@ -114,11 +115,9 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
     }
 
 
-def participant_state_json(participant: Participant | None) -> str:
-    """participant_state as JSON safe to place inside a <script> element."""
-    import json
-
-    raw = json.dumps(participant_state(participant), ensure_ascii=False)
+def participant_state_json(participant: Participant | None, *, state: dict[str, Any] | None = None) -> str:
+    """participant_state (or the given, already read state) as JSON safe to place inside a <script> element."""
+    raw = json.dumps(participant_state(participant) if state is None else state, ensure_ascii=False)
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -58,7 +58,7 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     ctx["oob"] = False
     ctx["presence"] = None
     ctx["me"] = selectors.participant_state(participant)
-    ctx["me_json"] = selectors.participant_state_json(participant)
+    ctx["me_json"] = selectors.participant_state_json(participant, state=ctx["me"])  # read once
     ctx["participant"] = participant
     ctx["is_moderator"] = selectors.user_can_moderate(debate, request.user)
     return ctx

@@ -1,9 +1,9 @@
 """Static files served at the ASGI level, before Django's middleware.
 
-WhiteNoise's middleware is sync-only: in Django's async handler it forces two extra thread hops (loop → thread →
-loop) on *every* request, which measurably slowed the vote path under load. This wrapper uses WhiteNoise's own
-file index and responses (compression, caching headers, immutable hashed names) but answers on the event loop,
-so other requests go through an all-async middleware chain and reach the sync view in a single hop.
+WhiteNoise's middleware would run inside Django's middleware chain, in a worker thread, for every request. This
+wrapper uses WhiteNoise's own file index and responses (compression, caching headers, immutable hashed names)
+but answers static files on the event loop, so they never take a worker thread and other requests never pass
+through it.
 """
 
 from __future__ import annotations

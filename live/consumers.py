@@ -12,7 +12,6 @@ import logging
 import time
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
@@ -50,7 +49,9 @@ async def cached_access(code: str, kind: str, token: str) -> tuple[int, str | No
         return await asyncio.shield(pending)
     pending = _access_inflight[key] = asyncio.get_running_loop().create_future()
     try:
-        access = await sync_to_async(_fresh_access, thread_sensitive=False)(selectors.live_access, code, kind, token)
+        access = await database_sync_to_async(selectors.live_access, thread_sensitive=False)(
+            code=code, kind=kind, user=None, token=token
+        )
         if len(_access_cache) > 10_000:
             _access_cache.clear()
         _access_cache[key] = (now, access)
@@ -62,16 +63,6 @@ async def cached_access(code: str, kind: str, token: str) -> tuple[int, str | No
         raise
     finally:
         _access_inflight.pop(key, None)
-
-
-def _fresh_access(live_access, code: str, kind: str, token: str):
-    from django.db import close_old_connections
-
-    close_old_connections()
-    try:
-        return live_access(code=code, kind=kind, user=None, token=token)
-    finally:
-        close_old_connections()
 
 
 class DebateConsumer(AsyncWebsocketConsumer):

@@ -170,7 +170,6 @@ class Relay:
             for sock in list(sockets):
                 send_eagerly(sock.send_frame(text), sockets, sock)
 
-
     async def snapshot(self, debate_id: int, audience: str) -> str:
         """Every widget of this audience, newest fragments; rendered at most once per SNAPSHOT_MAX_AGE per
         process, shared by all the connections that arrive meanwhile."""
