@@ -1,40 +1,42 @@
 """People-readable names for the moderation log's action codes and object types (the codes stay stable in the
-database and the exports; the labels follow the reader's language)."""
+database and the exports; the labels follow the reader's language). Action labels have their own context: the
+same English word ("approved") is a different French word as a status."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ACTION_LABELS = {
-    "debate_status": _("changed the debate's status"),
-    "screen_link_regenerated": _("made a new screen link"),
-    "settings_changed": _("changed the settings"),
-    "participant_muted": _("muted a participant"),
-    "participant_unmuted": _("unmuted a participant"),
-    "question_approved": _("approved"),
-    "question_rejected": _("rejected"),
-    "question_edited": _("edited"),
-    "question_merged": _("merged"),
-    "question_starred": _("starred"),
-    "question_unstarred": _("unstarred"),
-    "question_on_screen": _("put on screen"),
-    "screen_cleared": _("cleared the screen"),
-    "question_answered": _("marked answered"),
-    "answer_posted": _("answered"),
-    "poll_created": _("created a poll"),
-    "poll_opened": _("opened a poll"),
-    "poll_closed": _("closed a poll"),
-    "argument_visible": _("restored an argument"),
-    "argument_held": _("held an argument"),
-    "argument_hidden": _("hid an argument"),
-    "clock_start": _("started the clock"),
-    "clock_pause": _("paused the clock"),
-    "clock_resume": _("resumed the clock"),
-    "clock_extend": _("added time"),
-    "clock_next": _("moved to the next segment"),
-    "clock_reset": _("reset the clock"),
-    "role_assigned": _("gave a role"),
-    "role_removed": _("removed a role"),
+    "debate_status": pgettext_lazy("log action", "changed the debate's status"),
+    "screen_link_regenerated": pgettext_lazy("log action", "made a new screen link"),
+    "settings_changed": pgettext_lazy("log action", "changed the settings"),
+    "participant_muted": pgettext_lazy("log action", "muted a participant"),
+    "participant_unmuted": pgettext_lazy("log action", "unmuted a participant"),
+    "question_approved": pgettext_lazy("log action", "approved"),
+    "question_rejected": pgettext_lazy("log action", "rejected"),
+    "question_edited": pgettext_lazy("log action", "edited"),
+    "question_merged": pgettext_lazy("log action", "merged"),
+    "question_starred": pgettext_lazy("log action", "starred"),
+    "question_unstarred": pgettext_lazy("log action", "unstarred"),
+    "question_on_screen": pgettext_lazy("log action", "put on screen"),
+    "screen_cleared": pgettext_lazy("log action", "cleared the screen"),
+    "question_answered": pgettext_lazy("log action", "marked answered"),
+    "answer_posted": pgettext_lazy("log action", "answered"),
+    "poll_created": pgettext_lazy("log action", "created a poll"),
+    "poll_opened": pgettext_lazy("log action", "opened a poll"),
+    "poll_closed": pgettext_lazy("log action", "closed a poll"),
+    "argument_visible": pgettext_lazy("log action", "restored an argument"),
+    "argument_held": pgettext_lazy("log action", "held an argument"),
+    "argument_hidden": pgettext_lazy("log action", "hid an argument"),
+    "clock_start": pgettext_lazy("log action", "started the clock"),
+    "clock_pause": pgettext_lazy("log action", "paused the clock"),
+    "clock_resume": pgettext_lazy("log action", "resumed the clock"),
+    "clock_extend": pgettext_lazy("log action", "added time"),
+    "clock_next": pgettext_lazy("log action", "moved to the next segment"),
+    "clock_reset": pgettext_lazy("log action", "reset the clock"),
+    "role_assigned": pgettext_lazy("log action", "gave a role"),
+    "role_removed": pgettext_lazy("log action", "removed a role"),
 }
 
 OBJECT_LABELS = {
