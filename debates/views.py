@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
@@ -70,6 +71,15 @@ def citizen(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "debates/citizen.html", citizen_context(request, debate))
 
 
+VOTE_RECORDED = gettext_lazy("Your vote is recorded. You can change it while the poll is open.")
+
+
+def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "") -> str:
+    """The status line every citizen action answers with (and, when given, the citizen's own state)."""
+    return render_to_string("debates/_flash.html", {"message": message, "ok": ok, "me_json": me_json},
+                            request=request)
+
+
 def _citizen_action(
     request: HttpRequest, code: str, action: Callable[[Debate, Any], tuple[str, list[str]]], *, hot: bool = False
 ) -> HttpResponse:
@@ -95,12 +105,8 @@ def _citizen_action(
         return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
     # htmx: a flash message, the citizen's own state, and fresh copies of the widgets they just changed.
     lean = hot and status == 200
-    html = render_to_string(
-        "debates/_flash.html",
-        {"message": message, "ok": status == 200,
-         "me_json": "" if lean else selectors.participant_state_json(participant)},
-        request=request,
-    )
+    html = flash_html(request, message, ok=status == 200,
+                      me_json="" if lean else selectors.participant_state_json(participant))
     if keys and not lean:
         frames = fragments.render(debate.pk, keys, [f"public.{request.LANGUAGE_CODE}"], None)
         html += "".join(h for _k, _v, h in next(iter(frames.values())))
@@ -133,10 +139,11 @@ def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
 
 @require_POST
 def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
+    """Also served, in a burst, by views_hot.vote (same URL): keep the two in step."""
     def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
         poll = selectors.poll_in_debate(debate, poll_id)
         services.vote_cast(poll=poll, participant=participant, option_id=request.POST.get("option"))
-        return _("Your vote is recorded. You can change it while the poll is open."), [f"poll:{poll.pk}"]
+        return str(VOTE_RECORDED), [f"poll:{poll.pk}"]
 
     return _citizen_action(request, code, action, hot=True)
 

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, websockets to live/ through Channels."""
+"""ASGI entry point: HTTP goes to Django (votes in a burst through hub.hot_path), websockets to live/ through
+Channels."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 django.setup(set_prefix=False)
 
+from debates.views_hot import HOT_VIEWS  # noqa: E402
 from hub.handlers import SyncChainASGIHandler  # noqa: E402
+from hub.hot_path import HotPath  # noqa: E402
 
 django_asgi_app = SyncChainASGIHandler()
 
@@ -22,7 +25,7 @@ from live.runtime import bind_loop  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        "http": StaticFilesASGI(django_asgi_app),
+        "http": StaticFilesASGI(HotPath(django_asgi_app, HOT_VIEWS)),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
