@@ -1,0 +1,244 @@
+"""Votes through the hot path (hub.hot_path + debates.views_hot), driven through the real ASGI application.
+
+The hot path must be invisible: the same answers, headers and cookies as views.vote, every refusal explained
+exactly as views.vote explains it, each vote stored once, and the count broadcast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from http.cookies import SimpleCookie
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from channels.db import database_sync_to_async
+
+from debates import services, views_hot
+from debates.models import Debate, Participant, Vote
+from hub import hot_path
+from hub.asgi import application, django_asgi_app
+from live import publish
+from tests.factories import make_debate, make_moderator, make_participant, make_poll
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF = "abcdefghijklmnopqrstuvwxyz012345"
+
+
+def sync(fn, *args, **kwargs):
+    return database_sync_to_async(fn)(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_coalescer():
+    publish.coalescer.local_dirty.clear()
+    publish.coalescer.scheduled.clear()
+    yield
+    publish.coalescer.local_dirty.clear()
+    publish.coalescer.scheduled.clear()
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """The size of every batch the group commit writes."""
+    sizes: list[int] = []
+    work = views_hot.ballots.work
+
+    def counting(items):
+        sizes.append(len(items))
+        return work(items)
+
+    monkeypatch.setattr(views_hot.ballots, "work", counting)
+    return sizes
+
+
+async def post(path: str, body: str = "", *, htmx: bool = True, csrf: bool = True, cookies: str = "",
+               app=application) -> tuple[int, dict[str, str], str, SimpleCookie]:
+    headers = [(b"host", b"127.0.0.1"), (b"accept-language", b"en"),
+               (b"content-type", b"application/x-www-form-urlencoded")]
+    cookie = "; ".join(c for c in (f"csrftoken={CSRF}" if csrf else "", cookies) if c)
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    if csrf:
+        headers.append((b"x-csrftoken", CSRF.encode()))
+    if htmx:
+        headers.append((b"hx-request", b"true"))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    comm = ApplicationCommunicator(app, scope)
+    await comm.send_input({"type": "http.request", "body": body.encode(), "more_body": False})
+    start = await comm.receive_output(10)
+    content = b""
+    while True:
+        message = await comm.receive_output(10)
+        content += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await comm.wait(1)
+    response_headers: dict[str, str] = {}
+    jar = SimpleCookie()
+    for key, value in start["headers"]:
+        if key.lower() == b"set-cookie":
+            jar.load(value.decode())
+        else:
+            response_headers[key.decode().lower()] = value.decode()
+    return start["status"], response_headers, content.decode(), jar
+
+
+def unmasked(html: str) -> str:
+    """CSRF tokens in a page are masked afresh on every render."""
+    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+', r"\1…", html)
+
+
+def vote_path(debate, poll) -> str:
+    return f"/d/{debate.code}/poll/{poll.pk}/vote"
+
+
+async def test_a_burst_of_newcomers_is_written_in_batches_each_vote_once(batches):
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    options = await sync(lambda: list(poll.options.values_list("pk", flat=True)))
+    answers = await asyncio.gather(*(post(vote_path(debate, poll), f"option={options[i % 3]}") for i in range(40)))
+    assert [status for status, *_ in answers] == [200] * 40
+    assert all("Your vote is recorded" in html for _s, _h, html, _c in answers)
+    # Each newcomer became a participant, remembered in their own session cookie.
+    sessions = {jar["sessionid"].value for *_rest, jar in answers}
+    assert len(sessions) == 40
+    assert await sync(Vote.objects.filter(poll=poll).count) == 40
+    assert await sync(Participant.objects.filter(debate=debate).count) == 40
+    assert sum(batches) == 40 and len(batches) < 40, batches  # grouped, not one transaction per vote
+
+
+async def test_hot_answer_is_the_views_answer_headers_and_cookie_included():
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    option = await sync(lambda: poll.options.first().pk)
+    hot = await post(vote_path(debate, poll), f"option={option}")
+    plain = await post(vote_path(debate, poll), f"option={option}", app=django_asgi_app)
+    assert hot[0] == plain[0] == 200 and hot[2] == plain[2]
+    assert hot[1] == plain[1]  # X-Frame-Options, nosniff, Vary, Content-Language…
+    assert set(hot[3]) == set(plain[3]) == {"sessionid"}
+    assert hot[3]["sessionid"]["httponly"] and hot[3]["sessionid"]["samesite"] == plain[3]["sessionid"]["samesite"]
+
+
+async def test_a_returning_voter_changes_their_vote_and_keeps_their_identity():
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    yes, no, _abstain = await sync(lambda: list(poll.options.values_list("pk", flat=True)))
+    _s, _h, _html, jar = await post(vote_path(debate, poll), f"option={yes}")
+    session = f"sessionid={jar['sessionid'].value}"
+    status, _h, _html, again = await post(vote_path(debate, poll), f"option={no}", cookies=session)
+    assert status == 200 and "sessionid" not in again  # the session did not change: no new cookie
+    votes = await sync(lambda: list(Vote.objects.filter(poll=poll).values_list("option_id", flat=True)))
+    assert votes == [no]
+    assert await sync(Participant.objects.filter(debate=debate).count) == 1
+
+
+@pytest.mark.parametrize("case", ["closed", "foreign option", "malformed option", "unknown poll", "draft debate",
+                                  "no csrf", "no htmx"])
+async def test_refusals_are_the_views_own(case):
+    debate = await sync(make_debate, status=Debate.Status.DRAFT if case == "draft debate" else Debate.Status.LIVE)
+    moderator = await sync(make_moderator, debate)
+    poll = await sync(make_poll, debate, actor=moderator)
+    other = await sync(make_poll, debate, actor=moderator)
+    option = await sync(lambda: (other if case == "foreign option" else poll).options.first().pk)
+    if case == "closed":
+        await sync(services.poll_close, poll=poll, actor=moderator)
+    path = vote_path(debate, poll) if case != "unknown poll" else f"/d/{debate.code}/poll/999999/vote"
+    body = "option=abc" if case == "malformed option" else f"option={option}"
+    kwargs = {"htmx": case != "no htmx", "csrf": case != "no csrf"}
+    hot = await post(path, body, **kwargs)
+    plain = await post(path, body, app=django_asgi_app, **kwargs)
+    expected = {"closed": 409, "foreign option": 400, "malformed option": 400, "unknown poll": 404,
+                "draft debate": 404, "no csrf": 403, "no htmx": 302}[case]
+    assert hot[0] == plain[0] == expected
+    assert unmasked(hot[2]) == unmasked(plain[2])
+    if case == "no htmx":  # a plain form post: redirected to the poll, and the vote stored
+        assert await sync(Vote.objects.count) == 2
+    else:
+        assert await sync(Vote.objects.count) == 0
+
+
+async def test_the_count_is_broadcast_after_a_hot_vote():
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    option = await sync(lambda: poll.options.first().pk)
+    sent: list[str] = []
+    listener = lambda _debate_id, frames: sent.extend(h for _k, _v, h in frames.get("public.en", []))  # noqa: E731
+    publish.listeners.append(listener)
+    try:
+        assert (await post(vote_path(debate, poll), f"option={option}"))[0] == 200
+        for _ in range(50):
+            if any(f'id="poll-{poll.pk}-results"' in html and "1 vote" in html for html in sent):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail(f"no broadcast of the new count: {sent!r}")
+    finally:
+        publish.listeners.remove(listener)
+
+
+async def test_a_failing_batch_is_replayed_vote_by_vote_through_django(monkeypatch):
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    option = await sync(lambda: poll.options.first().pk)
+
+    def broken(items):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(views_hot.ballots, "work", broken)
+    # One after the other: concurrent writes through Django would trip over the in-memory SQLite test database.
+    answers = [await post(vote_path(debate, poll), f"option={option}") for _ in range(3)]
+    assert [a[0] for a in answers] == [200] * 3 and all("Your vote is recorded" in a[2] for a in answers)
+    assert await sync(Vote.objects.filter(poll=poll).count) == 3
+
+
+def test_vote_cast_many_applies_vote_casts_rules_per_ballot(broadcasts):
+    debate, elsewhere = make_debate(), make_debate()
+    poll, foreign = make_poll(debate), make_poll(elsewhere)
+    yes, no, _abstain = poll.options.all()
+    regular = make_participant(debate)
+    outsider = make_participant(elsewhere)
+    ballots = [
+        services.Ballot(debate.code, poll.pk, yes.pk, {str(debate.pk): regular.pk}),
+        services.Ballot(debate.code, poll.pk, no.pk, {str(debate.pk): regular.pk}),  # changed their mind: wins
+        services.Ballot(debate.code.lower(), poll.pk, yes.pk, {}),  # newcomer
+        services.Ballot(debate.code, poll.pk, yes.pk, {str(debate.pk): outsider.pk}),  # not theirs: newcomer
+        services.Ballot(debate.code, foreign.pk, foreign.options.first().pk, {}),  # poll of another debate
+        services.Ballot(debate.code, poll.pk, foreign.options.first().pk, {}),  # option of another poll
+        services.Ballot("NOPE99", poll.pk, yes.pk, {}),
+    ]
+    outcome = services.vote_cast_many(ballots)
+    assert outcome[0] == outcome[1] == (debate.pk, regular.pk)
+    assert outcome[2][0] == outcome[3][0] == debate.pk and len({outcome[2][1], outcome[3][1], regular.pk}) == 3
+    assert outcome[4:] == [None, None, None]
+    stored = dict(Vote.objects.values_list("participant_id", "option_id"))
+    assert stored == {regular.pk: no.pk, outcome[2][1]: yes.pk, outcome[3][1]: yes.pk}
+    assert f"poll:{poll.pk}" in broadcasts.keys() and "3 votes" in broadcasts.html()
+
+
+def test_vote_cast_many_refuses_closed_polls_and_closed_debates():
+    debate = make_debate()
+    moderator = make_moderator(debate)
+    poll = make_poll(debate, actor=moderator)
+    services.poll_close(poll=poll, actor=moderator)
+    assert services.vote_cast_many([services.Ballot(debate.code, poll.pk, poll.options.first().pk, {})]) == [None]
+    live = make_poll(debate, actor=moderator)
+    Debate.objects.filter(pk=debate.pk).update(status=Debate.Status.CLOSED)
+    assert services.vote_cast_many([services.Ballot(debate.code, live.pk, live.options.first().pk, {})]) == [None]
+    assert Vote.objects.count() == 0 and Participant.objects.count() == 0
+
+
+def test_a_middleware_the_hot_path_cannot_reproduce_turns_it_off(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.debates.test_hot_votes.plain_function_middleware"]
+    assert not hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS).enabled
+    settings.MIDDLEWARE = settings.MIDDLEWARE[:-1]
+    assert hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS).enabled
+    settings.HOT_PATH = False
+    assert not hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS).enabled
+
+
+def plain_function_middleware(get_response):
+    return get_response
