@@ -10,7 +10,9 @@ are per server core. Everything talks to 127.0.0.1; every loop is bounded in cou
 
 Environment: BENCH_DATABASE_URL (default: DATABASE_URL's server with database hub_bench, else
 postgres://postgres@127.0.0.1:5432/hub_bench), BENCH_REDIS_URL (default REDIS_URL, else
-redis://127.0.0.1:6379/3), BENCH_PORT (first port, default 8300).
+redis://127.0.0.1:6379/3), BENCH_PORT (first port, default 8300), BENCH_SERVER=uvicorn (serve with uvicorn instead
+of daphne), BENCH_PROFILE=1 (run each server under cProfile; profiles land in bench/results/logs/*.prof; the
+figures are then slower and only good for comparing shares).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ DAPHNE = str(Path(PY).with_name("daphne"))
 TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
 ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "storm", "two"]
 ROWS: list[dict] = []
 DETAILS: dict = {}
@@ -197,6 +200,10 @@ class Server:
             # -v 0: no access log line per connection (it costs server CPU).
             cmd = [DAPHNE, "-v", "0", "-e", f"tcp:{port}:interface=127.0.0.1:backlog=1024", "bench.asgi:application"]
         self.log = open(logdir / f"server-{kind}-{port}.log", "w")
+        if PROFILE:
+            script = cmd[0] if cmd[0] != PY else cmd[1]
+            rest = cmd[1:] if cmd[0] != PY else cmd[2:]
+            cmd = [PY, "-m", "cProfile", "-o", str(logdir / f"profile-{kind}-{port}.prof"), script, *rest]
         self.proc = subprocess.Popen(["taskset", "-c", core, *cmd], cwd=ROOT, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
@@ -219,6 +226,12 @@ class Server:
         return rss_kib(self.pid)
 
     def stop(self) -> None:
+        if PROFILE:  # SIGINT: the server stops cleanly and cProfile writes its file
+            self.proc.send_signal(2)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                pass
         self.proc.terminate()
         try:
             self.proc.wait(10)

@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
 from django.conf import settings
 
-from . import groups
+from . import groups, wire
 from .relay import relay_for_loop
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class DebateConsumer(AsyncWebsocketConsumer):
     audience = "public"
     debate_id: int | None = None
     bad_frames = 0
+    write_frame: wire.FrameWriter | None = None  # broadcasts skip per-socket framing under daphne
     # No channel-layer channel per socket: broadcasts reach sockets through the per-process relay. (Channels gives
     # every consumer its own layer channel and a receive loop on it: with the in-memory layer every receive walks
     # all channels, O(N²) in a connect storm; with Redis it is one SUBSCRIBE per socket.) An alias that is not
@@ -113,6 +114,7 @@ class DebateConsumer(AsyncWebsocketConsumer):
         audience = groups.audience(role, (query.get("lang") or [""])[0])
         self.debate_id, self.audience = debate_id, audience
         await self.accept()
+        self.write_frame = wire.direct_writer(self.base_send)
         relay = relay_for_loop()
         await relay.join(debate_id, audience, self)
         try:

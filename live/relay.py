@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from . import groups, registry
+from . import groups, registry, wire
 from .runtime import PROCESS_ID
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ SNAPSHOT_MAX_AGE = 10.0  # seconds; older cached snapshots are rendered afresh f
 
 
 class Socket(Protocol):
+    # Set for daphne sockets (live.wire): writes an already framed message, False once the socket is closing.
+    write_frame: wire.FrameWriter | None
+
     async def send_frame(self, text: str) -> None: ...
 
 
@@ -167,8 +170,14 @@ class Relay:
             if not sockets:
                 continue
             text = "".join(html for _key, _v, html in fragments)
+            frame = None
             for sock in list(sockets):
-                send_eagerly(sock.send_frame(text), sockets, sock)
+                if sock.write_frame is not None:
+                    if frame is None:
+                        frame = wire.text_frame(text)
+                    sock.write_frame(frame)
+                else:
+                    send_eagerly(sock.send_frame(text), sockets, sock)
 
     async def snapshot(self, debate_id: int, audience: str) -> str:
         """Every widget of this audience, newest fragments; rendered at most once per SNAPSHOT_MAX_AGE per
