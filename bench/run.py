@@ -491,6 +491,12 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
         "clients_without_final_count": not_final + (n_clients - len(conns)),
         "max_results_msgs_per_s_per_client": max_rate, "cpu_s": cpu1 - cpu0,
         "achieved_vote_rate": len(votes) / max(1e-6, max((v[1] for v in votes), default=t0) - t0 + 1 / rate),
+        # p50 / p99 / count of the votes sent in each second of the burst: where a tail comes from
+        "latency_by_second": [
+            [round(pct(sec, 50)), round(pct(sec, 99)), len(sec)]
+            for s in range(int(seconds) + 1)
+            if (sec := [(v[2] - v[1]) * 1000 for v in acked if s <= v[1] - t0 < s + 1])
+        ],
     }
     log(label, out)
     return out

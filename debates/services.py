@@ -559,16 +559,15 @@ def vote_cast_many(ballots: list[Ballot]) -> list[tuple[int, int] | None]:
     """
     if not ballots:
         return []
-    debates = {d.code: d for d in Debate.objects.exclude(status=Debate.Status.DRAFT)
-               .filter(code__in={b.code.upper() for b in ballots})}
-    polls = Poll.objects.in_bulk({b.poll_id for b in ballots})
-    options = {(o.poll_id, o.pk) for o in PollOption.objects.filter(poll_id__in=polls.keys()).only("id", "poll_id")}
+    polls = {p.pk: p for p in Poll.objects.select_related("debate").filter(pk__in={b.poll_id for b in ballots})}
+    options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
     claimed = {pid for b in ballots for pid in b.session_participants.values()}
-    known = set(Participant.objects.filter(pk__in=claimed).values_list("pk", "debate_id"))
+    known = set(Participant.objects.filter(pk__in=claimed).values_list("pk", "debate_id")) if claimed else set()
 
     def acceptable(b: Ballot) -> Debate | None:
-        debate, poll = debates.get(b.code.upper()), polls.get(b.poll_id)
-        if debate is None or poll is None or poll.debate_id != debate.pk:
+        poll = polls.get(b.poll_id)
+        debate = poll.debate if poll is not None else None
+        if debate is None or debate.code != b.code.upper() or debate.status == Debate.Status.DRAFT:
             return None
         if debate.status not in (Debate.Status.LIVE, Debate.Status.SCHEDULED) or poll.status != Poll.Status.OPEN:
             return None
@@ -576,13 +575,17 @@ def vote_cast_many(ballots: list[Ballot]) -> list[tuple[int, int] | None]:
 
     outcome: list[tuple[int, int] | None] = [None] * len(ballots)
     accepted = [(i, b, d) for i, b in enumerate(ballots) if (d := acceptable(b)) is not None]
+    if not accepted:
+        return outcome
     now = timezone.now()
     with transaction.atomic():
         voters: dict[int, int | Participant] = {}
         for i, b, d in accepted:
             pid = b.session_participants.get(str(d.pk))
             voters[i] = pid if (pid, d.pk) in known else Participant(debate=d)
-        Participant.objects.bulk_create([p for p in voters.values() if isinstance(p, Participant)])
+        newcomers = [p for p in voters.values() if isinstance(p, Participant)]
+        if newcomers:
+            Participant.objects.bulk_create(newcomers)
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
         for i, b, d in accepted:
             voter = voters[i]

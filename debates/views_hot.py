@@ -27,8 +27,11 @@ async def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse | 
     except ValueError:
         return None
     mapping = request.session.get(SESSION_KEY, {})
-    stored = await ballots.submit(services.Ballot(code=code, poll_id=poll_id, option_id=option_id,
-                                                  session_participants=dict(mapping)))
+    try:
+        stored = await ballots.submit(services.Ballot(code=code, poll_id=poll_id, option_id=option_id,
+                                                      session_participants=dict(mapping)))
+    except Exception:
+        return None  # the batch's transaction rolled back: nothing of this vote is stored; views.vote retries it
     if stored is None:
         return None
     debate_id, participant_id = stored

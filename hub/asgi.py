@@ -3,6 +3,7 @@ Channels."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 import django
@@ -18,6 +19,7 @@ django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs the app registry ready)
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from hub.static_files import StaticFilesASGI  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
@@ -29,6 +31,14 @@ router = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+
+# A server process: what was loaded so far lives as long as the process, so the garbage collector need not scan it
+# again (gc.freeze), and it runs less often (settings.GC_THRESHOLDS).
+gc.collect()
+gc.freeze()
+if settings.GC_THRESHOLDS:
+    gc.set_threshold(*settings.GC_THRESHOLDS)
 
 
 async def application(scope, receive, send):

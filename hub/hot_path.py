@@ -11,9 +11,10 @@ How: HotPath wraps Django's ASGI handler. A POST whose URL resolves to a view re
    database, so they run on the loop.
 2. The hot handler (e.g. debates.views_hot.vote) queues its work on a GroupCommit and awaits the batch's commit.
 3. The middlewares' `process_response` hooks run in reverse order (session cookie, security headers…).
-Whenever the hot handler declines (returns None), a hook answers by itself (CSRF failure, redirect…), or anything
+Whenever the hot handler declines (returns None), a request hook answers by itself (CSRF failure, redirect…) or
 raises, the request is replayed, with the body already read, through the full Django stack, so refusals and
-errors are exactly the ordinary view's. Handlers must therefore only answer requests they fully served.
+errors are exactly the ordinary view's. A handler must therefore return None only when it wrote nothing; if it
+raises (it may have written), the answer is Django's own answer to an exception, never a replay.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
+from django.core.handlers.exception import response_for_exception
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
 from django.utils.deprecation import MiddlewareMixin
@@ -63,10 +65,17 @@ class HotPath:
         if disconnected:
             return None
         if complete:
-            response = await self._serve(scope, body, match)
+            request = _request(scope, body)
+            response = await self._serve(request, match) if request is not None else None
             if response is not None:
-                await self.app.send_response(response, send)
-                response.close()
+                try:
+                    await self.app.send_response(response, send)
+                finally:
+                    response.close()
+                    # The request sits in reference cycles (lazy user, message storages); under load the garbage
+                    # collector's full passes over thousands of live connections stall the loop for 100+ ms, so
+                    # break them now rather than leave them to it.
+                    request.__dict__.clear()
                 return None
         await self.app(scope, _replay(body, complete, receive), send)
         return None
@@ -81,10 +90,8 @@ class HotPath:
             return None
         return match if match.func in self.hot_views else None
 
-    async def _serve(self, scope: dict, body: bytes, match: Any) -> HttpResponse | None:
+    async def _serve(self, request: ASGIRequest, match: Any) -> HttpResponse | None:
         try:
-            set_script_prefix(scope.get("root_path", "") or "/")
-            request = ASGIRequest(scope, io.BytesIO(body))
             for middleware in self.middleware:
                 hook = getattr(middleware, "process_request", None)
                 if hook is not None and hook(request) is not None:
@@ -94,6 +101,10 @@ class HotPath:
                 hook = getattr(middleware, "process_view", None)
                 if hook is not None and hook(request, match.func, match.args, match.kwargs) is not None:
                     return None
+        except Exception:
+            log.exception("hot path: a middleware hook failed; replaying the request through Django")
+            return None
+        try:
             response = await self.hot_views[match.func](request, *match.args, **match.kwargs)
             if response is None:
                 return None
@@ -102,9 +113,18 @@ class HotPath:
                 if hook is not None:
                     response = hook(request, response)
             return response
-        except Exception:
-            log.exception("hot path failed; replaying the request through Django")
-            return None
+        except Exception as exc:
+            # The handler may have written: replaying could write twice. Answer as Django answers an exception.
+            return response_for_exception(request, exc)
+
+
+def _request(scope: dict, body: bytes) -> ASGIRequest | None:
+    """Django's request object, as its handler builds it; None where the handler would answer an error itself."""
+    try:
+        set_script_prefix(scope.get("root_path", "") or "/")
+        return ASGIRequest(scope, io.BytesIO(body))
+    except Exception:
+        return None
 
 
 def _not_reached(request: HttpRequest) -> HttpResponse:
@@ -146,15 +166,18 @@ class GroupCommit:
     """Queue items from many requests; run `work(items) -> results` (sync, in a worker thread, one batch at a time)
     on everything queued meanwhile, and hand each request its result.
 
-    There is no waiting window: an item arriving while the database is idle goes at once; items arriving while a
-    batch is being written form the next batch. So a lone vote is as fast as before and a burst costs one thread
-    hop and one transaction per batch, not per vote. If `work` raises, every request of the batch gets the
-    exception (and the hot path replays each through Django, which handles them one by one).
+    An item arriving while the database is idle goes at once, so a lone vote waits for nothing. Items arriving
+    while a batch is being written form the next batch; during a burst (items queued behind a batch) the drainer
+    also waits `window` seconds for more before writing, because a batch costs about the same database CPU
+    whether it holds 1 vote or 20 (measured on PostgreSQL: 1.6 ms for 1 vote, 2.7 ms for 20, 5.9 ms for 100). If `work` raises, every request of the
+    batch gets the exception (and the hot path replays each through Django, which handles them one by one).
     """
 
-    def __init__(self, work: Callable[[list[Any]], Sequence[Any]], max_batch: int = 500) -> None:
+    def __init__(self, work: Callable[[list[Any]], Sequence[Any]], *, max_batch: int = 500,
+                 window: float = 0.02) -> None:
         self.work = work
         self.max_batch = max_batch
+        self.window = window
         self.loop: asyncio.AbstractEventLoop | None = None
         self.pending: list[tuple[Any, asyncio.Future]] = []
         self.drainer: asyncio.Task | None = None
@@ -171,7 +194,10 @@ class GroupCommit:
 
     async def _drain(self) -> None:
         run = database_sync_to_async(self.work, thread_sensitive=False)
+        burst = False
         while self.pending:
+            if burst and len(self.pending) < self.max_batch:
+                await asyncio.sleep(self.window)
             batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch:]
             try:
                 results = await run([item for item, _future in batch])
@@ -180,7 +206,9 @@ class GroupCommit:
                 for _item, future in batch:
                     if not future.done():
                         future.set_exception(exc)
-                continue
-            for (_item, future), result in zip(batch, results, strict=True):
-                if not future.done():  # the client may have gone; its vote is stored all the same
-                    future.set_result(result)
+                results = None
+            if results is not None:
+                for (_item, future), result in zip(batch, results, strict=True):
+                    if not future.done():  # the client may have gone; its vote is stored all the same
+                        future.set_result(result)
+            burst = bool(self.pending)

@@ -125,6 +125,10 @@ LIVE_MAX_FRAME_BYTES = 8 * 1024
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).
 HOT_PATH = env_bool("HOT_PATH", True)
+# Garbage collector thresholds for server processes (hub/asgi.py), as "gen0,gen1,gen2"; empty = Python's defaults
+# (700,10,10). A process holding thousands of sockets has hundreds of thousands of long-lived objects, and with the
+# defaults a full collection (~250 ms here) ran every couple of seconds under a vote burst: the vote p99. See README.
+GC_THRESHOLDS = tuple(int(n) for n in os.environ.get("GC_THRESHOLDS", "50000,10,100").split(",") if n.strip())
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

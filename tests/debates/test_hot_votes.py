@@ -242,3 +242,19 @@ def test_a_middleware_the_hot_path_cannot_reproduce_turns_it_off(settings):
 
 def plain_function_middleware(get_response):
     return get_response
+
+
+async def test_a_failure_after_the_vote_is_stored_is_a_500_never_a_second_vote(monkeypatch):
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    option = await sync(lambda: poll.options.first().pk)
+    monkeypatch.setattr(views_hot, "_flash_cache", {})
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template went away")
+
+    monkeypatch.setattr(views_hot.views, "flash_html", broken)
+    status, _h, _html, _jar = await post(vote_path(debate, poll), f"option={option}")
+    assert status == 500
+    assert await sync(Vote.objects.filter(poll=poll).count) == 1
+    assert await sync(Participant.objects.filter(debate=debate).count) == 1
