@@ -32,7 +32,7 @@ test: install-dev
 
 bench: install-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
-	BENCH_SERVER=uvicorn $(PY) bench/run.py --scenarios fanout,ceiling,storm --out bench/results/uvicorn.json $(BENCH_ARGS)
+	BENCH_SERVER=uvicorn $(PY) bench/run.py --scenarios fanout,ceiling,votes,storm --out bench/results/uvicorn.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -47,7 +47,8 @@ DETAILS: dict = {}
 
 # --- small helpers --------------------------------------------------------------------------------------------------
 def log(*a) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}]", *a, file=sys.stderr, flush=True)
+    # UTC: Django's setup (in this process) changes the local time zone to settings.TIME_ZONE.
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())}Z]", *a, file=sys.stderr, flush=True)
 
 
 def row(scenario: str, figure: str, value, target: str = "", ok: bool | None = None) -> None:
@@ -344,10 +345,14 @@ def broadcast_run(label: str, servers: list[Server], urls: list[str], n: int, in
     conns = connections_of(results)
     lat, missed, last_receipt = [], 0, t_first
     expected = set(versions)
+    missed_samples = []
     for c in conns:
         got = c["status"]
         if not expected <= set(got):
             missed += 1
+            if len(missed_samples) < 5:  # what a client that missed something did receive
+                missed_samples.append({"status_versions_received": len(got), "of_expected": len(expected & set(got)),
+                                       "closed_by_server": c["closed"]})
         for v in expected & set(got):
             lat.append((got[v] - v / 1e6) * 1000)
             last_receipt = max(last_receipt, got[v])
@@ -356,7 +361,7 @@ def broadcast_run(label: str, servers: list[Server], urls: list[str], n: int, in
     out = {
         "label": label, "clients": n, "connected": ok, "connect_failures": failures_of(results),
         "fail_samples": [x for r in results for x in r.get("fail_samples", [])][:5], "broadcasts": broadcasts, "gap_s": gap, "delivered": delivered, "expected": len(expected) * n,
-        "missed_clients": missed,
+        "missed_clients": missed, "missed_samples": missed_samples,
         "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "p99_ms": pct(lat, 99), "max_ms": max(lat, default=float("nan")),
         "msgs_per_s": delivered / span, "cpu_s": cpu1 - cpu0,
         "cpu_us_per_msg": (cpu1 - cpu0) * 1e6 / delivered if delivered else float("nan"),

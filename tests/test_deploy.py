@@ -79,9 +79,10 @@ def test_compose_environment_is_what_settings_read():
 
 def test_compose_port_is_the_port_daphne_listens_on():
     web = compose()["services"]["web"]
-    port = re.search(r"daphne .*-p (\d+)", web["command"]).group(1)
+    port = re.search(r"daphne .*-e tcp:(\d+):interface=0\.0\.0\.0:backlog=\d+ ", web["command"]).group(1)
     assert web["ports"] == [f"{port}:{port}"]
-    assert f"EXPOSE {port}" in (ROOT / "Dockerfile").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"EXPOSE {port}" in dockerfile and f"-e tcp:{port}:interface=0.0.0.0:backlog=" in dockerfile
 
 
 def test_compose_settings_pass_deploy_check_with_their_deliberate_exceptions():
