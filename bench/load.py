@@ -102,17 +102,19 @@ async def _http(port: int, raw: bytes, timeout: float = 30.0) -> tuple[int, byte
 
 
 def voter_worker(wid: int, ports: list[int], code: str, poll_id: int, option_ids: list[int], count: int, first: int,
-                 step: int, rate: float, ready_q, start_q, result_q) -> None:
-    """Voters first, step, first+2*step…; each GETs its cookie (/d/<code>/me), then votes once at its slot."""
+                 step: int, rate: float, ready_q, start_q, result_q, question_id: int | None = None) -> None:
+    """Voters first, step, first+2*step…; each GETs its cookie (/d/<code>/me), then votes once at its slot (or, with
+    question_id, upvotes that question)."""
     raise_nofile()
     try:
-        result = asyncio.run(_voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q))
+        result = asyncio.run(_voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q,
+                                     question_id))
     except Exception as exc:
         result = {"error": repr(exc), "votes": []}
     result_q.put((wid, result))
 
 
-async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q):
+async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, question_id):
     indices = list(range(first, count, step))
     tokens: dict[int, str] = {}
     sem = asyncio.Semaphore(16)
@@ -149,8 +151,11 @@ async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rat
         if tok is None:
             votes.append((i, time.time(), time.time(), -1))
             return
-        body = f"option={option_ids[i % len(option_ids)]}"
-        raw = (f"POST /d/{code}/poll/{poll_id}/vote HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        if question_id is None:
+            path, body = f"/d/{code}/poll/{poll_id}/vote", f"option={option_ids[i % len(option_ids)]}"
+        else:
+            path, body = f"/d/{code}/q/{question_id}/upvote", ""
+        raw = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                f"Cookie: csrftoken={tok}\r\nX-CSRFToken: {tok}\r\nHX-Request: true\r\n"
                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
                f"Connection: close\r\n\r\n{body}").encode()

@@ -40,7 +40,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
 ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
-ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "storm", "two"]
+ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two"]
 ROWS: list[dict] = []
 DETAILS: dict = {}
 
@@ -156,18 +156,27 @@ def setup_data(db_url: str, redis_url: str) -> dict:
     poll = services.poll_create(debate=debate, actor=user, text="Faut-il piétonniser le centre ?",
                                 kind=Poll.Kind.YES_NO_ABSTAIN, open_now=True, results=Poll.Results.LIVE)
     options = list(poll.options.values_list("pk", flat=True))
-    info = {"debate": debate.pk, "code": debate.code, "user": user.pk, "poll": poll.pk, "options": options}
+    asker = services.participant_join(debate=debate)
+    question = services.question_submit(debate=debate, participant=asker, text="Quand les travaux finiront-ils ?")
+    services.question_approve(question=question, actor=user)
+    info = {"debate": debate.pk, "code": debate.code, "user": user.pk, "poll": poll.pk, "options": options,
+            "question": question.pk}
     connections.close_all()
     return info
 
 
-def votes_stored(poll_id: int) -> tuple[int, int]:
+def votes_stored(poll_id: int, question_id: int | None = None) -> tuple[int, int]:
+    """(rows stored, distinct participants among them): votes on the poll, or upvotes of the question."""
     from django.db import connections
     from django.db.models import Count
 
-    from debates.models import Vote
+    from debates.models import Question, QuestionUpvote, Vote
 
-    qs = Vote.objects.filter(poll_id=poll_id)
+    if question_id is None:
+        qs = Vote.objects.filter(poll_id=poll_id)
+    else:
+        qs = QuestionUpvote.objects.filter(question_id=question_id)
+        assert Question.objects.get(pk=question_id).upvote_count == qs.count(), "upvote counter out of step"
     total = qs.count()
     distinct = qs.values("participant_id").annotate(n=Count("id")).count()
     connections.close_all()
@@ -432,8 +441,9 @@ def report_fanout(results, ceiling, args, embedded=None):
             "missed 0", r["missed_clients"] == 0)
 
 
-def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds, n_voters):
-    """n_clients connected; n_voters distinct participants vote once each at `rate`/s through POST …/vote."""
+def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds, n_voters, question=None):
+    """n_clients connected; n_voters distinct participants vote once each at `rate`/s through POST …/vote (or, with
+    `question`, upvote it through POST …/q/<id>/upvote; the clients' final count is then not parsed)."""
     urls = ws_urls(ports, info["code"])
     clients = Clients(urls, n_clients, rate=min(1000.0, max(200.0, n_clients / 3)), poll_id=info["poll"],
                       workers=1 if n_clients <= 300 else 4)
@@ -446,7 +456,7 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
     for w in range(vw):
         p = ctxmp.Process(target=load.voter_worker, daemon=True,
                           args=(w, ports, info["code"], info["poll"], info["options"], votes_total, w, vw, rate,
-                                ready_q, start_q, result_q))
+                                ready_q, start_q, result_q, question))
         p.start()
         os.sched_setaffinity(p.pid, {int(LOAD_CORE)})
         procs.append(p)
@@ -474,7 +484,7 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
     conns = connections_of(results)
     acked = [v for v in votes if v[3] == 200]
     lat = [(v[2] - v[1]) * 1000 for v in acked]
-    stored, distinct = votes_stored(info["poll"])
+    stored, distinct = votes_stored(info["poll"], question)
     last_ack = max((v[2] for v in acked), default=t0)
     final_times, not_final = [], 0
     max_rate = 0.0
@@ -503,6 +513,9 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
             if (sec := [(v[2] - v[1]) * 1000 for v in acked if s <= v[1] - t0 < s + 1])
         ],
     }
+    if question is not None:  # the clients parse the poll's count only
+        out["final_count_after_last_vote_ms"] = out["clients_without_final_count"] = None
+        out["max_results_msgs_per_s_per_client"] = None
     log(label, out)
     return out
 
@@ -526,6 +539,17 @@ def scenario_votes(args, ctx):
     try:
         return vote_burst("votes", args, ctx, [server], [port], ctx["info"], args.vote_clients, args.vote_rate,
                           args.vote_seconds, int(args.vote_rate * args.vote_seconds))
+    finally:
+        server.stop()
+
+
+def scenario_upvotes(args, ctx):
+    """The vote burst's shape with question upvotes: one question, every voter upvotes it once."""
+    port = ctx["ports"].take()
+    server = Server("daphne", port, ctx["env"], SERVER_CORE, ctx["logdir"])
+    try:
+        return vote_burst("upvotes", args, ctx, [server], [port], ctx["info"], args.vote_clients, args.vote_rate,
+                          args.vote_seconds, int(args.vote_rate * args.vote_seconds), question=ctx["info"]["question"])
     finally:
         server.stop()
 
@@ -680,6 +704,13 @@ def main() -> int:
     if "votes" in scenarios:
         r = DETAILS["votes"] = scenario_votes(args, ctx)
         report_votes(r)
+    if "upvotes" in scenarios:
+        r = DETAILS["upvotes"] = scenario_upvotes(args, ctx)
+        row("upvotes", "upvotes sent / acknowledged (200) / stored / distinct voters",
+            f"{r['votes_sent']} / {r['acked']} / {r['stored']} / {r['distinct_voters_stored']}", "stored = acked",
+            r["stored"] == r["acked"] == r["distinct_voters_stored"])
+        row("upvotes", "upvote latency p50 / p99 (ms)", f"{r['vote_p50_ms']:.0f} / {r['vote_p99_ms']:.0f}",
+            "(votes' target) p99 ≤ 500 ms", r["vote_p99_ms"] <= 500)
     if "storm" in scenarios:
         r = DETAILS["storm"] = scenario_storm(args, ctx)
         row("storm", f"{r['clients']} clients in {args.storm_seconds:.0f} s: failures", r["failures"], "0",

@@ -537,6 +537,7 @@ def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote:
     return Vote.objects.get(poll=poll, participant=participant)
 
 
+# --- bursts: the hot path's batched writes ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Ballot:
     """One vote as it arrives over HTTP: the debate's code and the poll and option ids as sent, and the citizen's
@@ -548,48 +549,66 @@ class Ballot:
     session_participants: dict[str, int]
 
 
-def vote_cast_many(ballots: list[Ballot]) -> list[tuple[int, int] | None]:
-    """vote_cast for a burst of ballots, in a handful of queries and one transaction whatever their number.
+@dataclass(frozen=True)
+class Upvote:
+    """One question upvote or argument support as it arrives over HTTP (see Ballot); target_id as in the URL."""
 
-    Applies exactly vote_cast's rules and the vote view's (the debate is not a draft, the poll is in it, a citizen
-    without a participant in this debate becomes one). Returns, per ballot, (debate id, id of the participant the
-    vote is stored under), or None when the ballot breaks a rule: nothing is written for it, and the caller
-    replays it through the vote view, which explains the refusal. Two ballots of one participant on one poll in a
-    burst: the later one wins, as it would one after the other.
-    """
-    if not ballots:
-        return []
+    code: str
+    target_id: int
+    session_participants: dict[str, int]
+
+
+# The *_many functions below serve the hot path (hub/hot_path.py): a burst of the same citizen action, in a
+# handful of queries and one transaction whatever the number. Each applies exactly the rules of its one-by-one
+# service and view (the debate is not a draft, the target is in it, a citizen without a participant in this debate
+# becomes one) and returns, per request, (debate id, id of the participant the write is stored under), or None
+# when the request breaks a rule: nothing is written for it, and the caller replays it through the ordinary view,
+# which explains the refusal.
+HotOutcome = tuple[int, int] | None
+
+
+def _open_for_citizens(debate: Debate | None, code: str) -> bool:
+    return (debate is not None and debate.code == code.upper()
+            and debate.status in (Debate.Status.LIVE, Debate.Status.SCHEDULED))
+
+
+def _session_participants(entries: list[tuple[dict[str, int], Debate]]) -> list[int]:
+    """Per (session mapping, debate), the participant that session holds in that debate; one is created (in bulk)
+    where it holds none, as participant_for_request(create=True) does. Call inside the write's transaction."""
+    claimed = {pid for mapping, _d in entries for pid in mapping.values()}
+    known = set(Participant.objects.filter(pk__in=claimed).values_list("pk", "debate_id")) if claimed else set()
+    resolved: list[int | Participant] = []
+    for mapping, debate in entries:
+        pid = mapping.get(str(debate.pk))
+        resolved.append(pid if (pid, debate.pk) in known else Participant(debate=debate))
+    newcomers = [p for p in resolved if isinstance(p, Participant)]
+    if newcomers:
+        Participant.objects.bulk_create(newcomers)
+    return [p.pk if isinstance(p, Participant) else p for p in resolved]
+
+
+def vote_cast_many(ballots: list[Ballot]) -> list[HotOutcome]:
+    """vote_cast for a burst. Two ballots of one participant on one poll: the later one wins, as it would one
+    after the other."""
     polls = {p.pk: p for p in Poll.objects.select_related("debate").filter(pk__in={b.poll_id for b in ballots})}
     options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
-    claimed = {pid for b in ballots for pid in b.session_participants.values()}
-    known = set(Participant.objects.filter(pk__in=claimed).values_list("pk", "debate_id")) if claimed else set()
 
     def acceptable(b: Ballot) -> Debate | None:
         poll = polls.get(b.poll_id)
         debate = poll.debate if poll is not None else None
-        if debate is None or debate.code != b.code.upper() or debate.status == Debate.Status.DRAFT:
-            return None
-        if debate.status not in (Debate.Status.LIVE, Debate.Status.SCHEDULED) or poll.status != Poll.Status.OPEN:
+        if not _open_for_citizens(debate, b.code) or poll.status != Poll.Status.OPEN:
             return None
         return debate if (b.poll_id, b.option_id) in options else None
 
-    outcome: list[tuple[int, int] | None] = [None] * len(ballots)
+    outcome: list[HotOutcome] = [None] * len(ballots)
     accepted = [(i, b, d) for i, b in enumerate(ballots) if (d := acceptable(b)) is not None]
     if not accepted:
         return outcome
     now = timezone.now()
     with transaction.atomic():
-        voters: dict[int, int | Participant] = {}
-        for i, b, d in accepted:
-            pid = b.session_participants.get(str(d.pk))
-            voters[i] = pid if (pid, d.pk) in known else Participant(debate=d)
-        newcomers = [p for p in voters.values() if isinstance(p, Participant)]
-        if newcomers:
-            Participant.objects.bulk_create(newcomers)
+        voters = _session_participants([(b.session_participants, d) for _i, b, d in accepted])
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
-        for i, b, d in accepted:
-            voter = voters[i]
-            pid = voter.pk if isinstance(voter, Participant) else voter
+        for (i, b, d), pid in zip(accepted, voters):
             outcome[i] = (d.pk, pid)
             latest[(b.poll_id, pid)] = Vote(poll_id=b.poll_id, participant_id=pid, option_id=b.option_id,
                                             created_at=now, updated_at=now)
@@ -598,6 +617,81 @@ def vote_cast_many(ballots: list[Ballot]) -> list[tuple[int, int] | None]:
         for debate_id, poll_ids in _group({(d.pk, b.poll_id) for _i, b, d in accepted}).items():
             announce(debate_id, {f"poll:{pid}" for pid in poll_ids}, hot=True)
     return outcome
+
+
+def question_upvote_many(upvotes: list[Upvote]) -> list[HotOutcome]:
+    """question_upvote for a burst. A second upvote of one question by one participant (stored before, or twice
+    in the burst) is refused (None), as question_upvote refuses it."""
+    questions = {q.pk: q for q in Question.objects.select_related("debate")
+                 .filter(pk__in={u.target_id for u in upvotes})}
+
+    def acceptable(u: Upvote) -> Debate | None:
+        question = questions.get(u.target_id)
+        debate = question.debate if question is not None else None
+        return debate if _open_for_citizens(debate, u.code) and question.is_public else None
+
+    outcome: list[HotOutcome] = [None] * len(upvotes)
+    accepted = [(i, u, d) for i, u in enumerate(upvotes) if (d := acceptable(u)) is not None]
+    if not accepted:
+        return outcome
+    with transaction.atomic():
+        rows = _first_upvotes(QuestionUpvote, "question_id", accepted, outcome)
+        added: dict[int, int] = {}
+        for row in rows:
+            added[row.question_id] = added.get(row.question_id, 0) + 1
+        for question_id, n in added.items():
+            Question.objects.filter(pk=question_id).update(upvote_count=F("upvote_count") + n)
+        counts = dict(Question.objects.filter(pk__in=added).values_list("pk", "upvote_count"))
+        keys: dict[int, set[str]] = {}
+        for question_id, n in added.items():
+            debate = questions[question_id].debate
+            keys.setdefault(debate.pk, {"questions"})
+            if counts[question_id] - n < debate.trending_threshold <= counts[question_id]:
+                keys[debate.pk].add("queue")  # it just became trending: moderators see it flagged
+        for debate_id, widget_keys in keys.items():
+            announce(debate_id, widget_keys, hot=True)
+    return outcome
+
+
+def argument_upvote_many(supports: list[Upvote]) -> list[HotOutcome]:
+    """argument_upvote for a burst; a second support of one argument by one participant is refused (None)."""
+    arguments = {a.pk: a for a in Argument.objects.select_related("poll__debate")
+                 .filter(pk__in={s.target_id for s in supports})}
+
+    def acceptable(s: Upvote) -> Debate | None:
+        argument = arguments.get(s.target_id)
+        debate = argument.poll.debate if argument is not None else None
+        return debate if _open_for_citizens(debate, s.code) and argument.status == Argument.Status.VISIBLE else None
+
+    outcome: list[HotOutcome] = [None] * len(supports)
+    accepted = [(i, s, d) for i, s in enumerate(supports) if (d := acceptable(s)) is not None]
+    if not accepted:
+        return outcome
+    with transaction.atomic():
+        rows = _first_upvotes(ArgumentUpvote, "argument_id", accepted, outcome)
+        for debate_id, poll_ids in _group({(arguments[r.argument_id].poll.debate_id, arguments[r.argument_id].poll_id)
+                                           for r in rows}).items():
+            announce(debate_id, {f"args:{pid}" for pid in poll_ids}, hot=True)
+    return outcome
+
+
+def _first_upvotes(model: type[QuestionUpvote] | type[ArgumentUpvote], target: str,
+                   accepted: list[tuple[int, Upvote, Debate]], outcome: list[HotOutcome]) -> list[Any]:
+    """Store one `model` row (target, participant) per accepted upvote whose participant has none for that target
+    yet, and fill in their outcome; the others stay None (refused). Call inside the write's transaction."""
+    voters = _session_participants([(u.session_participants, d) for _i, u, d in accepted])
+    taken = set(model.objects.filter(**{f"{target}__in": {u.target_id for _i, u, _d in accepted}},
+                                     participant_id__in=set(voters)).values_list(target, "participant_id"))
+    rows = []
+    for (i, u, d), pid in zip(accepted, voters):
+        if (u.target_id, pid) not in taken:
+            taken.add((u.target_id, pid))
+            rows.append(model(**{target: u.target_id}, participant_id=pid))
+            outcome[i] = (d.pk, pid)
+    # A concurrent upvote through the ordinary view can still collide: the IntegrityError rolls the whole batch
+    # back, and the hot path replays each request through the view, one by one.
+    model.objects.bulk_create(rows)
+    return rows
 
 
 def _group(pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:

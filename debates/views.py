@@ -71,7 +71,10 @@ def citizen(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "debates/citizen.html", citizen_context(request, debate))
 
 
+# The answers of the hot actions, shared with their burst-proof twins in views_hot.
 VOTE_RECORDED = gettext_lazy("Your vote is recorded. You can change it while the poll is open.")
+UPVOTE_COUNTED = gettext_lazy("Upvote counted.")
+SUPPORT_COUNTED = gettext_lazy("Support counted.")
 
 
 def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "") -> str:
@@ -129,10 +132,11 @@ def ask(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
+    """Also served, in a burst, by views_hot.upvote (same URL): keep the two in step."""
     def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
         question = selectors.question_in_debate(debate, question_id)
         services.question_upvote(question=question, participant=participant)
-        return _("Upvote counted."), ["questions"]
+        return str(UPVOTE_COUNTED), ["questions"]
 
     return _citizen_action(request, code, action, hot=True)
 
@@ -164,10 +168,11 @@ def argue(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
 
 @require_POST
 def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse:
+    """Also served, in a burst, by views_hot.support (same URL): keep the two in step."""
     def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
         arg = selectors.argument_in_debate(debate, argument_id)
         services.argument_upvote(argument=arg, participant=participant)
-        return _("Support counted."), [f"args:{arg.poll_id}"]
+        return str(SUPPORT_COUNTED), [f"args:{arg.poll_id}"]
 
     return _citizen_action(request, code, action, hot=True)
 

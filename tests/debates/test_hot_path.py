@@ -1,7 +1,8 @@
-"""Votes through the hot path (hub.hot_path + debates.views_hot), driven through the real ASGI application.
+"""Votes, upvotes and supports through the hot path (hub.hot_path + debates.views_hot), driven through the real
+ASGI application.
 
-The hot path must be invisible: the same answers, headers and cookies as views.vote, every refusal explained
-exactly as views.vote explains it, each vote stored once, and the count broadcast.
+The hot path must be invisible: the same answers, headers and cookies as the ordinary views, every refusal
+explained exactly as they explain it, each write stored once, and the counts broadcast.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 
 from debates import services, views_hot
-from debates.models import Debate, Participant, Vote
+from debates.models import Argument, ArgumentUpvote, Debate, Participant, Question, QuestionUpvote, Vote
 from hub import hot_path
 from hub.asgi import application, django_asgi_app
 from live import publish
-from tests.factories import make_debate, make_moderator, make_participant, make_poll
+from tests.factories import make_debate, make_moderator, make_participant, make_poll, make_question
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -232,7 +233,7 @@ def test_vote_cast_many_refuses_closed_polls_and_closed_debates():
 
 
 def test_a_middleware_the_hot_path_cannot_reproduce_turns_it_off(settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.debates.test_hot_votes.plain_function_middleware"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.debates.test_hot_path.plain_function_middleware"]
     assert not hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS).enabled
     settings.MIDDLEWARE = settings.MIDDLEWARE[:-1]
     assert hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS).enabled
@@ -258,3 +259,79 @@ async def test_a_failure_after_the_vote_is_stored_is_a_500_never_a_second_vote(m
     assert status == 500
     assert await sync(Vote.objects.filter(poll=poll).count) == 1
     assert await sync(Participant.objects.filter(debate=debate).count) == 1
+
+
+# --- upvotes and supports -----------------------------------------------------------------------------------------
+def make_argument(debate, poll, status=Argument.Status.VISIBLE):
+    arg = services.argument_post(poll=poll, participant=make_participant(debate), side="for", text="Un argument.")
+    Argument.objects.filter(pk=arg.pk).update(status=status)
+    return arg
+
+
+async def test_an_upvote_burst_counts_each_citizen_once():
+    debate = await sync(make_debate, premoderation=False)
+    question = await sync(make_question, debate)
+    path = f"/d/{debate.code}/q/{question.pk}/upvote"
+    answers = await asyncio.gather(*(post(path) for _ in range(30)))
+    assert [a[0] for a in answers] == [200] * 30 and all("Upvote counted" in a[2] for a in answers)
+    await sync(question.refresh_from_db)
+    assert question.upvote_count == 30 == await sync(QuestionUpvote.objects.filter(question=question).count)
+    # A citizen who upvotes again, even twice at once, is refused by the view's own words; the count holds.
+    session = f"sessionid={answers[0][3]['sessionid'].value}"
+    again = await asyncio.gather(post(path, cookies=session), post(path, cookies=session))
+    assert [a[0] for a in again] == [409, 409] and all("already upvoted" in a[2] for a in again)
+    await sync(question.refresh_from_db)
+    assert question.upvote_count == 30
+
+
+async def test_two_upvotes_of_one_citizen_in_one_burst_count_once(monkeypatch):
+    debate = await sync(make_debate, premoderation=False)
+    question = await sync(make_question, debate)
+    voter = await sync(make_participant, debate)
+    session = {str(debate.pk): voter.pk}
+    outcome = await sync(services.question_upvote_many, [services.Upvote(debate.code, question.pk, session)] * 2)
+    assert outcome == [(debate.pk, voter.pk), None]
+    await sync(question.refresh_from_db)
+    assert question.upvote_count == 1
+
+
+@pytest.mark.parametrize("case", ["pending question", "unknown question", "closed debate", "no htmx"])
+async def test_upvote_refusals_are_the_views_own(case):
+    debate = await sync(make_debate, premoderation=True)
+    question = await sync(make_question, debate, approve=case != "pending question")
+    if case == "closed debate":
+        await sync(Debate.objects.filter(pk=debate.pk).update, status=Debate.Status.CLOSED)
+    path = f"/d/{debate.code}/q/{question.pk if case != 'unknown question' else 999999}/upvote"
+    hot = await post(path, htmx=case != "no htmx")
+    plain = await post(path, htmx=case != "no htmx", app=django_asgi_app)
+    expected = {"pending question": 409, "unknown question": 404, "closed debate": 409, "no htmx": 302}[case]
+    assert hot[0] == plain[0] == expected and unmasked(hot[2]) == unmasked(plain[2])
+    stored = await sync(QuestionUpvote.objects.count)
+    assert stored == (2 if case == "no htmx" else 0)  # two form posts without a session: two newcomers, each counted
+
+
+def test_an_upvote_burst_crossing_the_trending_threshold_tells_the_moderators(broadcasts):
+    debate = make_debate(premoderation=False, trending_threshold=3)
+    question = make_question(debate)
+    broadcasts.clear()
+    services.question_upvote_many([services.Upvote(debate.code, question.pk, {}) for _ in range(2)])
+    assert "queue" not in broadcasts.keys()
+    services.question_upvote_many([services.Upvote(debate.code, question.pk, {}) for _ in range(2)])
+    assert {"questions", "queue"} <= broadcasts.keys()
+    question.refresh_from_db()
+    assert question.upvote_count == 4
+
+
+async def test_a_support_burst_counts_each_citizen_once_and_refuses_hidden_arguments():
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    visible = await sync(make_argument, debate, poll)
+    hidden = await sync(make_argument, debate, poll, Argument.Status.HIDDEN)
+    answers = await asyncio.gather(*(post(f"/d/{debate.code}/arg/{visible.pk}/support") for _ in range(20)))
+    assert [a[0] for a in answers] == [200] * 20 and all("Support counted" in a[2] for a in answers)
+    assert await sync(ArgumentUpvote.objects.filter(argument=visible).count) == 20
+    session = f"sessionid={answers[0][3]['sessionid'].value}"
+    again = await post(f"/d/{debate.code}/arg/{visible.pk}/support", cookies=session)
+    assert again[0] == 409 and "already support" in again[2]
+    refused = await post(f"/d/{debate.code}/arg/{hidden.pk}/support")
+    assert refused[0] == 409 and await sync(ArgumentUpvote.objects.filter(argument=hidden).count) == 0
