@@ -16,12 +16,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_quick(tmp_path: Path, *extra: str) -> dict:
+def run_quick(tmp_path: Path, *extra: str, scenarios: str = "fanout") -> dict:
     out = tmp_path / "bench.json"
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
     env["BENCH_PORT"] = env.get("BENCH_PORT", "8370")
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--scenarios", "fanout", "--out", str(out),
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--scenarios", scenarios, "--out", str(out),
          *extra],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
@@ -32,12 +32,16 @@ def run_quick(tmp_path: Path, *extra: str) -> dict:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses taskset and /proc")
 def test_bench_quick_embedded(tmp_path):
-    data = run_quick(tmp_path, "--sqlite")
+    data = run_quick(tmp_path, "--sqlite", scenarios="fanout,votes,upvotes")
     (fan,) = data["fanout"]
     assert fan["connect_failures"] == 0
     assert fan["missed_clients"] == 0
     assert fan["delivered"] == fan["expected"] > 0
     assert any(r["scenario"] == "fanout" for r in data["rows"])
+    # Real HTTP votes and upvotes through daphne and the hot path: each acknowledged one stored exactly once.
+    for burst in (data["votes"], data["upvotes"]):
+        assert burst["votes_sent"] == burst["acked"] == burst["stored"] == burst["distinct_voters_stored"] > 0
+    assert data["votes"]["clients_without_final_count"] == 0
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
