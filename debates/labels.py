@@ -4,6 +4,8 @@ same English word ("approved") is a different French word as a status."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -48,3 +50,59 @@ OBJECT_LABELS = {
     "agendasegment": _("agenda segment"),
     "debaterole": _("role"),
 }
+
+
+# Keys of the log's before/after values that are not fields of the logged object (or whose field name reads
+# badly), with their label; the other keys take their model field's verbose name.
+LOG_KEY_LABELS = {
+    "reason": _("reason"),
+    "text": _("text"),
+    "options": _("options"),
+    "upvotes": _("upvotes"),
+    "on_screen": _("on screen"),
+    "segment": _("segment"),
+    "remaining": _("time left"),
+    "user": _("user"),
+    "answer": _("answer"),
+    "name": _("name"),
+}
+
+
+def _logged_field(object_type: str, key: str) -> Any:
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return apps.get_model("debates", object_type)._meta.get_field(key)
+    except (LookupError, FieldDoesNotExist):
+        return None
+
+
+def log_key_label(object_type: str, key: str) -> str:
+    """“status:”, “pre-moderate questions:”… in the reader's language (and typography), for a key of a log entry's
+    before/after values."""
+    if key in LOG_KEY_LABELS:
+        label = str(LOG_KEY_LABELS[key])
+    else:
+        field = _logged_field(object_type, key)
+        label = str(field.verbose_name) if field is not None else key
+    return _("%(label)s:") % {"label": label}
+
+
+def log_value_label(object_type: str, key: str, value: Any) -> str:
+    """A logged value for people: a status or role by its label, yes/no, time as m:ss, ids as #n, lists joined."""
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if key == "remaining" and isinstance(value, (int, float)):
+        minutes, seconds = divmod(abs(int(value)), 60)
+        return f"{'+' if value < 0 else ''}{minutes}:{seconds:02d}"
+    if key in ("on_screen", "segment"):
+        return f"#{value}"
+    field = _logged_field(object_type, key)
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)

@@ -26,6 +26,15 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+def validate_join_code(value: str) -> None:
+    """Generated codes avoid look-alike characters (no I/1, O/0, B/8…), so people can type what they read."""
+    if len(value or "") != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in value.upper()):
+        raise ValidationError(
+            _("The join code must be %(n)d characters among %(alphabet)s.")
+            % {"n": JOIN_CODE_LENGTH, "alphabet": JOIN_CODE_ALPHABET}
+        )
+
+
 def new_secret_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -51,7 +60,8 @@ class Debate(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
+    code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code,
+                            validators=[validate_join_code])
     slug = models.SlugField(_("slug"), max_length=80, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     scheduled_start = models.DateTimeField(_("scheduled start"), null=True, blank=True)
@@ -119,11 +129,6 @@ class Debate(models.Model):
 
     def clean(self) -> None:
         self.code = (self.code or "").upper()
-        if len(self.code) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in self.code):
-            raise ValidationError(
-                {"code": _("The join code must be %(n)d characters among %(alphabet)s.")
-                 % {"n": JOIN_CODE_LENGTH, "alphabet": JOIN_CODE_ALPHABET}}
-            )
         if self.scheduled_start and self.scheduled_end and self.scheduled_end < self.scheduled_start:
             raise ValidationError({"scheduled_end": _("The end must come after the start.")})
 

@@ -36,16 +36,6 @@ def mmss(seconds: Any) -> str:
 
 
 @register.filter
-def logvalue(value: Any) -> str:
-    """A moderation-log value for people: lists joined, empty values shown as a dash."""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if value is None or value == "":
-        return "–"
-    return str(value)
-
-
-@register.filter
 def action_label(code: str) -> str:
     from debates.labels import ACTION_LABELS
 
@@ -57,3 +47,17 @@ def object_label(code: str) -> str:
     from debates.labels import OBJECT_LABELS
 
     return str(OBJECT_LABELS.get(code, code))
+
+
+@register.simple_tag
+def log_key(object_type: str, key: str) -> str:
+    from debates.labels import log_key_label
+
+    return log_key_label(object_type, key)
+
+
+@register.simple_tag
+def log_value(object_type: str, key: str, value: Any) -> str:
+    from debates.labels import log_value_label
+
+    return log_value_label(object_type, key, value)

@@ -347,6 +347,27 @@ def test_log_page_filters_and_paginates(client, debate, moderator):
     assert "No entry matches." in by_type
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_log_page_shows_values_as_people_read_them(client, debate, moderator, language):
+    q = pending(debate, "Une question à rejeter ?")
+    services.question_reject(question=q, actor=moderator, reason="Hors sujet")
+    services.participant_set_muted(participant=make_participant(debate), muted=True, actor=moderator)
+    services.debate_update_settings(debate=debate, actor=moderator, premoderation=False)
+    services.clock_action(debate=debate, actor=moderator, action="start")
+    login(client, moderator)
+    html = client.get(reverse("moderation_log", args=[debate.code]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    expected = {
+        "en": ["status:</span> Pending", "status:</span> Rejected", "reason:</span> Hors sujet", "muted:</span> no",
+               "muted:</span> yes", "pre-moderate questions:</span> yes"],
+        "fr": ["statut\u00a0:</span> En attente", "statut\u00a0:</span> Rejetée", "motif\u00a0:</span> Hors sujet",
+               "suspendu·e\u00a0:</span> non", "suspendu·e\u00a0:</span> oui",
+               "pré-modérer les questions\u00a0:</span> oui"],
+    }[language]
+    for text in expected:
+        assert text in html, text
+    assert "status: pending" not in html and "True" not in html and "False" not in html
+
+
 def test_log_pages_require_a_role(client, debate):
     assert client.get(reverse("moderation_log", args=[debate.code])).status_code == 302
     login(client, make_user())

@@ -46,6 +46,17 @@ def test_invalid_settings_are_refused_with_400_and_nothing_changes(client):
     assert debate.question_max_length == 280
 
 
+def test_settings_of_a_debate_with_a_vanity_code_can_be_changed(client):
+    """The demo's code MAIRE7 has letters generated codes avoid (I): that must not block its settings."""
+    debate = make_debate()
+    Debate.objects.filter(pk=debate.pk).update(code="MAIRE7")
+    debate.refresh_from_db()
+    client.force_login(make_moderator(debate))
+    assert client.post(url(debate), SETTINGS).status_code == 302
+    debate.refresh_from_db()
+    assert debate.trending_threshold == 5 and debate.code == "MAIRE7"
+
+
 @pytest.mark.parametrize("who", ["citizen", "other_moderator"])
 def test_others_get_403_and_nothing_changes(client, who):
     debate = make_debate()
