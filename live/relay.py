@@ -2,8 +2,9 @@
 
 A debate's sockets in one process share one channel-layer channel (the relay), which is the only member of the
 debate's group from this process. A broadcast therefore costs one layer message per process, then one
-`websocket.send` of the same pre-rendered text per local socket: no per-socket dispatch through Channels'
-consumer machinery, no ORM query, no template render.
+`websocket.send` of the same pre-rendered text per local socket (under daphne, one write of the same pre-framed
+bytes: live/wire.py): no per-socket dispatch through Channels' consumer machinery, no ORM query, no template
+render.
 
 The relay also keeps the latest fragment of every widget it relayed, so a browser that connects (or reconnects)
 gets a snapshot without a render per connection during a connect storm.
