@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core import signing
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -97,11 +98,30 @@ def participant_for_request(request: HttpRequest, debate: Debate, *, create: boo
     return participant
 
 
+LIVE_TOKEN_SALT = "debates.live-token"
+
+
+def live_token(participant: Participant) -> str:
+    """What a citizen's page sends over its websocket to be told when their own state changes (live.publish.nudge).
+    Signed: a page can only name the participant its session is. It grants no data, only those nudges."""
+    return signing.Signer(salt=LIVE_TOKEN_SALT).sign_object([participant.debate_id, participant.pk])
+
+
+def participant_for_live_token(token: Any, debate_id: int) -> int | None:
+    """The participant a live_token names, if it is genuine and for this debate."""
+    try:
+        token_debate, participant_id = signing.Signer(salt=LIVE_TOKEN_SALT).unsign_object(str(token or ""))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return participant_id if token_debate == debate_id and isinstance(participant_id, int) else None
+
+
 def participant_state(participant: Participant | None) -> dict[str, Any]:
     """What this citizen did: shown on their page only, never broadcast."""
     if participant is None:
         return {"votes": {}, "upvoted": [], "supported": [], "name": "", "muted": False, "mine": []}
     return {
+        "live_token": live_token(participant),
         "votes": {str(p): o for p, o in participant.votes.values_list("poll_id", "option_id")},
         "upvoted": list(participant.question_upvotes.values_list("question_id", flat=True)),
         "supported": list(participant.argument_upvotes.values_list("argument_id", flat=True)),

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from live.publish import announce
+from live.publish import announce, nudge
 
 from .models import (
     AgendaSegment,
@@ -243,6 +243,7 @@ def participant_set_muted(*, participant: Participant, muted: bool, actor: Any) 
         _log(debate, actor, "participant_muted" if muted else "participant_unmuted", participant, before,
              {"muted": muted, "name": str(participant.public_name)})  # a lazy "Anonymous citizen" is not JSON
         announce(debate.pk, {"queue", "log"})
+        nudge(debate.pk, [participant.pk])
     return participant
 
 
@@ -309,6 +310,7 @@ def question_approve(*, question: Question, actor: Any) -> Question:
         q.save()
         _log(q.debate, actor, "question_approved", q, {"status": "pending"}, {"status": "approved"})
         announce(q.debate_id, {"questions", "queue", "log"})
+        nudge(q.debate_id, [q.author_id])
     return q
 
 
@@ -327,6 +329,7 @@ def question_reject(*, question: Question, actor: Any, reason: str = "") -> Ques
             Debate.objects.filter(pk=debate.pk).update(on_screen=None)
         _log(debate, actor, "question_rejected", q, before, {"status": "rejected", "reason": reason})
         announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+        nudge(q.debate_id, [q.author_id])
     return q
 
 
@@ -340,6 +343,7 @@ def question_edit(*, question: Question, actor: Any, text: str) -> Question:
         q.save(update_fields=["text", "updated_at"])
         _log(q.debate, actor, "question_edited", q, before, {"text": text})
         announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+        nudge(q.debate_id, [q.author_id])
     return q
 
 
@@ -376,6 +380,7 @@ def question_merge(*, duplicate: Question, into: Question, actor: Any) -> Questi
             Debate.objects.filter(pk=kept.debate_id).update(on_screen=kept)
         _log(kept.debate, actor, "question_merged", dup, before, {"merged_into": kept.pk, "kept_upvotes": kept.upvote_count})
         announce(kept.debate_id, {"questions", "queue", "onscreen", "log"})
+        nudge(kept.debate_id, [dup.author_id, kept.author_id])
     return kept
 
 
@@ -402,6 +407,7 @@ def question_put_on_screen(*, question: Question | None, debate: Debate, actor: 
             if q.status == Question.Status.PENDING:
                 q.status, q.approved_at, q.handled_by = Question.Status.APPROVED, timezone.now(), actor
                 q.save()
+                nudge(d.pk, [q.author_id])
             if not q.is_public:
                 raise ServiceError(_("Only approved questions can go on screen."), status=409)
         before = {"on_screen": d.on_screen_id}
@@ -427,6 +433,7 @@ def question_mark_answered(*, question: Question, actor: Any) -> Question:
         q.save()
         _log(q.debate, actor, "question_answered", q, {"status": "approved"}, {"status": "answered"})
         announce(q.debate_id, {"questions", "onscreen", "queue", "log"})
+        nudge(q.debate_id, [q.author_id])
     return q
 
 

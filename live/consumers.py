@@ -75,6 +75,7 @@ class DebateConsumer(AsyncWebsocketConsumer):
     debate_id: int | None = None
     bad_frames = 0
     write_frame: wire.FrameWriter | None = None  # broadcasts skip per-socket framing under daphne
+    participant_id: int | None = None  # the citizen behind a public socket once identified, for nudges
     # No channel-layer channel per socket: broadcasts reach sockets through the per-process relay. (Channels gives
     # every consumer its own layer channel and a receive loop on it: with the in-memory layer every receive walks
     # all channels, O(N²) in a connect storm; with Redis it is one SUBSCRIBE per socket.) An alias that is not
@@ -141,7 +142,19 @@ class DebateConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data) if text_data is not None else None
         except ValueError:
             message = None
-        if not isinstance(message, dict) or message.get("type") not in ("ping",):
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "identify" and self.audience.startswith("public.") and self.debate_id is not None:
+            # The citizen's page says who it is with the token its own state carries (live_token), so that
+            # nudges about their questions reach it; a forged or foreign token is refused like any bad frame.
+            from debates import selectors
+
+            participant_id = selectors.participant_for_live_token(message.get("token"), self.debate_id)
+            if participant_id is None:
+                await self._refuse()
+                return
+            relay_for_loop().identify(self.debate_id, self, participant_id)
+            return
+        if kind != "ping":
             await self._refuse()
             return
         # Pings keep proxies from closing idle sockets; nothing to answer beyond the transport's own pong.

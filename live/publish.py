@@ -2,6 +2,7 @@
 
 - `announce(debate_id, keys)` renders the widgets once per audience right after the transaction commits and
   broadcasts them.
+- `nudge(debate_id, participant_ids)` tells those citizens' pages to fetch their own state again.
 - `announce(debate_id, keys, hot=True)` (votes, upvotes) only marks the widgets dirty; a per-debate flusher
   renders and broadcasts them at most every LIVE_FLUSH_INTERVAL seconds (longer for large audiences). With Redis
   one process across the cluster is elected per flush (SET NX), so coalescing holds over several processes.
@@ -54,8 +55,21 @@ def publish_now(debate_id: int, keys: set[str], presence: int | None = None) -> 
 def send_frames(debate_id: int, frames: registry.Frames) -> None:
     for listener in listeners:
         listener(debate_id, frames)
+    _group_send(debate_id, {"type": "live.frames", "frames": frames})
+
+
+def nudge(debate_id: int, participant_ids: Iterable[int | None]) -> None:
+    """After the current transaction commits, tell these citizens' own pages that their personal state changed
+    (their question's fate, being muted): each page then fetches it (GET /d/<code>/me). The message names
+    participants by id only and reaches only their sockets; nothing personal travels in it."""
+    ids = sorted({pid for pid in participant_ids if pid})
+    if ids:
+        transaction.on_commit(lambda: _group_send(debate_id, {"type": "live.nudge", "participants": ids}),
+                              robust=True)
+
+
+def _group_send(debate_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    message = {"type": "live.frames", "frames": frames}
     if not run_on_server_loop(layer.group_send(groups.debate_group(debate_id), message)):
         if settings.REDIS_URL:  # other processes may hold the sockets
             async_to_sync(layer.group_send)(groups.debate_group(debate_id), message)

@@ -31,9 +31,15 @@ log = logging.getLogger(__name__)
 SNAPSHOT_MAX_AGE = 10.0  # seconds; older cached snapshots are rendered afresh from the database
 
 
+# Sent to a citizen's sockets when their own state changed: the page fetches it (static/js/live.js).
+NUDGE_FRAME = '<div id="me-stale" hidden hx-swap-oob="true"></div>'
+
+
 class Socket(Protocol):
     # Set for daphne sockets (live.wire): writes an already framed message, False once the socket is closing.
     write_frame: wire.FrameWriter | None
+    # The citizen behind a public socket once their page has identified itself (for nudges); None otherwise.
+    participant_id: int | None
 
     async def send_frame(self, text: str) -> None: ...
 
@@ -42,6 +48,7 @@ class Socket(Protocol):
 class DebateRelay:
     debate_id: int
     sockets: dict[str, set[Socket]] = field(default_factory=lambda: {a: set() for a in groups.AUDIENCES})
+    citizens: dict[int, set[Socket]] = field(default_factory=dict)  # participant id -> their sockets here
     channel: str = ""
     reader: asyncio.Task | None = None
     # audience -> widget key -> (version, html)
@@ -81,6 +88,8 @@ class Relay:
         # subscription) instead of dropping it while we wait, which left joiners on an orphaned relay that never
         # received anything (bench/: 284 of 5000 clients in one run).
         relay.sockets[audience].add(sock)
+        if sock.participant_id is not None:
+            relay.citizens.setdefault(sock.participant_id, set()).add(sock)
         try:
             async with relay.joining:
                 if relay.reader is None:
@@ -88,7 +97,7 @@ class Relay:
                     await self.layer.group_add(groups.debate_group(debate_id), relay.channel)
                     relay.reader = self.loop.create_task(self._read(relay))
         except BaseException:
-            relay.sockets[audience].discard(sock)
+            self._forget(relay, audience, sock)
             raise
         await self._presence_changed(relay)
 
@@ -96,7 +105,7 @@ class Relay:
         relay = self.debates.get(debate_id)
         if relay is None:
             return
-        relay.sockets[audience].discard(sock)
+        self._forget(relay, audience, sock)
         await self._presence_changed(relay)
         if relay.count() == 0 and relay.reader is not None:
             relay.reader.cancel()
@@ -108,6 +117,28 @@ class Relay:
             # A socket may have joined while we awaited: it restarted a reader on this same relay; keep it then.
             if relay.count() == 0 and relay.reader is None and self.debates.get(debate_id) is relay:
                 self.debates.pop(debate_id, None)
+
+    def identify(self, debate_id: int, sock: Socket, participant_id: int) -> None:
+        """From now on, nudges for this participant reach this socket."""
+        relay = self.debates.get(debate_id)
+        if relay is None or not any(sock in sockets for sockets in relay.sockets.values()):
+            return
+        if sock.participant_id is not None and sock.participant_id != participant_id:
+            mine = relay.citizens.get(sock.participant_id, set())
+            mine.discard(sock)
+            if not mine:
+                relay.citizens.pop(sock.participant_id, None)
+        sock.participant_id = participant_id
+        relay.citizens.setdefault(participant_id, set()).add(sock)
+
+    @staticmethod
+    def _forget(relay: DebateRelay, audience: str, sock: Socket) -> None:
+        relay.sockets[audience].discard(sock)
+        mine = relay.citizens.get(sock.participant_id) if sock.participant_id is not None else None
+        if mine is not None:
+            mine.discard(sock)
+            if not mine:
+                relay.citizens.pop(sock.participant_id, None)
 
     def local_count(self, debate_id: int) -> int:
         relay = self.debates.get(debate_id)
@@ -163,6 +194,15 @@ class Relay:
                 continue
             if message.get("type") == "live.frames":
                 await self.deliver(relay, message["frames"])
+            elif message.get("type") == "live.nudge":
+                self.nudge(relay, message.get("participants", []))
+
+    def nudge(self, relay: DebateRelay, participant_ids: list[int]) -> None:
+        """Tell these citizens' pages (their sockets in this process) to fetch their own state again."""
+        for pid in participant_ids:
+            sockets = relay.citizens.get(pid)
+            for sock in list(sockets or ()):
+                send_eagerly(sock.send_frame(NUDGE_FRAME), sockets, sock)
 
     async def deliver(self, relay: DebateRelay, frames: dict[str, list[list[Any]]]) -> None:
         """Send each audience's fragments, joined once, to every socket of this relay in that audience."""

@@ -74,6 +74,7 @@
         mine.appendChild(p);
       });
     }
+    identify();
   }
 
   // --- 3. Question order: one broadcast list, sorted here (most upvoted / newest) ------------------------------
@@ -157,18 +158,40 @@
     if (m && evt.detail.message.indexOf('id="server-time"') >= 0) setServerNow(m[1]);
   });
 
-  // Moderators' decisions on my pending questions are not broadcast: look them up while some are pending.
-  setInterval(function () {
+  // My own state (my questions' fate, being muted) is never broadcast. The server nudges my sockets when it
+  // changes (#me-stale) and I fetch it; while some question is pending I also look every 15 s, in case a nudge
+  // was missed (socket reconnecting).
+  function refreshMe() {
     var live = document.getElementById("live");
-    var state = me();
-    if (!live || !live.dataset.meUrl || !state || !state.mine) return;
-    if (!state.mine.some(function (q) { return q.status === "pending"; })) return;
+    if (!live || !live.dataset.meUrl || !document.getElementById("me")) return;
     fetch(live.dataset.meUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (fresh) {
         if (!fresh) return;
         document.getElementById("me").textContent = JSON.stringify(fresh);
         applyMe();
       }).catch(function () { /* offline: try again later */ });
+  }
+  document.addEventListener("htmx:wsAfterMessage", function (evt) {
+    if ((evt.detail.message || "").indexOf('id="me-stale"') >= 0) refreshMe();
+  });
+  // The socket usually opens before I become a participant (my first vote or question): say who I am whenever
+  // my state carries a token, on every (re)connection.
+  var liveSocket = null, sentToken = null;
+  function identify() {
+    var state = me();
+    if (!liveSocket || !state || !state.live_token || state.live_token === sentToken) return;
+    liveSocket.send(JSON.stringify({ type: "identify", token: state.live_token }));
+    sentToken = state.live_token;
+  }
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    if (!document.getElementById("me")) return;  // the citizen page only
+    liveSocket = evt.detail.socketWrapper;
+    sentToken = null;
+    identify();
+  });
+  setInterval(function () {
+    var state = me();
+    if (state && state.mine && state.mine.some(function (q) { return q.status === "pending"; })) refreshMe();
   }, 15000);
 
   function refresh() { applyMe(); sortQuestions(); tick(); }

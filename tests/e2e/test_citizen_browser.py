@@ -120,6 +120,17 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     act(action="approve", question=str(question_id))
     act(action="poll_create", text="Budget participatif : le parc ou la médiathèque ?", kind="choice",
         options="Le parc\nLa médiathèque", results="live", open_now="1")
+
+    # 4. A second question, rejected with a reason: the author sees it at once (a nudge on their socket makes the
+    # page fetch its own state; the 15 s fallback poll could not explain a 3 s wait).
+    voter.fill("#ask-text", "Une question hors sujet ?")
+    voter.locator("#ask-form button[type=submit]").click()
+    voter.wait_for_function("document.querySelectorAll('#mine .status-pending').length === 1")
+    rejected_id = voter.evaluate(
+        "JSON.parse(document.getElementById('me').textContent).mine.find(q => q.status === 'pending').id")
+    act(action="reject", question=str(rejected_id), reason="Hors sujet")
+    voter.wait_for_selector("#mine .status-rejected", timeout=3000)
+    assert "Hors sujet" in voter.inner_text("#mine")
     mod_ctx.close()
     watcher.wait_for_function(
         "q => document.getElementById('questions').innerText.includes(q)", arg=QUESTION, timeout=5000

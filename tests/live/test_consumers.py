@@ -298,3 +298,42 @@ async def test_broadcast_reaches_every_socket_with_the_same_bytes():
     assert len(set(texts)) == 1
     for s in socks:
         await s.disconnect()
+
+
+# --- nudges: a citizen's own state ----------------------------------------------------------------------------------
+async def test_a_citizen_is_nudged_when_their_question_is_handled_and_only_they_are():
+    from debates import selectors
+
+    debate = await sync(make_debate, premoderation=True)
+    mod = await sync(make_moderator, debate)
+    author, other = await sync(make_participant, debate), await sync(make_participant, debate)
+    question = await sync(services.question_submit, debate=debate, participant=author, text="Et le parc ?")
+    mine = await connect(debate.code)
+    theirs = await connect(debate.code)
+    anonymous = await connect(debate.code)
+    await asyncio.gather(drain(mine), drain(theirs), drain(anonymous))
+    await mine.send_to(text_data=json.dumps({"type": "identify", "token": await sync(selectors.live_token, author)}))
+    await theirs.send_to(text_data=json.dumps({"type": "identify", "token": await sync(selectors.live_token, other)}))
+    await asyncio.sleep(0.1)
+
+    await sync(services.question_reject, question=question, actor=mod, reason="Hors sujet")
+    text, _seen = await receive_until(mine, 'id="me-stale"')
+    assert "Hors sujet" not in text and "Et le parc" not in text  # the nudge carries nothing personal
+    for comm in (theirs, anonymous):
+        assert not any('id="me-stale"' in t for t in await drain(comm))
+    for comm in (mine, theirs, anonymous):
+        await comm.disconnect()
+
+
+async def test_a_forged_or_foreign_identify_token_is_refused():
+    from debates import selectors
+
+    debate, elsewhere = await sync(make_debate), await sync(make_debate)
+    foreign = await sync(selectors.live_token, await sync(make_participant, elsewhere))
+    assert await sync(selectors.participant_for_live_token, foreign, debate.pk) is None
+    assert await sync(selectors.participant_for_live_token, "1:forged:token", debate.pk) is None
+    comm = await connect(debate.code)
+    await drain(comm)
+    for _ in range(25):  # refused like any bad frame: a client that insists is cut off
+        await comm.send_to(text_data=json.dumps({"type": "identify", "token": foreign}))
+    assert await _next_close(comm) == 1008

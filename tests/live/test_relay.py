@@ -15,6 +15,7 @@ DEBATE = 876543  # no database row needed: nothing here renders
 
 class Sock:
     write_frame = None
+    participant_id = None
 
     def __init__(self, name: str) -> None:
         self.name = name
