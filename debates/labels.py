@@ -90,7 +90,8 @@ def log_key_label(object_type: str, key: str) -> str:
 
 
 def log_value_label(object_type: str, key: str, value: Any) -> str:
-    """A logged value for people: a status or role by its label, yes/no, time as m:ss, ids as #n, lists joined."""
+    """A logged value for people: a status or role by its label, yes/no, time as the clock shows it, ids as #n,
+    lists joined."""
     if value is None or value == "" or value == []:
         return "–"
     if isinstance(value, bool):
@@ -98,8 +99,9 @@ def log_value_label(object_type: str, key: str, value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if key == "remaining" and isinstance(value, (int, float)):
-        minutes, seconds = divmod(abs(int(value)), 60)
-        return f"{'+' if value < 0 else ''}{minutes}:{seconds:02d}"
+        from debates.templatetags.debate_tags import mmss  # the clock's own format
+
+        return mmss(value)
     if key in ("on_screen", "segment"):
         return f"#{value}"
     field = _logged_field(object_type, key)

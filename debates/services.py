@@ -114,7 +114,7 @@ def _clean_text(text: str, limit: int, what: str) -> str:
 def _require_open_for_citizens(debate: Debate, participant: Participant | None) -> None:
     if debate.status == Debate.Status.CLOSED:
         raise ServiceError(_("This debate is closed: posting and voting are over."), status=409)
-    if debate.status != Debate.Status.LIVE and debate.status != Debate.Status.SCHEDULED:
+    if not debate.accepts_posts:
         raise ServiceError(_("This debate is not open yet."), status=409)
     if participant is not None and participant.muted:
         raise ServiceError(_("A moderator has muted you in this debate: you can no longer post."), status=403)
@@ -577,8 +577,7 @@ HotOutcome = tuple[int, int] | None
 
 
 def _open_for_citizens(debate: Debate | None, code: str) -> bool:
-    return (debate is not None and debate.code == code.upper()
-            and debate.status in (Debate.Status.LIVE, Debate.Status.SCHEDULED))
+    return debate is not None and debate.code == code.upper() and debate.accepts_posts
 
 
 def _session_participants(entries: list[tuple[dict[str, int], Debate]]) -> list[int]:

@@ -123,17 +123,19 @@ class Relay:
         relay = self.debates.get(debate_id)
         if relay is None or not any(sock in sockets for sockets in relay.sockets.values()):
             return
-        if sock.participant_id is not None and sock.participant_id != participant_id:
-            mine = relay.citizens.get(sock.participant_id, set())
-            mine.discard(sock)
-            if not mine:
-                relay.citizens.pop(sock.participant_id, None)
+        if sock.participant_id != participant_id:
+            self._drop_citizen(relay, sock)
         sock.participant_id = participant_id
         relay.citizens.setdefault(participant_id, set()).add(sock)
 
-    @staticmethod
-    def _forget(relay: DebateRelay, audience: str, sock: Socket) -> None:
+    @classmethod
+    def _forget(cls, relay: DebateRelay, audience: str, sock: Socket) -> None:
         relay.sockets[audience].discard(sock)
+        cls._drop_citizen(relay, sock)
+
+    @staticmethod
+    def _drop_citizen(relay: DebateRelay, sock: Socket) -> None:
+        """Nudges for the participant this socket was identified as no longer reach it."""
         mine = relay.citizens.get(sock.participant_id) if sock.participant_id is not None else None
         if mine is not None:
             mine.discard(sock)
