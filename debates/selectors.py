@@ -21,7 +21,8 @@ from .models import (
     Poll,
     Question,
 )
-from .services import has_role, participant_join
+from .permissions import has_role
+from .services import participant_join
 
 # Proposition options are shown in the reader's language, whatever language they were stored in.
 YES_NO_ABSTAIN = (gettext_lazy("Yes"), gettext_lazy("No"), gettext_lazy("Abstain"))

@@ -32,7 +32,8 @@ def announced(monkeypatch):
         with lock:
             calls.append((debate_id, frozenset(keys)))
 
-    monkeypatch.setattr(services, "announce", record)
+    for module in (services.debates, services.questions, services.polls, services.arguments, services.clock):
+        monkeypatch.setattr(module, "announce", record)  # patched where it is used
     return calls
 
 

@@ -1,0 +1,59 @@
+"""Every write of the domain, by entity. Each function validates, locks what it must, writes in one transaction,
+logs moderator actions, and announces the widgets it changed (published after commit by live.publish).
+
+Errors meant for people are raised as ServiceError with a translated message and an HTTP status. Call sites use
+`services.<name>`; the names are re-exported here so they do not need to know the module of each entity.
+"""
+
+from __future__ import annotations
+
+from ..errors import ServiceError
+from ..permissions import has_role, require_moderator, require_official
+from .arguments import (
+    argument_post,
+    argument_set_status,
+    argument_upvote,
+    argument_upvote_many,
+)
+from .clock import clock_action
+from .debates import (
+    PRESENCE_SAMPLE_EVERY,
+    debate_set_status,
+    debate_update_settings,
+    presence_record,
+    role_assign,
+    role_remove,
+    screen_token_regenerate,
+)
+from .participants import (
+    HotOutcome,
+    participant_join,
+    participant_rename,
+    participant_set_muted,
+)
+from .polls import Ballot, poll_close, poll_create, poll_open, vote_cast, vote_cast_many
+from .questions import (
+    Upvote,
+    answer_post,
+    question_approve,
+    question_edit,
+    question_mark_answered,
+    question_merge,
+    question_put_on_screen,
+    question_reject,
+    question_star,
+    question_submit,
+    question_upvote,
+    question_upvote_many,
+)
+from .text import matched_words
+
+__all__ = [
+    "PRESENCE_SAMPLE_EVERY", "Ballot", "HotOutcome", "ServiceError", "Upvote", "answer_post", "argument_post",
+    "argument_set_status", "argument_upvote", "argument_upvote_many", "clock_action", "debate_set_status",
+    "debate_update_settings", "has_role", "matched_words", "participant_join", "participant_rename",
+    "participant_set_muted", "poll_close", "poll_create", "poll_open", "presence_record", "question_approve",
+    "question_edit", "question_mark_answered", "question_merge", "question_put_on_screen", "question_reject",
+    "question_star", "question_submit", "question_upvote", "question_upvote_many", "require_moderator",
+    "require_official", "role_assign", "role_remove", "screen_token_regenerate", "vote_cast", "vote_cast_many",
+]

@@ -1,0 +1,297 @@
+"""Questions: asking, upvoting (one by one and in bursts), moderation (approve, reject, edit, merge, star, on screen), answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from live.publish import announce, nudge
+
+from ..errors import ServiceError
+from ..models import (
+    Answer,
+    ArgumentUpvote,
+    Debate,
+    DebateRole,
+    Participant,
+    Question,
+    QuestionUpvote,
+)
+from ..permissions import _forbidden, has_role, require_moderator, require_official
+from .common import _log, _require_open_for_citizens
+from .participants import HotOutcome, _open_for_citizens, _session_participants
+from .text import _clean_text, matched_words
+
+
+def question_submit(*, debate: Debate, participant: Participant, text: str) -> Question:
+    """A citizen asks. Pre-moderated debates (and posts caught by the word filter) hold it as pending."""
+    _require_open_for_citizens(debate, participant)
+    if not debate.allow_anonymous and not participant.display_name:
+        raise ServiceError(_("This debate asks participants for a name before they post."))
+    text = _clean_text(text, debate.question_max_length, _("question"))
+    flagged = matched_words(debate, text)
+    approved = not debate.premoderation and not flagged
+    with transaction.atomic():
+        question = Question.objects.create(
+            debate=debate,
+            author=participant,
+            text=text,
+            status=Question.Status.APPROVED if approved else Question.Status.PENDING,
+            flagged_words=", ".join(flagged)[:300],
+            approved_at=timezone.now() if approved else None,
+        )
+        announce(debate.pk, {"questions", "queue"} if approved else {"queue"})
+    return question
+
+
+def question_upvote(*, question: Question, participant: Participant) -> Question:
+    question = Question.objects.select_related("debate").get(pk=question.pk)  # judge on stored state
+    debate = question.debate
+    _require_open_for_citizens(debate, None)
+    if not question.is_public:
+        raise ServiceError(_("This question cannot be upvoted."), status=409)
+    try:
+        with transaction.atomic():
+            QuestionUpvote.objects.create(question=question, participant=participant)
+            Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") + 1)
+    except IntegrityError:
+        raise ServiceError(_("You have already upvoted this question."), status=409) from None
+    question.refresh_from_db(fields=["upvote_count"])
+    announce(debate.pk, {"questions"} | ({"queue"} if question.upvote_count == debate.trending_threshold else set()),
+             hot=True)
+    return question
+
+
+def _lock_question(question: Question) -> Question:
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the handled_by outer join.
+    return Question.objects.select_for_update(of=("self",)).select_related("handled_by").get(pk=question.pk)
+
+
+def _already_handled(q: Question) -> ServiceError:
+    who = q.handled_by.get_username() if q.handled_by else _("another moderator")
+    return ServiceError(
+        _("Already handled by %(who)s: this question is now “%(status)s”.") % {"who": who, "status": q.get_status_display()},
+        status=409,
+    )
+
+
+def question_approve(*, question: Question, actor: Any) -> Question:
+    require_moderator(question.debate, actor)
+    with transaction.atomic():
+        q = _lock_question(question)
+        if q.status != Question.Status.PENDING:
+            raise _already_handled(q)
+        q.status, q.approved_at, q.handled_by = Question.Status.APPROVED, timezone.now(), actor
+        q.save()
+        _log(q.debate, actor, "question_approved", q, {"status": "pending"}, {"status": "approved"})
+        announce(q.debate_id, {"questions", "queue", "log"})
+        nudge(q.debate_id, [q.author_id])
+    return q
+
+
+def question_reject(*, question: Question, actor: Any, reason: str = "") -> Question:
+    require_moderator(question.debate, actor)
+    reason = (reason or "").strip()[:300]
+    with transaction.atomic():
+        q = _lock_question(question)
+        if q.status not in (Question.Status.PENDING, Question.Status.APPROVED):
+            raise _already_handled(q)
+        before = {"status": q.status}
+        q.status, q.rejection_reason, q.handled_by = Question.Status.REJECTED, reason, actor
+        q.save()
+        debate = q.debate
+        if debate.on_screen_id == q.pk:
+            Debate.objects.filter(pk=debate.pk).update(on_screen=None)
+        _log(debate, actor, "question_rejected", q, before, {"status": "rejected", "reason": reason})
+        announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+        nudge(q.debate_id, [q.author_id])
+    return q
+
+
+def question_edit(*, question: Question, actor: Any, text: str) -> Question:
+    require_moderator(question.debate, actor)
+    text = _clean_text(text, max(question.debate.question_max_length, len(question.text)), _("question"))
+    with transaction.atomic():
+        q = _lock_question(question)
+        before = {"text": q.text}
+        q.text = text
+        q.save(update_fields=["text", "updated_at"])
+        _log(q.debate, actor, "question_edited", q, before, {"text": text})
+        announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+        nudge(q.debate_id, [q.author_id])
+    return q
+
+
+def question_merge(*, duplicate: Question, into: Question, actor: Any) -> Question:
+    """Fold a duplicate into the kept question: upvotes combine (one per person), the duplicate points to it."""
+    require_moderator(duplicate.debate, actor)
+    if duplicate.pk == into.pk or duplicate.debate_id != into.debate_id:
+        raise ServiceError(_("Pick two different questions of this debate to merge."))
+    with transaction.atomic():
+        dup, kept = _lock_question(duplicate), _lock_question(into)
+        if dup.merged_into_id:
+            raise ServiceError(_("This question was already merged."), status=409)
+        if kept.merged_into_id or kept.status == Question.Status.REJECTED:
+            raise ServiceError(_("The question to keep is no longer available."), status=409)
+        already = set(kept.upvotes.values_list("participant_id", flat=True))
+        moved = dup.upvotes.exclude(participant_id__in=already)
+        moved.update(question=kept)
+        dup.upvotes.all().delete()
+        if dup.author_id and dup.author_id != kept.author_id and dup.author_id not in already:
+            # The duplicate's author supports the kept question too.
+            QuestionUpvote.objects.get_or_create(question=kept, participant_id=dup.author_id)
+        kept.upvote_count = kept.upvotes.count()
+        if kept.status == Question.Status.PENDING:
+            kept.status, kept.approved_at = Question.Status.APPROVED, timezone.now()
+        kept.handled_by = actor
+        kept.save()
+        before = {"status": dup.status, "upvotes": dup.upvote_count}
+        dup.merged_into, dup.upvote_count, dup.handled_by = kept, 0, actor
+        if dup.status == Question.Status.PENDING:
+            dup.status = Question.Status.REJECTED
+            dup.rejection_reason = _("Merged into a similar question.")
+        dup.save()
+        if kept.debate.on_screen_id == dup.pk:
+            Debate.objects.filter(pk=kept.debate_id).update(on_screen=kept)
+        _log(kept.debate, actor, "question_merged", dup, before, {"merged_into": kept.pk, "kept_upvotes": kept.upvote_count})
+        announce(kept.debate_id, {"questions", "queue", "onscreen", "log"})
+        nudge(kept.debate_id, [dup.author_id, kept.author_id])
+    return kept
+
+
+def question_star(*, question: Question, actor: Any, starred: bool) -> Question:
+    require_moderator(question.debate, actor)
+    with transaction.atomic():
+        q = _lock_question(question)
+        q.starred = starred
+        q.save(update_fields=["starred", "updated_at"])
+        _log(q.debate, actor, "question_starred" if starred else "question_unstarred", q)
+        announce(q.debate_id, {"queue", "questions", "log"})
+    return q
+
+
+def question_put_on_screen(*, question: Question | None, debate: Debate, actor: Any) -> Debate:
+    """One question at most on screen: putting one there takes the previous one off. None clears the screen."""
+    require_moderator(debate, actor)
+    with transaction.atomic():
+        d = Debate.objects.select_for_update().get(pk=debate.pk)
+        if question is not None:
+            q = _lock_question(question)
+            if q.debate_id != d.pk:
+                raise ServiceError(_("This question belongs to another debate."), status=404)
+            if q.status == Question.Status.PENDING:
+                q.status, q.approved_at, q.handled_by = Question.Status.APPROVED, timezone.now(), actor
+                q.save()
+                nudge(d.pk, [q.author_id])
+            if not q.is_public:
+                raise ServiceError(_("Only approved questions can go on screen."), status=409)
+        before = {"on_screen": d.on_screen_id}
+        d.on_screen = question
+        d.save(update_fields=["on_screen"])
+        _log(d, actor, "question_on_screen" if question else "screen_cleared", question or d, before,
+             {"on_screen": question.pk if question else None})
+        announce(d.pk, {"onscreen", "questions", "queue", "log"})
+    return d
+
+
+def question_mark_answered(*, question: Question, actor: Any) -> Question:
+    debate = question.debate
+    if not (has_role(debate, actor, DebateRole.Role.MODERATOR) or has_role(debate, actor, DebateRole.Role.OFFICIAL)):
+        raise _forbidden()
+    with transaction.atomic():
+        q = _lock_question(question)
+        if q.status == Question.Status.ANSWERED:
+            raise _already_handled(q)
+        if not q.is_public:
+            raise ServiceError(_("Only approved questions can be marked answered."), status=409)
+        q.status, q.answered_at, q.handled_by = Question.Status.ANSWERED, timezone.now(), actor
+        q.save()
+        _log(q.debate, actor, "question_answered", q, {"status": "approved"}, {"status": "answered"})
+        announce(q.debate_id, {"questions", "onscreen", "queue", "log"})
+        nudge(q.debate_id, [q.author_id])
+    return q
+
+
+def answer_post(*, question: Question, actor: Any, text: str) -> Answer:
+    """An official's written answer; the question becomes answered."""
+    debate = question.debate
+    require_official(debate, actor)
+    text = _clean_text(text, 4000, _("answer"))
+    with transaction.atomic():
+        q = _lock_question(question)
+        if not q.is_public:
+            raise ServiceError(_("Only approved questions can be answered."), status=409)
+        answer = Answer.objects.create(question=q, author=actor, text=text)
+        if q.status != Question.Status.ANSWERED:
+            q.status, q.answered_at = Question.Status.ANSWERED, timezone.now()
+            q.save(update_fields=["status", "answered_at", "updated_at"])
+        _log(debate, actor, "answer_posted", q, {}, {"answer": text})
+        announce(debate.pk, {"questions", "onscreen", "queue", "log"})
+    return answer
+
+
+@dataclass(frozen=True)
+class Upvote:
+    """One question upvote or argument support as it arrives over HTTP (see Ballot); target_id as in the URL."""
+
+    code: str
+    target_id: int
+    session_participants: dict[str, int]
+
+
+def question_upvote_many(upvotes: list[Upvote]) -> list[HotOutcome]:
+    """question_upvote for a burst. A second upvote of one question by one participant (stored before, or twice
+    in the burst) is refused (None), as question_upvote refuses it."""
+    questions = {q.pk: q for q in Question.objects.select_related("debate")
+                 .filter(pk__in={u.target_id for u in upvotes})}
+
+    def acceptable(u: Upvote) -> Debate | None:
+        question = questions.get(u.target_id)
+        debate = question.debate if question is not None else None
+        return debate if _open_for_citizens(debate, u.code) and question.is_public else None
+
+    outcome: list[HotOutcome] = [None] * len(upvotes)
+    accepted = [(i, u, d) for i, u in enumerate(upvotes) if (d := acceptable(u)) is not None]
+    if not accepted:
+        return outcome
+    with transaction.atomic():
+        rows = _first_upvotes(QuestionUpvote, "question_id", accepted, outcome)
+        added: dict[int, int] = {}
+        for row in rows:
+            added[row.question_id] = added.get(row.question_id, 0) + 1
+        for question_id, n in added.items():
+            Question.objects.filter(pk=question_id).update(upvote_count=F("upvote_count") + n)
+        counts = dict(Question.objects.filter(pk__in=added).values_list("pk", "upvote_count"))
+        keys: dict[int, set[str]] = {}
+        for question_id, n in added.items():
+            debate = questions[question_id].debate
+            keys.setdefault(debate.pk, {"questions"})
+            if counts[question_id] - n < debate.trending_threshold <= counts[question_id]:
+                keys[debate.pk].add("queue")  # it just became trending: moderators see it flagged
+        for debate_id, widget_keys in keys.items():
+            announce(debate_id, widget_keys, hot=True)
+    return outcome
+
+
+def _first_upvotes(model: type[QuestionUpvote] | type[ArgumentUpvote], target: str,
+                   accepted: list[tuple[int, Upvote, Debate]], outcome: list[HotOutcome]) -> list[Any]:
+    """Store one `model` row (target, participant) per accepted upvote whose participant has none for that target
+    yet, and fill in their outcome; the others stay None (refused). Call inside the write's transaction."""
+    voters = _session_participants([(u.session_participants, d) for _i, u, d in accepted])
+    taken = set(model.objects.filter(**{f"{target}__in": {u.target_id for _i, u, _d in accepted}},
+                                     participant_id__in=set(voters)).values_list(target, "participant_id"))
+    rows = []
+    for (i, u, d), pid in zip(accepted, voters):
+        if (u.target_id, pid) not in taken:
+            taken.add((u.target_id, pid))
+            rows.append(model(**{target: u.target_id}, participant_id=pid))
+            outcome[i] = (d.pk, pid)
+    # A concurrent upvote through the ordinary view can still collide: the IntegrityError rolls the whole batch
+    # back, and the hot path replays each request through the view, one by one.
+    model.objects.bulk_create(rows)
+    return rows
