@@ -116,7 +116,8 @@ def clear_redis(url: str) -> None:
     import redis
 
     r = redis.Redis.from_url(url)
-    for pattern in ("live:*", "asgi*"):
+    prefix = os.environ.get("REDIS_PREFIX", "hub")
+    for pattern in (f"{prefix}:live:*", f"{prefix}*"):
         keys = list(r.scan_iter(pattern, count=1000))
         if keys:
             r.delete(*keys)

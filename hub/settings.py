@@ -107,11 +107,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer: in-process by default (one server process only); Redis pub/sub in production.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Pub/sub channels ignore Redis' database number: installations (or test runs) sharing one Redis server keep apart
+# by prefix.
+REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "hub")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
 else:

@@ -20,16 +20,16 @@ def debate_group(debate_id: int) -> str:
 
 
 def dirty_key(debate_id: int) -> str:
-    return f"live:dirty:{debate_id}"
+    return f"{settings.REDIS_PREFIX}:live:dirty:{debate_id}"
 
 
 def flush_lock_key(debate_id: int) -> str:
-    return f"live:flushlock:{debate_id}"
+    return f"{settings.REDIS_PREFIX}:live:flushlock:{debate_id}"
 
 
 def presence_key(debate_id: int) -> str:
-    return f"live:presence:{debate_id}"
+    return f"{settings.REDIS_PREFIX}:live:presence:{debate_id}"
 
 
 def process_alive_key(process_id: str) -> str:
-    return f"live:proc:{process_id}"
+    return f"{settings.REDIS_PREFIX}:live:proc:{process_id}"

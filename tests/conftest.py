@@ -74,7 +74,7 @@ def _reset_redis_live_keys():
         import redis
 
         client = redis.Redis.from_url(settings.REDIS_URL)
-        for key in client.scan_iter("live:*"):
+        for key in client.scan_iter(f"{settings.REDIS_PREFIX}:live:*"):
             client.delete(key)
     yield
 
