@@ -80,10 +80,28 @@ def test_report_before_closing_is_for_moderators_only(client):
     debate = make_debate()
     mod = make_moderator(debate)
     url = reverse("report", args=[debate.code])
-    assert client.get(url).status_code == 403
+    response = client.get(url)
+    # A visitor is told when the report opens, not that an account they do not have lacks a role.
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "The report opens when the debate closes." in html and "role" not in html
     assert client.get(reverse("export", args=[debate.code, "json"])).status_code == 403
     client.force_login(mod)
     assert client.get(url).status_code == 200
+
+
+def test_citizen_page_links_the_report_for_moderators_while_live_and_for_everyone_once_closed(client):
+    debate = make_debate()
+    mod = make_moderator(debate)
+    page, report_url = reverse("citizen", args=[debate.code]), reverse("report", args=[debate.code])
+    link = f'class="report-link" href="{report_url}"'  # in the navigation (the closed notices are hidden while live)
+    assert link not in client.get(page).content.decode()
+    client.force_login(mod)
+    assert link in client.get(page).content.decode()
+    client.logout()
+    services.debate_set_status(debate=debate, status=Debate.Status.CLOSED, actor=mod)
+    html = client.get(page).content.decode()
+    assert link in html and 'id="ask-form"' not in html
 
 
 def test_drafts_have_no_public_report(client):
