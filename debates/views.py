@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe, require_POST
 
-from . import fragments, selectors, services
+from . import fragments, limits, selectors, services
 from .models import Debate
 from .services import ServiceError
 from .services.text import clean_line
@@ -36,8 +36,13 @@ def public_url(request: HttpRequest, path: str) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     code = "".join(clean_line(request.GET.get("code", ""), 40).upper().split())
     if code:
+        address = limits.client_address(request)
+        if limits.over("code_guess", address):
+            return render(request, "debates/home.html", _home_context(code_error=True, code=code, rate_limited=True),
+                          status=429)
         if selectors.is_join_code(code) and Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists():
             return redirect("citizen", code=code)
+        limits.record_failure("code_guess", address)
         return render(request, "debates/home.html", _home_context(code_error=True, code=code), status=404)
     return render(request, "debates/home.html", _home_context())
 
@@ -92,6 +97,9 @@ def _citizen_action(
     debate = selectors.debate_for_code(code)
     keys: set[str] = set()
     try:
+        if str(debate.pk) not in request.session.get(selectors.SESSION_KEY, {}):
+            # A newcomer: many per address in a hall (one Wi-Fi), but not a script minting participants.
+            limits.enforce("participant_per_address", limits.client_address(request))
         participant = selectors.participant_for_request(request, debate, create=True)
         with services.announced() as keys:
             message = action(debate, participant)
@@ -103,6 +111,10 @@ def _citizen_action(
         if status != 200:
             ctx = citizen_context(request, debate)
             ctx["page_error"] = message
+            # Without JavaScript the page is rebuilt: what the citizen typed goes back into its box.
+            match = request.resolver_match
+            ctx["kept"] = {"view": match.url_name if match else "", "poll": (match.kwargs if match else {}).get("poll_id"),
+                           "text": request.POST.get("text", "")}
             return render(request, "debates/citizen.html", ctx, status=status)
         messages.success(request, message)
         return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
@@ -120,7 +132,7 @@ def _citizen_action(
 def ask(request: HttpRequest, code: str) -> HttpResponse:
     def action(debate: Debate, participant: Any) -> str:
         name = request.POST.get("display_name")
-        if name is not None and name.strip() != participant.display_name:
+        if name is not None and clean_line(name) != participant.display_name:
             services.participant_rename(participant=participant, display_name=name)
         question = services.question_submit(debate=debate, participant=participant, text=request.POST.get("text", ""))
         if question.status == "pending":
