@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import selectors
 from ..errors import ServiceError
 from ..models import (
     Debate,
@@ -30,7 +31,7 @@ from .participants import (
     participants_for_sessions,
     session_mapping_for,
 )
-from .text import _clean_text
+from .text import _clean_text, clean_line
 
 
 def poll_create(
@@ -46,7 +47,7 @@ def poll_create(
     if kind == Poll.Kind.YES_NO_ABSTAIN:
         labels = [_("Yes"), _("No"), _("Abstain")]
     else:
-        labels = [o.strip()[:200] for o in options if o and o.strip()]
+        labels = [label for o in options if (label := clean_line(o, 200))]
         if len(labels) < 2:
             raise ServiceError(_("A multiple-choice poll needs at least two options."))
         if len(set(labels)) != len(labels):
@@ -111,18 +112,11 @@ def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote:
         raise _forbidden()
     debate = Debate.objects.get(pk=poll.debate_id)  # judge on stored state
     _require_open_for_citizens(debate, None)  # a draft debate is "not open yet" here, not "not found"
-    ballot = Ballot(debate.code, poll.pk, _as_id(option_id), session_mapping_for(participant))
+    ballot = Ballot(debate.code, poll.pk, selectors.parse_id(option_id), session_mapping_for(participant))
     outcome = one(vote_cast_many, ballot)
     if isinstance(outcome, ServiceError):
         raise outcome
     return Vote.objects.get(poll=poll, participant=participant)
-
-
-def _as_id(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _ballot_refusal(ballot: Ballot, poll: Poll | None, options: set[tuple[int, int]]) -> Debate | ServiceError:
