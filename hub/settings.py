@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: load balancers probe /healthz by address over plain HTTP (no ALLOWED_HOSTS check, no HTTPS redirect).
     "hub.middleware.HealthCheckMiddleware",
+    # A database outage answers 503 with a clear message (its process_exception runs for every view).
+    "hub.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,11 +98,14 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs in a thread of its own, so "persistent connections" (CONN_MAX_AGE) would open
     # one connection per thread until PostgreSQL refuses more. A pool shared by the process does it right.
+    # An unreachable server fails fast (connect and pool timeouts in seconds), so a write answers 503 within ~3 s
+    # instead of hanging (hub/middleware.DatabaseUnavailableMiddleware), and the pool reconnects by itself after.
     DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "2")),
         "pool": {
             "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1.5")),
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

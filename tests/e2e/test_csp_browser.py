@@ -46,7 +46,7 @@ def test_every_page_loads_without_a_csp_violation_and_htmx_and_sockets_work(daph
     base = daphne_server.url
     ids = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
     violations: list[str] = []
-    context = browser.new_context(extra_http_headers={"Accept-Language": "en"})
+    context = browser.new_context(extra_http_headers={"Accept-Language": "en"}, bypass_csp=False)
     page = context.new_page()
     page.set_default_timeout(10_000)
     _watch(page, violations)
