@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from django.contrib import messages
@@ -65,12 +66,29 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
 @require_GET
 def citizen(request: HttpRequest, code: str) -> HttpResponse:
     debate = selectors.debate_for_code(code)
-    return render(request, "debates/citizen.html", citizen_context(request, debate))
+    ctx = citizen_context(request, debate)
+    ctx["landing"] = _landing(request)
+    return render(request, "debates/citizen.html", ctx)
+
+
+def _landing(request: HttpRequest) -> dict[str, Any] | None:
+    """The confirmation of a plain form post, placed where the redirect lands (its anchor: poll-N, q-N, questions)."""
+    for m in messages.get_messages(request):
+        anchor = m.extra_tags or ""
+        kind, _dash, number = anchor.rpartition("-")
+        landing: dict[str, Any] = {"anchor": anchor, "message": m.message}
+        if number.isdigit():
+            landing["poll" if kind == "poll" else "question" if kind == "q" else "other"] = int(number)
+        elif anchor != "questions":
+            return None  # not for a place on this page: the usual message at the top
+        return landing
+    return None
 
 
 # The answers of the hot actions, shared with their burst-proof twins in views_hot.
 VOTE_RECORDED = gettext_lazy("Your vote is recorded. You can change it while the poll is open.")
 UPVOTE_COUNTED = gettext_lazy("Upvote counted.")
+UPVOTE_WITHDRAWN = gettext_lazy("Upvote taken back.")
 SUPPORT_COUNTED = gettext_lazy("Support counted.")
 
 
@@ -78,6 +96,9 @@ def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "
     """The status line every citizen action answers with (and, when given, the citizen's own state)."""
     return render_to_string("debates/_flash.html", {"message": message, "ok": ok, "me_json": me_json},
                             request=request)
+
+
+_ANCHOR = re.compile(r"[^a-z0-9-]")
 
 
 def _citizen_action(
@@ -104,8 +125,9 @@ def _citizen_action(
             ctx = citizen_context(request, debate)
             ctx["page_error"] = message
             return render(request, "debates/citizen.html", ctx, status=status)
-        messages.success(request, message)
-        return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
+        anchor = _ANCHOR.sub("", request.POST.get("anchor", ""))[:40]
+        messages.success(request, message, extra_tags=anchor)
+        return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + anchor)
     # htmx: a flash message, the citizen's own state, and fresh copies of the widgets they just changed.
     lean = hot and status == 200
     html = flash_html(request, message, ok=status == 200,
@@ -139,6 +161,17 @@ def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
         return str(UPVOTE_COUNTED)
 
     return _citizen_action(request, code, action, hot=True)
+
+
+@require_POST
+def upvote_withdraw(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
+    """Take an upvote back (no burst twin: rare, and never a crowd at once)."""
+    def action(debate: Debate, participant: Any) -> str:
+        question = selectors.question_in_debate(debate, question_id)
+        services.question_upvote_withdraw(question=question, participant=participant)
+        return str(UPVOTE_WITHDRAWN)
+
+    return _citizen_action(request, code, action)  # answers with the citizen's state: the mark goes
 
 
 @require_POST
