@@ -11,13 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import fragments, qr, report as report_data, selectors
 from .csvsafe import csv_response
 from .models import Debate
 
-@require_GET
+@require_safe
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
     debate = selectors.debate_for_code(code)  # drafts are not shown
@@ -62,7 +62,7 @@ def _report_not_open(request: HttpRequest, exc: ReportNotOpen) -> HttpResponse:
     return render(request, "debates/report_pending.html", {"debate": exc.debate}, status=403)
 
 
-@require_GET
+@require_safe
 def report(request: HttpRequest, code: str) -> HttpResponse:
     try:
         debate, staff = _debate_for_report(request, code)
@@ -73,7 +73,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "debates/report.html", ctx)
 
 
-@require_GET
+@require_safe
 def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """export.json: the whole report in one document; export.csv?what=questions|polls|arguments|log: one table."""
     try:
