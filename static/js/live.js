@@ -207,7 +207,27 @@
     document.querySelectorAll("button.upvote, button.support").forEach(function (b) { if (closed) b.disabled = true; });
   }
 
-  function refresh() { applyMe(); sortQuestions(); applyClosed(); tick(); }
+  // Length counters: what the server counts (code points after NFC, spaces around trimmed), never a cut. Past
+  // the limit the counter says by how much, and the server refuses with its message; the text stays.
+  function codePoints(text) { return Array.from((text || "").normalize("NFC").trim()).length; }
+  function updateCounter(box) {
+    var counter = document.querySelector('[data-counter-for="' + box.id + '"]');
+    var max = Number(box.dataset.max);
+    if (!counter || !max) return;
+    var n = codePoints(box.value);
+    var live = document.getElementById("live");
+    var over = n > max;
+    var template = live && live.dataset[over ? "msgTooLong" : "msgCount"];
+    counter.textContent = template ? template.replace("{n}", over ? n - max : n).replace("{max}", max) : n + " / " + max;
+    counter.classList.toggle("over", over);
+    box.setAttribute("aria-invalid", over ? "true" : "false");
+  }
+  document.addEventListener("input", function (evt) {
+    if (evt.target && evt.target.matches && evt.target.matches("textarea[data-max]")) updateCounter(evt.target);
+  });
+  function updateCounters() { document.querySelectorAll("textarea[data-max]").forEach(updateCounter); }
+
+  function refresh() { applyMe(); sortQuestions(); applyClosed(); updateCounters(); tick(); }
   // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
   // Votes and upvotes answer with a message only (they are the hot path): record my choice here.
   document.addEventListener("htmx:afterRequest", function (evt) {
@@ -218,7 +238,9 @@
     var state = me();
     if (!button || !el || !state) return;
     if (button.dataset.poll) state.votes[button.dataset.poll] = Number(button.dataset.option);
-    if (button.dataset.qid && state.upvoted.indexOf(Number(button.dataset.qid)) < 0) state.upvoted.push(Number(button.dataset.qid));
+    var undone = /\/undo$/.test((evt.detail.pathInfo && evt.detail.pathInfo.requestPath) || "");
+    if (button.dataset.qid && undone) state.upvoted = state.upvoted.filter(function (id) { return id !== Number(button.dataset.qid); });
+    else if (button.dataset.qid && state.upvoted.indexOf(Number(button.dataset.qid)) < 0) state.upvoted.push(Number(button.dataset.qid));
     if (button.dataset.arg && state.supported.indexOf(Number(button.dataset.arg)) < 0) state.supported.push(Number(button.dataset.arg));
     el.textContent = JSON.stringify(state);
     applyMe();
@@ -229,6 +251,13 @@
   // request queues behind the first and reads the box later. A refusal keeps the text and shows the server's
   // reason (swapped into #flash); no answer at all (offline, server down) keeps it with a message.
   var sentTexts = new WeakMap();
+  // A tap on my own upvote takes it back: same form, sent to its undo address.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("upvote-form") || !form.dataset.undo) return;
+    var button = form.querySelector("button.upvote");
+    if (button && button.classList.contains("mine")) evt.detail.path = form.dataset.undo;
+  });
   document.addEventListener("htmx:configRequest", function (evt) {
     var form = evt.detail.elt;
     if (!form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;

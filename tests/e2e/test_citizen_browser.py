@@ -133,13 +133,13 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     assert "Hors sujet" in voter.inner_text("#mine")
     mod_ctx.close()
     watcher.wait_for_function(
-        "q => document.getElementById('questions').innerText.includes(q)", arg=QUESTION, timeout=5000
+        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)", arg=QUESTION, timeout=5000
     )
     watcher.wait_for_function(
         "document.getElementById('polls').innerText.includes('Budget participatif')", timeout=5000
     )
     voter.wait_for_function(
-        "q => document.getElementById('questions').innerText.includes(q)", arg=QUESTION, timeout=5000
+        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)", arg=QUESTION, timeout=5000
     )
 
     # The draft survived the swaps of the polls widget around it (the box itself was carried over, not re-created).
