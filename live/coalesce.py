@@ -1,0 +1,105 @@
+"""Coalescing of hot counters (votes, upvotes, presence): marks make widgets dirty; a per-debate flusher renders
+and broadcasts them at most every LIVE_FLUSH_INTERVAL seconds (longer for large audiences). With Redis one process
+across the cluster is elected per flush (SET NX), so coalescing holds over several processes. The flusher always
+runs after the last mark, so the final count is always sent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from . import groups, hooks, registry
+from .runtime import PROCESS_ID, run_on_server_loop
+
+if TYPE_CHECKING:
+    from .process import Runtime
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL_MS = 5000  # safety expiry if the elected flusher dies; it deletes the lock itself when done
+
+
+class Coalescer:
+    """One per runtime (event loop)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.local_dirty: dict[int, set[str]] = {}
+        self.scheduled: set[int] = set()
+        self.flushing: set[asyncio.Task] = set()
+
+    def mark(self, debate_id: int, keys: set[str]) -> None:
+        """From a sync thread: mark on this runtime's loop (which must be the server loop)."""
+        run_on_server_loop(self.mark_async(debate_id, keys), wait=False)
+
+    async def mark_async(self, debate_id: int, keys: set[str]) -> None:
+        loop = self.rt.loop
+        redis = self.rt.redis
+        if redis is not None:
+            try:
+                if keys:
+                    await redis.sadd(groups.dirty_key(debate_id), *keys)
+                elected = await redis.set(groups.flush_lock_key(debate_id), PROCESS_ID, nx=True, px=LOCK_TTL_MS)
+            except Exception:
+                log.warning("coalescing via Redis failed; flushing locally", exc_info=True)
+                elected = False
+                self.local_dirty.setdefault(debate_id, set()).update(keys)
+                if debate_id not in self.scheduled:
+                    self.scheduled.add(debate_id)
+                    loop.call_later(self.interval(debate_id), self._spawn, debate_id)
+            if elected:
+                loop.call_later(self.interval(debate_id), self._spawn, debate_id)
+            return
+        self.local_dirty.setdefault(debate_id, set()).update(keys)
+        if debate_id not in self.scheduled:
+            self.scheduled.add(debate_id)
+            loop.call_later(self.interval(debate_id), self._spawn, debate_id)
+
+    def interval(self, debate_id: int) -> float:
+        audience = self.rt.relay.local_count(debate_id)
+        return max(settings.LIVE_FLUSH_INTERVAL, settings.LIVE_FLUSH_SECONDS_PER_1000_CLIENTS * audience / 1000)
+
+    def _spawn(self, debate_id: int) -> None:
+        task = self.rt.loop.create_task(self.flush(debate_id))
+        self.flushing.add(task)
+        task.add_done_callback(self.flushing.discard)
+
+    async def flush_all(self) -> None:
+        """Flush every debate marked dirty here now (a draining process hands nothing over)."""
+        for debate_id in list(self.scheduled | set(self.local_dirty)):
+            await self.flush(debate_id)
+        if self.flushing:
+            await asyncio.gather(*self.flushing, return_exceptions=True)
+
+    async def flush(self, debate_id: int) -> None:
+        relay, redis = self.rt.relay, self.rt.redis
+        keys: set[str] = self.local_dirty.pop(debate_id, set())
+        self.scheduled.discard(debate_id)
+        try:
+            if redis is not None:
+                popped = await redis.spop(groups.dirty_key(debate_id), 10_000)
+                keys |= {k.decode() for k in popped or []}
+            if keys:
+                presence = await relay.presence_total(debate_id) if "presence" in keys else None
+                frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
+                    debate_id, keys, groups.AUDIENCES, presence
+                )
+                if presence is not None:
+                    await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
+                hooks.notify(debate_id, frames)
+                await self.rt.layer.group_send(groups.debate_group(debate_id), {"type": "live.frames", "frames": frames})
+        except Exception:
+            log.exception("flush failed for debate %s", debate_id)
+        finally:
+            if redis is not None:
+                try:
+                    await redis.delete(groups.flush_lock_key(debate_id))
+                    # Marks that arrived while we held the lock found it taken: pick them up.
+                    if await redis.scard(groups.dirty_key(debate_id)):
+                        await self.mark_async(debate_id, set())
+                except Exception:
+                    log.warning("releasing flush lock failed", exc_info=True)
