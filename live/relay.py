@@ -84,6 +84,8 @@ class DebateRelay:
     rendering: dict[str, asyncio.Future] = field(default_factory=dict)
     # Concurrent joins must not each subscribe a relay channel (duplicate readers = every message sent twice).
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
+    presence_dirty: bool = False
+    presence_writer: asyncio.Task | None = None
 
     def count(self) -> int:
         return sum(len(s) for s in self.sockets.values())
@@ -205,6 +207,17 @@ class Relay:
 
     async def _presence_changed(self, relay: DebateRelay) -> None:
         if self.redis is not None:
+            # One writer per debate, writing the count of the moment it writes: concurrent joins and leaves
+            # (a connect storm, 100 sockets closed at once) never leave an older count in Redis, and a storm costs
+            # one write per round trip, not one per socket.
+            relay.presence_dirty = True
+            if relay.presence_writer is None or relay.presence_writer.done():
+                relay.presence_writer = self.loop.create_task(self._write_presence(relay))
+        await self.rt.coalescer.mark_async(relay.debate_id, {"presence"})
+
+    async def _write_presence(self, relay: DebateRelay) -> None:
+        while relay.presence_dirty:
+            relay.presence_dirty = False
             try:
                 await self.redis.hset(groups.presence_key(relay.debate_id), PROCESS_ID, relay.count())
                 await self.redis.set(groups.process_alive_key(PROCESS_ID), 1, ex=30)
@@ -212,7 +225,6 @@ class Relay:
                     self.heartbeat = self.loop.create_task(self._beat())
             except Exception:
                 log.warning("presence write failed", exc_info=True)
-        await self.rt.coalescer.mark_async(relay.debate_id, {"presence"})
 
     async def _beat(self) -> None:
         while True:
