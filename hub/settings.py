@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancers probe /healthz by address over plain HTTP (no ALLOWED_HOSTS check, no HTTPS redirect).
+    "hub.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -124,6 +126,8 @@ else:
 # debate; the interval grows with the audience so one process never has to push more than it can.
 LIVE_FLUSH_INTERVAL = float(os.environ.get("LIVE_FLUSH_INTERVAL", "0.25"))
 LIVE_FLUSH_SECONDS_PER_1000_CLIENTS = float(os.environ.get("LIVE_FLUSH_SECONDS_PER_1000_CLIENTS", "0.1"))
+# /healthz waits at most this long (seconds) for Redis to answer.
+HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "1"))
 # Websockets (live/): the largest frame a browser may send (enforced by autobahn while reading, under daphne); the
 # bytes queued for one client above which it is closed as stalled (its page reconnects and takes a snapshot); the
 # connect token bucket per client address (burst, then per second) and the cap of sockets per process; the public
