@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOCK_TTL_MS = 5000  # safety expiry if the elected flusher dies; it deletes the lock itself when done
+RETRY_DELAY = 0.5  # seconds between attempts of a flush that failed (Redis or the database unreachable)
 
 
 class Coalescer:
@@ -45,7 +46,8 @@ class Coalescer:
                     await redis.sadd(groups.dirty_key(debate_id), *keys)
                 elected = await redis.set(groups.flush_lock_key(debate_id), PROCESS_ID, nx=True, px=LOCK_TTL_MS)
             except Exception:
-                log.warning("coalescing via Redis failed; flushing locally", exc_info=True)
+                log.warning("coalescing via Redis failed; flushing locally")
+                self.rt.redis_trouble()
                 elected = False
                 self.local_dirty.setdefault(debate_id, set()).update(keys)
                 if debate_id not in self.scheduled:
@@ -79,10 +81,15 @@ class Coalescer:
         relay, redis = self.rt.relay, self.rt.redis
         keys: set[str] = self.local_dirty.pop(debate_id, set())
         self.scheduled.discard(debate_id)
-        try:
-            if redis is not None:
+        redis_ok = True
+        if redis is not None:
+            try:
                 popped = await redis.spop(groups.dirty_key(debate_id), 10_000)
                 keys |= {k.decode() for k in popped or []}
+            except Exception:
+                log.warning("reading dirty widgets from Redis failed; flushing what this process marked")
+                redis_ok = False
+        try:
             if keys:
                 presence = await relay.presence_total(debate_id) if "presence" in keys else None
                 frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
@@ -93,9 +100,12 @@ class Coalescer:
                 hooks.notify(debate_id, frames)
                 await self.rt.layer.group_send(groups.debate_group(debate_id), {"type": "live.frames", "frames": frames})
         except Exception:
-            log.exception("flush failed for debate %s", debate_id)
+            # Kept dirty and retried: the final count must get out once the layer (Redis) or database is back.
+            log.warning("flush failed for debate %s; retrying", debate_id, exc_info=True)
+            self.retry(debate_id, keys)
+            redis_ok = False
         finally:
-            if redis is not None:
+            if redis is not None and redis_ok:
                 try:
                     await redis.delete(groups.flush_lock_key(debate_id))
                     # Marks that arrived while we held the lock found it taken: pick them up.
@@ -103,3 +113,13 @@ class Coalescer:
                         await self.mark_async(debate_id, set())
                 except Exception:
                     log.warning("releasing flush lock failed", exc_info=True)
+                    redis_ok = False
+        if not redis_ok:
+            self.rt.redis_trouble()
+
+    def retry(self, debate_id: int, keys: set[str]) -> None:
+        """Flush these keys from this process again after RETRY_DELAY (or the interval, if longer)."""
+        self.local_dirty.setdefault(debate_id, set()).update(keys)
+        if debate_id not in self.scheduled:
+            self.scheduled.add(debate_id)
+            self.rt.loop.call_later(max(RETRY_DELAY, self.interval(debate_id)), self._spawn, debate_id)

@@ -21,7 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import groups, process, registry, wire
+from . import drain, groups, process, registry, wire
 from .relay import (CLOSE_BAD_FRAMES, CLOSE_ERROR, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_RESTART,  # noqa: F401
                     CLOSE_REVOKED, CLOSE_STALLED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, Relay)
 
@@ -83,6 +83,7 @@ def forget_access(message: dict[str, Any]) -> None:
 def _watch_control(relay: Relay) -> None:
     if forget_access not in relay.control_listeners:
         relay.control_listeners.append(forget_access)
+        drain.watch(relay.control_listeners)
 
 
 class DebateConsumer(AsyncWebsocketConsumer):
@@ -130,6 +131,15 @@ class DebateConsumer(AsyncWebsocketConsumer):
             self.shut(CLOSE_ERROR, "server error")
 
     async def connect(self) -> None:
+        rt = process.current()
+        if rt.draining:  # this process is going away: the page reconnects, through the load balancer, elsewhere
+            await self._refuse_open(CLOSE_RESTART, "server restarting")
+            return
+        client = self.scope.get("client")
+        if (rt.relay.total_count() >= settings.LIVE_MAX_SOCKETS_PER_PROCESS
+                or not await rt.limiter.allow(client[0] if client else None)):
+            await self._refuse_open(CLOSE_TOO_MANY, "too many connections: retry later")
+            return
         kwargs = self.scope["url_route"]["kwargs"]
         code = kwargs["code"].upper()
         kind = kwargs.get("kind", "public")
@@ -159,7 +169,7 @@ class DebateConsumer(AsyncWebsocketConsumer):
         wire.limit_incoming(self.base_send, settings.LIVE_MAX_FRAME_BYTES)
         await self.accept()
         self.write_frame = wire.direct_writer(self.base_send)
-        relay = self.relay = process.current().relay
+        relay = self.relay = rt.relay
         _watch_control(relay)
         await relay.join(debate_id, audience, self)
         if self.closing:  # revoked or refused while joining
@@ -172,6 +182,13 @@ class DebateConsumer(AsyncWebsocketConsumer):
             await self.send_frame(await relay.snapshot(debate_id, audience))
         except Exception:
             log.exception("snapshot failed for debate %s", debate_id)
+
+    async def _refuse_open(self, code: int, reason: str) -> None:
+        """Accept, then close with a code the page acts on (a refused handshake only shows the browser 1006)."""
+        self.closing = True
+        await self.accept()
+        if not wire.close(self.base_send, code, reason):
+            await self.close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
         self._leave()

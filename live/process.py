@@ -1,4 +1,5 @@
-"""One runtime per event loop: the relay, the coalescer and the Redis client live/ uses on that loop.
+"""One runtime per event loop: the relay, the coalescer, the connect limiter and the Redis client live/ uses on
+that loop.
 
 A server process has one loop, hence one runtime. Tests start a new loop per test and so get a fresh runtime each
 time, with nothing to reset by hand. Code on the loop calls `current()`; sync code hands coroutines to the server
@@ -8,13 +9,20 @@ loop (live.runtime.run_on_server_loop) and calls `current()` there.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from .coalesce import Coalescer
+from .limits import ConnectLimiter
 from .relay import Relay
+
+log = logging.getLogger(__name__)
+
+RECOVERY_POLL = 0.25  # seconds between pings while Redis is unreachable
+RESUBSCRIBE_GRACE = 1.5  # channels_redis' receiver waits 1 s after an error before it reconnects and resubscribes
 
 
 class Runtime:
@@ -31,6 +39,27 @@ class Runtime:
             self.redis = aioredis.Redis(connection_pool=pool)
         self.relay = Relay(self)
         self.coalescer = Coalescer(self)
+        self.limiter = ConnectLimiter(self.redis)
+        self.draining = False  # set by live.drain: new sockets are told to reconnect elsewhere
+        self.recovering: asyncio.Task | None = None
+
+    def redis_trouble(self) -> None:
+        """A Redis call failed. Pub/sub loses what is published while a subscriber is away, so once Redis answers
+        again (and the layer has resubscribed) every local socket gets its widgets afresh (Relay.resync)."""
+        if self.redis is not None and (self.recovering is None or self.recovering.done()):
+            self.recovering = self.loop.create_task(self._recover())
+
+    async def _recover(self) -> None:
+        while True:
+            await asyncio.sleep(RECOVERY_POLL)
+            try:
+                await self.redis.ping()
+                break
+            except Exception:
+                continue
+        await asyncio.sleep(RESUBSCRIBE_GRACE)
+        log.warning("Redis is back: refreshing every local socket")
+        await self.relay.resync()
 
 
 _runtimes: dict[asyncio.AbstractEventLoop, Runtime] = {}

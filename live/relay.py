@@ -224,7 +224,8 @@ class Relay:
                 if self.heartbeat is None:
                     self.heartbeat = self.loop.create_task(self._beat())
             except Exception:
-                log.warning("presence write failed", exc_info=True)
+                log.warning("presence write failed")
+                self.rt.redis_trouble()
 
     async def _beat(self) -> None:
         while True:
@@ -308,6 +309,22 @@ class Relay:
                     log.warning("dropping a socket whose write failed", exc_info=True)
                     sockets.discard(sock)
                     _shut_quietly(sock, CLOSE_ERROR, "write failed")
+
+    async def resync(self) -> None:
+        """Render every widget of every local debate for the audiences present here and deliver them to the local
+        sockets (not through the layer): after a Redis outage, whatever was lost on pub/sub is made good."""
+        for debate_id, relay in list(self.debates.items()):
+            audiences = [a for a, sockets in relay.sockets.items() if sockets]
+            if not audiences:
+                continue
+            try:
+                presence = await self.presence_total(debate_id)
+                frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
+                    debate_id, None, audiences, presence
+                )
+                await self.deliver(relay, frames)
+            except Exception:
+                log.exception("resync failed for debate %s", debate_id)
 
     async def snapshot(self, debate_id: int, audience: str) -> str:
         """Every widget of this audience, newest fragments; rendered at most once per SNAPSHOT_MAX_AGE per
