@@ -271,7 +271,12 @@ async def test_ping_gets_no_reply_and_keeps_the_socket():
     comm = await connect(debate.code)
     await drain(comm)
     await comm.send_to(text_data='{"type": "ping"}')
-    assert await comm.receive_nothing(timeout=0.3)
+    # Nothing answers it; on a busy machine a late coalesced widget (presence) may still arrive meanwhile.
+    for frame in await drain(comm, quiet=0.3):
+        assert 'hx-swap-oob="true"' in frame and "pong" not in frame, frame
+    from live import process
+
+    assert process.current().relay.local_count(debate.pk) == 1  # still in the relay: not refused
     await comm.disconnect()
 
 

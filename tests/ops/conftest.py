@@ -26,7 +26,7 @@ import pytest
 
 from tests.e2e.conftest import ROOT, free_port
 
-pytestmark = pytest.mark.ops
+pytestmark = pytest.mark.e2e
 
 if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
     pytest.skip("fault injection runs in the PostgreSQL + Redis pass only", allow_module_level=True)
