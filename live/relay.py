@@ -291,7 +291,7 @@ class Relay:
                 if key not in cache or cache[key][0] <= version:
                     cache[key] = (version, html)
             sockets = relay.sockets.get(audience)
-            if not sockets:
+            if not sockets or not fragments:  # nothing for this audience (a moderators-only widget, say)
                 continue
             text = "".join(html for _key, _v, html in fragments)
             frame = None
