@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_MS = 5000  # safety expiry if the elected flusher dies; it deletes the lock itself when done
+LOCK_TTL_MS = 2000  # safety expiry if the elected flusher dies (kill -9); it deletes the lock itself when done
 RETRY_DELAY = 0.5  # seconds between attempts of a flush that failed (Redis or the database unreachable)
 
 
@@ -32,6 +32,8 @@ class Coalescer:
         self.local_dirty: dict[int, set[str]] = {}
         self.scheduled: set[int] = set()
         self.flushing: set[asyncio.Task] = set()
+        self.elected: set[int] = set()  # debates whose flush lock this process holds, flush pending
+        self.watching: set[int] = set()  # debates whose lock another process holds, recheck pending
 
     def mark(self, debate_id: int, keys: set[str]) -> None:
         """From a sync thread: mark on this runtime's loop (which must be the server loop)."""
@@ -54,25 +56,39 @@ class Coalescer:
                     self.scheduled.add(debate_id)
                     loop.call_later(self.interval(debate_id), self._spawn, debate_id)
             if elected:
+                self.elected.add(debate_id)
                 loop.call_later(self.interval(debate_id), self._spawn, debate_id)
+            elif keys and debate_id not in self.watching and debate_id not in self.elected:
+                # Another process holds the lock; should it die before flushing (kill -9), the lock expires and
+                # nobody would pick these marks up if no new mark came: look again once it has expired.
+                self.watching.add(debate_id)
+                loop.call_later(LOCK_TTL_MS / 1000 + 0.05, self._recheck, debate_id)
             return
         self.local_dirty.setdefault(debate_id, set()).update(keys)
         if debate_id not in self.scheduled:
             self.scheduled.add(debate_id)
             loop.call_later(self.interval(debate_id), self._spawn, debate_id)
 
+    def _recheck(self, debate_id: int) -> None:
+        self.watching.discard(debate_id)
+        self._track(self.rt.loop.create_task(self.mark_async(debate_id, set())))
+
+    def _track(self, task: asyncio.Task) -> None:
+        self.flushing.add(task)
+        task.add_done_callback(self.flushing.discard)
+
     def interval(self, debate_id: int) -> float:
         audience = self.rt.relay.local_count(debate_id)
         return max(settings.LIVE_FLUSH_INTERVAL, settings.LIVE_FLUSH_SECONDS_PER_1000_CLIENTS * audience / 1000)
 
     def _spawn(self, debate_id: int) -> None:
-        task = self.rt.loop.create_task(self.flush(debate_id))
-        self.flushing.add(task)
-        task.add_done_callback(self.flushing.discard)
+        if debate_id in self.elected or debate_id in self.scheduled:  # not already flushed (flush_all)
+            self._track(self.rt.loop.create_task(self.flush(debate_id)))
 
     async def flush_all(self) -> None:
-        """Flush every debate marked dirty here now (a draining process hands nothing over)."""
-        for debate_id in list(self.scheduled | set(self.local_dirty)):
+        """Flush now every debate this process was to flush (a draining process hands nothing over and leaves no
+        lock behind)."""
+        for debate_id in list(self.scheduled | self.elected | set(self.local_dirty)):
             await self.flush(debate_id)
         if self.flushing:
             await asyncio.gather(*self.flushing, return_exceptions=True)
@@ -81,6 +97,8 @@ class Coalescer:
         relay, redis = self.rt.relay, self.rt.redis
         keys: set[str] = self.local_dirty.pop(debate_id, set())
         self.scheduled.discard(debate_id)
+        held_lock = debate_id in self.elected
+        self.elected.discard(debate_id)
         redis_ok = True
         if redis is not None:
             try:
@@ -105,7 +123,7 @@ class Coalescer:
             self.retry(debate_id, keys)
             redis_ok = False
         finally:
-            if redis is not None and redis_ok:
+            if redis is not None and held_lock:
                 try:
                     await redis.delete(groups.flush_lock_key(debate_id))
                     # Marks that arrived while we held the lock found it taken: pick them up.

@@ -22,7 +22,7 @@ from .relay import Relay
 log = logging.getLogger(__name__)
 
 RECOVERY_POLL = 0.25  # seconds between pings while Redis is unreachable
-RESUBSCRIBE_GRACE = 1.5  # channels_redis' receiver waits 1 s after an error before it reconnects and resubscribes
+PROBE_ATTEMPTS = 30  # of one second each: how long to wait for the layer to resubscribe after an outage
 
 
 class Runtime:
@@ -57,7 +57,11 @@ class Runtime:
                 break
             except Exception:
                 continue
-        await asyncio.sleep(RESUBSCRIBE_GRACE)
+        # Published messages reach this process again only once the layer has resubscribed: wait until a probe
+        # sent to this process's own control channel comes back.
+        for _ in range(PROBE_ATTEMPTS):
+            if await self.relay.probe(timeout=1.0):
+                break
         log.warning("Redis is back: refreshing every local socket")
         await self.relay.resync()
 

@@ -105,6 +105,7 @@ class Relay:
         self.control: asyncio.Task | None = None
         self.control_channel = ""
         self.control_ready: asyncio.Lock = asyncio.Lock()
+        self.probes: dict[str, asyncio.Future] = {}
         self.high_water = settings.LIVE_SEND_HIGH_WATER_BYTES
         # Called with each control message this process receives (live.revoke, live.drain) besides the relay's
         # own handling: the consumers' access cache and the drain listen here.
@@ -378,11 +379,34 @@ class Relay:
                 log.warning("control receive failed; retrying", exc_info=True)
                 await asyncio.sleep(0.5)
                 continue
+            if message.get("type") == "live.probe":
+                waiter = self.probes.pop(message.get("id"), None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(True)
+                continue
             if message.get("type") == "live.revoke":
                 self.revoke(message.get("debate"), message.get("role"), message.get("user"),
                             message.get("reason") or "access revoked")
             for listener in list(self.control_listeners):
                 listener(message)
+
+    async def probe(self, timeout: float) -> bool:
+        """Whether a message sent now through the layer to this process's control channel comes back within
+        timeout (the layer delivers to this process again)."""
+        import uuid
+
+        if self.control is None:
+            return True  # nothing subscribed here: nothing to make good
+        probe_id = uuid.uuid4().hex
+        waiter = self.probes[probe_id] = self.loop.create_future()
+        try:
+            await self.layer.send(self.control_channel, {"type": "live.probe", "id": probe_id})
+            await asyncio.wait_for(waiter, timeout)
+            return True
+        except Exception:
+            return False
+        finally:
+            self.probes.pop(probe_id, None)
 
     def revoke(self, debate_id: int | None, role: str | None, user_id: int | None, reason: str) -> int:
         """Close this process's sockets matching the selectors (see live.publish.revoke); returns how many."""

@@ -1,5 +1,6 @@
-"""Faults on a real cluster (tests/ops/conftest.py): Redis restarted; one of two daphne processes killed -9 while
-citizens vote and pages follow through HAProxy. Each time: no vote acknowledged and lost, none doubled, and every
+"""Faults on a real cluster (tests/ops/conftest.py): Redis restarted; one of two daphne processes killed -9; a
+rolling restart of both (drained through HAProxy's runtime API, then SIGTERM) while citizens vote and pages follow
+through HAProxy. Each time: no vote acknowledged and lost, none doubled, and every
 page converges to the database's count within 2 s of the last vote."""
 
 from __future__ import annotations
@@ -66,14 +67,14 @@ async def scenario(cluster: Cluster, fault) -> None:
         counts = json.loads(cluster.shell(COUNTS.format(poll=poll)).strip().splitlines()[-1])
         assert counts["total"] == VOTERS, counts  # none lost (each acknowledged), none twice
         assert counts["doubled"] == 0, counts
-        while any(p.count != VOTERS for p in pages) and time.monotonic() - last_vote < CONVERGE_SECONDS + 3:
+        while any(p.count != VOTERS for p in pages) and time.monotonic() - last_vote < 15:
             await asyncio.sleep(0.05)
         converged_after = time.monotonic() - last_vote
         behind = [p.count for p in pages if p.count != VOTERS]
-        assert not behind, f"{len(behind)} pages never converged: {behind[:10]}"
-        # The shell call above takes a second or more itself: the convergence deadline is measured generously
-        # from the last acknowledgement, and must hold.
-        assert converged_after < CONVERGE_SECONDS + 3
+        assert not behind, f"{len(behind)} pages never converged (15 s): {behind[:10]}"
+        # The shell call above takes a second or more itself (more on a loaded machine): the deadline is measured
+        # generously from the last acknowledgement, and must hold.
+        assert converged_after < CONVERGE_SECONDS + 3, f"pages converged {converged_after:.1f} s after the last vote"
     finally:
         stop.set()
         await asyncio.gather(*following, return_exceptions=True)
@@ -95,3 +96,23 @@ async def test_redis_restarted_during_a_vote_burst(cluster):
 
 async def test_one_of_two_processes_killed_during_a_vote_burst(cluster):
     await scenario(cluster, kill_one_server)
+
+
+def rolling_restart(cluster: Cluster) -> None:
+    """As README (Operations) says: one replica at a time, drained in HAProxy, SIGTERM (it drains itself), started
+    again, made ready."""
+    import signal
+
+    for name in ("web1", "web2"):
+        assert cluster.admin(f"set server hub/{name} state drain").strip() == ""
+        cluster.kill(name, signal.SIGTERM)  # returns once the process has drained and exited
+        cluster.start_server(name)
+        assert cluster.admin(f"set server hub/{name} state ready").strip() == ""
+        deadline = time.monotonic() + 10
+        while "UP" not in cluster.admin("show servers state hub").split(name, 1)[1].split("\n", 1)[0] \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+async def test_a_rolling_restart_of_both_processes_during_a_vote_burst(cluster):
+    await scenario(cluster, rolling_restart)
