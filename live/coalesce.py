@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_MS = 2000  # safety expiry if the elected flusher dies (kill -9); it deletes the lock itself when done
+LOCK_TTL_MS = 1000  # safety expiry if the elected flusher dies (kill -9); it deletes the lock itself when done
 RETRY_DELAY = 0.5  # seconds between attempts of a flush that failed (Redis or the database unreachable)
 
 
