@@ -275,3 +275,17 @@ async def test_revoking_a_user_everywhere_closes_their_consoles_in_every_debate(
         revoke()
     for comm in [*sockets, public]:
         await comm.disconnect()
+
+
+async def test_logging_out_closes_that_users_consoles():
+    """debates.staff_sessions.revoke (logout, last role lost) also closes the user's open consoles."""
+    from debates import staff_sessions
+
+    debate = await sync(make_debate)
+    user = await sync(make_moderator, debate)
+    comm = moderator_socket(debate.code, await sync(_session_cookie, user))
+    assert (await comm.connect(timeout=5))[0]
+    await quiet(comm)
+    await sync(staff_sessions.revoke, user)
+    assert (await next_close(comm, timeout=1.0))["code"] == CLOSE_REVOKED
+    await comm.disconnect()
