@@ -98,3 +98,33 @@ def test_french_typography_keeps_urls_times_and_entities():
         assert typo("RDV à 18:30 sur https://ville.fr & « vite » !") == (
             "RDV à 18:30 sur https://ville.fr &amp; «\u00a0vite\u00a0»\u202f!")
         assert typo("<b>?</b>") == "&lt;b&gt;?&lt;/b&gt;"  # escaped, and no space after a sign
+
+
+def test_my_questions_tell_each_fate_in_the_readers_language():
+    from django.utils import translation
+
+    from debates import selectors, services
+    from tests.factories import make_official, make_participant
+
+    debate = make_debate(premoderation=True)
+    mod = make_moderator(debate)
+    official = make_official(debate)
+    me = make_participant(debate, name="Inès")
+    ask = lambda text: services.question_submit(debate=debate, participant=me, text=text)  # noqa: E731
+    pending = ask("Toujours en attente ?")
+    published = services.question_approve(question=ask("Publiée ?"), actor=mod)
+    answered = services.question_approve(question=ask("Répondue ?"), actor=mod)
+    services.answer_post(question=answered, actor=official, text="Oui, en 2027.")
+    rejected = services.question_reject(question=ask("Hors sujet ?"), actor=mod, reason="Hors sujet.")
+    kept = make_question(debate, text="La question gardée ?", actor=mod)
+    with translation.override("fr"):  # the moderator merges from a French console
+        services.question_merge(duplicate=ask("Doublon ?"), into=kept, actor=mod)
+    with translation.override("en"):
+        mine = {q["text"]: q for q in selectors.participant_state(me)["mine"]}
+    assert mine[pending.text]["fate"] == "pending" and mine[pending.text]["status_label"] == "Awaiting moderation"
+    assert mine[published.text]["fate"] == "published"
+    assert mine[answered.text]["fate"] == "answered" and mine[answered.text]["answers"] == ["Oui, en 2027."]
+    assert mine[rejected.text]["fate"] == "rejected" and mine[rejected.text]["reason"] == "Hors sujet."
+    merged = mine["Doublon ?"]
+    assert merged["fate"] == "merged" and merged["status_label"] == "Merged into a similar question"
+    assert merged["reason"] == "" and merged["merged_into"] == {"id": kept.pk, "text": kept.text}
