@@ -15,7 +15,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import selectors
+from . import fragments_consult, selectors
 from .models import Debate, Poll
 
 # widget key (or key prefix before ":") → partial per audience
@@ -53,16 +53,18 @@ WIDGETS: dict[str, dict[str, str]] = {
         "moderators": "debates/moderate.html#presence",
     },
     "log": {"moderators": "debates/moderate.html#log"},
+    **fragments_consult.WIDGETS,
 }
 
 PER_OBJECT = {
     "debates/citizen.html#poll_results",
     "debates/citizen.html#poll_args",
     "debates/moderate.html#poll_results",
+    *fragments_consult.PER_OBJECT,
 }
 
 # Widgets whose data depends on the audience's role (the others are read once for every audience).
-ROLE_DEPENDENT = {"questions", "queue", "polls", "poll", "args", "log"}
+ROLE_DEPENDENT = {"questions", "queue", "polls", "poll", "args", "log", *fragments_consult.ROLE_DEPENDENT}
 
 SNAPSHOT_KEYS = ("status", "onscreen", "questions", "queue", "polls", "presence", "log")
 
@@ -107,6 +109,8 @@ def widget_context(debate: Debate, key: str, audience: str, *, presence: int | N
         ctx["presence"] = presence if presence is not None else 0
     elif kind == "log":
         ctx["log"] = list(debate.log.select_related("actor")[:30])
+    elif kind in fragments_consult.WIDGETS:
+        ctx.update(fragments_consult.widget_context(debate, kind, arg, audience))
     return ctx
 
 

@@ -454,3 +454,7 @@ class PresenceSample(models.Model):
 
     class Meta:
         ordering = ["at"]
+
+
+# Consultations (proposals, voter codes…) live in their own module; importing them here registers them with the app.
+from .models_consult import Consultation, Proposal, ProposalFlag, ProposalSupport  # noqa: E402,F401

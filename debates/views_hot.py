@@ -17,12 +17,13 @@ from django.utils.translation import get_language
 
 from hub.hot_path import GroupCommit
 
-from . import services, views
+from . import services, views, views_consult
 from .selectors import SESSION_KEY
 
 ballots = GroupCommit(services.vote_cast_many)
 question_upvotes = GroupCommit(services.question_upvote_many)
 argument_supports = GroupCommit(services.argument_upvote_many)
+proposal_supports = GroupCommit(services.proposal_support_many)
 _flash_cache: dict[tuple[str, str], str] = {}  # (message, language) → the success line (it depends on nothing else)
 
 
@@ -43,6 +44,11 @@ async def upvote(request: HttpRequest, code: str, question_id: int) -> HttpRespo
 async def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse | None:
     return await _serve(request, argument_supports, views.SUPPORT_COUNTED,
                         lambda session: services.Upvote(code, argument_id, session))
+
+
+async def proposal_support(request: HttpRequest, code: str, proposal_id: int) -> HttpResponse | None:
+    return await _serve(request, proposal_supports, views_consult.PROPOSAL_SUPPORTED,
+                        lambda session: services.Upvote(code, proposal_id, session))
 
 
 async def _serve(request: HttpRequest, batch: GroupCommit, message: Promise,
@@ -66,4 +72,5 @@ async def _serve(request: HttpRequest, batch: GroupCommit, message: Promise,
     return HttpResponse(html)
 
 
-HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support}
+HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support,
+             views_consult.proposal_support: proposal_support}

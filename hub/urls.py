@@ -27,5 +27,6 @@ urlpatterns = [
     path(f"d/{CODE}/poll/<int:poll_id>/argue", views.argue, name="argue"),
     path(f"d/{CODE}/arg/<int:argument_id>/support", views.support, name="support"),
     path(f"d/{CODE}/", include("debates.urls_staff")),
+    path(f"d/{CODE}/", include("debates.urls_consult")),
     re_path(r"^(?P<code>[A-Za-z0-9]{6})/?$", views.join_code, name="join_code"),
 ]

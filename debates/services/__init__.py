@@ -32,6 +32,16 @@ from .participants import (
     participant_set_muted,
 )
 from .polls import Ballot, poll_close, poll_create, poll_open, vote_cast, vote_cast_many
+from .proposals import (
+    consultation_update,
+    proposal_flag,
+    proposal_merge,
+    proposal_moderate,
+    proposal_submit,
+    proposal_support,
+    proposal_support_many,
+    proposal_withdraw_support,
+)
 from .questions import (
     Upvote,
     answer_post,
@@ -56,4 +66,6 @@ __all__ = [
     "question_edit", "question_mark_answered", "question_merge", "question_put_on_screen", "question_reject",
     "question_star", "question_submit", "question_upvote", "question_upvote_many", "require_moderator",
     "require_official", "role_assign", "role_remove", "screen_token_regenerate", "vote_cast", "vote_cast_many",
+    "consultation_update", "proposal_flag", "proposal_merge", "proposal_moderate", "proposal_submit",
+    "proposal_support", "proposal_support_many", "proposal_withdraw_support",
 ]

@@ -45,13 +45,24 @@ def poll_create(
         if len(set(labels)) != len(labels):
             raise ServiceError(_("Two options have the same label."))
     with transaction.atomic():
-        position = debate.polls.count()
-        poll = Poll.objects.create(debate=debate, text=text, kind=kind, results=results, position=position)
-        PollOption.objects.bulk_create(PollOption(poll=poll, label=lbl, position=i) for i, lbl in enumerate(labels))
+        poll = _poll_insert(debate=debate, text=text, kind=kind, labels=labels, results=results)
         _log(debate, actor, "poll_created", poll, {}, {"text": text, "options": labels})
         announce(debate.pk, {"polls", "log"})
     if open_now:
         poll = poll_open(poll=poll, actor=actor)
+    return poll
+
+
+def _poll_insert(*, debate: Debate, text: str, kind: str, labels: list[str], results: str,
+                 open_now: bool = False) -> Poll:
+    """Store a poll and its options (inside the caller's transaction). Also used when a citizen proposal becomes
+    official and is put to the vote: there the system, not a moderator, creates and opens it."""
+    position = debate.polls.count()
+    now = timezone.now()
+    poll = Poll.objects.create(debate=debate, text=text, kind=kind, results=results, position=position,
+                               status=Poll.Status.OPEN if open_now else Poll.Status.DRAFT,
+                               opened_at=now if open_now else None)
+    PollOption.objects.bulk_create(PollOption(poll=poll, label=lbl, position=i) for i, lbl in enumerate(labels))
     return poll
 
 
