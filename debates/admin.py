@@ -59,3 +59,5 @@ class ModerationLogAdmin(admin.ModelAdmin):
 for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
               Answer, PresenceSample):
     admin.site.register(model)
+
+from . import admin_consult  # noqa: E402,F401  (consultation models register themselves there)

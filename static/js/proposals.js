@@ -30,6 +30,24 @@
       apply();
     });
   });
+  // A socket that reconnects missed what was pushed meanwhile, and snapshots carry no proposals (every citizen
+  // socket would pay for them): read this page again and take its live parts.
+  var opened = 0;
+  document.addEventListener("htmx:wsOpen", function () {
+    document.documentElement.dataset.wsOpen = "1";
+    if (opened++ === 0) return;
+    fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        fresh.querySelectorAll("#proposals, [id$='-progress'], #my-proposals").forEach(function (el) {
+          var old = document.getElementById(el.id);
+          if (old) old.replaceWith(document.importNode(el, true));
+        });
+        if (window.htmx) htmx.process(document.getElementById("live"));
+        apply();
+      }).catch(function () { /* offline again: the next open retries */ });
+  });
   document.addEventListener("htmx:afterSettle", apply);
   document.addEventListener("htmx:wsAfterMessage", apply);
   document.addEventListener("DOMContentLoaded", apply);

@@ -206,7 +206,7 @@ def test_proposals_page_and_form_posts_without_javascript(client):
     detail = client.get(f"/d/{debate.code}/p/{p.pk}/")
     assert b"Un kiosque" in detail.content and f'"supported": [{p.pk}]'.encode() in detail.content
     # A second support from the same browser is refused with a message, nothing stored.
-    r = client.post(f"/d/{debate.code}/p/{p.pk}/support", HTTP_HX_REQUEST="true")
+    r = client.post(f"/d/{debate.code}/p/{p.pk}/support", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 409 and b"already support" in r.content
     assert Proposal.objects.get().support_count == 1
 

@@ -59,7 +59,7 @@ def test_propose_support_official_vote_on_a_phone(browser, daphne_server):
     page.goto(f"{base}/d/{code}/")
     page.get_by_role("link", name="Voir et faire des propositions").click()
     page.wait_for_url(f"**/d/{code}/proposals/")
-    page.wait_for_function("document.querySelector('#conn') && document.querySelector('#conn').hidden")
+    page.wait_for_function("document.documentElement.dataset.wsOpen === '1'")  # set by proposals.js
 
     page.locator("details.propose summary").click()
     page.fill("#prop-title", "Une piste cyclable rue Jean-Jaurès")
