@@ -56,6 +56,10 @@ def test_propose_support_official_vote_on_a_phone(browser, daphne_server):
     ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR")
     page = ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    # live.js marks my vote on its form when the answer arrives; a snapshot replacing the polls meanwhile would
+    # detach that form. Count socket messages, to act once the page's snapshot has arrived.
+    page.add_init_script("window.__wsMessages = 0; document.addEventListener('htmx:wsAfterMessage', "
+                         "function () { window.__wsMessages++; });")
     page.goto(f"{base}/d/{code}/")
     page.get_by_role("link", name="Voir et faire des propositions").click()
     page.wait_for_url(f"**/d/{code}/proposals/")
@@ -87,6 +91,7 @@ def test_propose_support_official_vote_on_a_phone(browser, daphne_server):
 
     page.locator("#proposal-news").get_by_role("link", name="Votez maintenant").click()
     page.wait_for_url(f"**/d/{code}/#poll-*")
+    page.wait_for_function("window.__wsMessages > 0")
     poll = page.locator("article.poll", has_text="Une piste cyclable rue Jean-Jaurès")
     poll.get_by_role("button", name="Oui").click()
     page.locator("#flash.success").wait_for()
