@@ -86,7 +86,7 @@ def test_propose_support_official_vote_on_a_phone(browser, daphne_server):
     card.get_by_role("button", name="Soutenir").click()
     page.locator("#proposal-news .news-title", has_text="Une piste cyclable").wait_for()
     page.locator(f"#proposal-{proposal_id}-progress .badge-official").wait_for()
-    assert card.get_by_role("button", name="Soutenu — retirer mon soutien").is_visible()
+    card.get_by_role("button", name="Soutenu — retirer mon soutien").wait_for()  # my answer may trail the push
     page.screenshot(path=str(SCREENSHOTS / "proposal-official-390x844.png"))
 
     page.locator("#proposal-news").get_by_role("link", name="Votez maintenant").click()
