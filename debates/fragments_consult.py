@@ -1,41 +1,54 @@
 """The data of the consultation widgets (proposals list, one proposal's progress, the news of an official proposal,
-the moderators' proposal queue). debates.fragments renders them like every other widget."""
+the moderators' proposal queue). Their rows are in debates.fragments.WIDGETS, like every other widget."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+
 
 from . import selectors_consult as reads
 from .models import Debate
 
-WIDGETS: dict[str, dict[str, str]] = {
-    "proposals": {"public": "debates/proposals.html#proposal_list"},
-    "proposal": {"public": "debates/proposals.html#progress", "moderators": "debates/proposals.html#progress"},
-    "proposal_news": {
-        "public": "debates/_proposal_news.html",
-        "screen": "debates/_proposal_news.html",
-        "moderators": "debates/_proposal_news.html",
-    },
-    "proposals_queue": {"moderators": "debates/proposals_moderate.html#queue"},
-}
-PER_OBJECT = {"debates/proposals.html#progress", "debates/_proposal_news.html"}
-ROLE_DEPENDENT = {"proposals_queue"}
+PROPOSALS = "debates/proposals.html"
+NEWS = "debates/_proposal_news.html"
+QUEUE = "debates/proposals_moderate.html"
 
 
-def widget_context(debate: Debate, kind: str, arg: str, audience: str) -> dict[str, Any]:
+def _threshold(debate: Debate) -> dict[str, Any]:
     consultation = reads.consultation_of(debate)
-    threshold = consultation.proposal_threshold if consultation else 0
-    ctx: dict[str, Any] = {"consultation": consultation, "threshold": threshold}
-    if kind == "proposals":
-        ctx["proposals"] = reads.public_proposals(debate)
-    elif kind in ("proposal", "proposal_news"):
-        ctx["p"] = reads.proposal_in_debate(debate, arg, staff=kind == "proposal")
-        if kind == "proposal_news" and not ctx["p"].is_official:
-            raise Http404("not official")
-    elif kind == "proposals_queue":
-        ctx["queue"] = reads.proposals_queue(debate)
-        ctx["counters"] = reads.proposal_counters(debate)
-        ctx["merge_targets"] = reads.merge_targets(debate)
-    return ctx
+    return {"consultation": consultation, "threshold": consultation.proposal_threshold if consultation else 0}
+
+
+def proposals(debate: Debate, arg: str | None, presence: int | None) -> dict[str, Any]:
+    return {**_threshold(debate), "proposals": reads.public_proposals(debate)}
+
+
+def proposal_progress(debate: Debate, arg: str | None, presence: int | None) -> dict[str, Any]:
+    return {**_threshold(debate), "p": reads.proposal_in_debate(debate, arg, staff=True)}
+
+
+def proposal_news(debate: Debate, arg: str | None, presence: int | None) -> dict[str, Any] | None:
+    proposal = reads.proposal_in_debate(debate, arg, staff=True)
+    return {"p": proposal} if proposal.is_official else None
+
+
+def proposals_queue(debate: Debate, arg: str | None, presence: int | None) -> dict[str, Any]:
+    return {**_threshold(debate), "queue": reads.proposals_queue(debate), "counters": reads.proposal_counters(debate),
+            "merge_targets": reads.merge_targets(debate)}
+
+
+def widget_rows(View: Any, Widget: Any) -> tuple[Any, ...]:
+    """The consultation rows of the widget table (View and Widget passed in: fragments imports this module)."""
+    news = View(NEWS, "proposal-news", proposal_news)
+    return (
+        Widget("proposals", views={"public": View(f"{PROPOSALS}#proposal_list", "proposals", proposals)}),
+        Widget("proposal", per_object=True, views={
+            "public": View(f"{PROPOSALS}#progress", "proposal-{id}-progress", proposal_progress),
+        }),
+        Widget("proposal_news", per_object=True, views={"public": news, "screen": news, "moderators": news}),
+        Widget("proposals_queue", views={"moderators": View(f"{QUEUE}#queue", "proposals-queue", proposals_queue)}),
+    )
+
+
+
