@@ -3,7 +3,9 @@ read-only here."""
 
 from django.contrib import admin
 
-from .models_consult import Consultation, Proposal, ProposalFlag, ProposalSupport
+from .models_consult import (
+    Article, CodeUse, Consultation, Phase, PollRules, Proposal, ProposalFlag, ProposalSupport, ResultDeclaration, SecretBallot, Text, VoterCode,
+)
 
 
 @admin.register(Consultation)
@@ -23,3 +25,28 @@ class ProposalAdmin(admin.ModelAdmin):
 
 for model in (ProposalSupport, ProposalFlag):
     admin.site.register(model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Codes, code uses, secret ballots and declared results are written by the services only (a frozen tally and
+    its hash must never be edited by hand)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VoterCode)
+class VoterCodeAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "debate", "batch", "claimed_at", "revoked_at")
+    exclude = ("digest",)
+
+
+for model in (Text, Article, Phase):
+    admin.site.register(model)
+
+
+for model in (PollRules, CodeUse, SecretBallot, ResultDeclaration):
+    admin.site.register(model, ReadOnlyAdmin)

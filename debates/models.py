@@ -490,4 +490,6 @@ class PresenceSample(models.Model):
 
 
 # Consultations (proposals, voter codes…) live in their own module; importing them here registers them with the app.
-from .models_consult import Consultation, Proposal, ProposalFlag, ProposalSupport  # noqa: E402,F401
+from .models_consult import (  # noqa: E402,F401
+    Article, CodeUse, Consultation, Phase, PollRules, Proposal, ProposalFlag, ProposalSupport, ResultDeclaration, SecretBallot, Text, VoterCode,
+)

@@ -3,6 +3,8 @@
 from django.urls import path
 
 from . import views_consult as consult
+from . import views_texts as texts
+from . import views_voting as voting
 
 urlpatterns = [
     path("proposals/", consult.proposals, name="proposals"),
@@ -13,4 +15,10 @@ urlpatterns = [
     path("p/<id:proposal_id>/flag", consult.proposal_flag, name="proposal_flag"),
     path("moderate/proposals/", consult.moderate_proposals, name="moderate_proposals"),
     path("moderate/proposals/act", consult.moderate_proposals_act, name="moderate_proposals_act"),
+    path("code", voting.enter_code, name="enter_code"),
+    path("t/<int:text_id>/", texts.text_page, name="text"),
+    path("moderate/texts/", texts.texts_moderate, name="texts_moderate"),
+    path("moderate/texts/act", texts.texts_act, name="texts_act"),
+    path("moderate/votes/", voting.votes_page, name="votes_moderate"),
+    path("moderate/votes/act", voting.votes_act, name="votes_act"),
 ]

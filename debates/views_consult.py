@@ -156,6 +156,7 @@ def moderate_proposals(request: HttpRequest, code: str) -> HttpResponse:
     ctx["consultation"] = ctx["consultation"] or Consultation(debate=debate)
     ctx["outcomes"] = Consultation.Outcome.choices
     ctx["all_proposals"] = reads.public_proposals(debate, limit=100)
+    ctx.update(reads.dates_form(debate, ctx["consultation"]))
     return render(request, "debates/proposals_moderate.html", ctx)
 
 
@@ -194,6 +195,7 @@ def _merge(debate: Debate, request: HttpRequest) -> str:
 
 ACTIONS: dict[str, Callable[[Debate, HttpRequest], str]] = {
     "settings": _settings,
+    "dates": lambda debate, request: _dates(debate, request),
     "hide": _moderate("hide"),
     "publish": _moderate("publish"),
     "dismiss_flags": _moderate("dismiss_flags"),
@@ -218,3 +220,31 @@ def moderate_proposals_act(request: HttpRequest, code: str) -> HttpResponse:
         return _forbidden_page(request, message, status=status)
     messages.success(request, message)
     return redirect("moderate_proposals", code=debate.code)
+
+
+def _when(debate: Debate, value: str | None) -> Any:
+    """A datetime-local field, read in the debate's time zone; None when empty."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not (value or "").strip():
+        return None
+    try:
+        naive = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ServiceError(_("This date is not valid.")) from None
+    return naive.replace(tzinfo=ZoneInfo(getattr(debate, "time_zone", "") or "UTC"))
+
+
+def _dates(debate: Debate, request: HttpRequest) -> str:
+    post = request.POST
+    phases = []
+    for kind in ("proposals", "deliberation", "vote"):
+        start, end = _when(debate, post.get(f"{kind}_start")), _when(debate, post.get(f"{kind}_end"))
+        if start and end:
+            phases.append((kind, start, end))
+        elif start or end:
+            raise ServiceError(_("Give a phase both its start and its end, or neither."))
+    services.consultation_set_dates(debate=debate, actor=request.user, opens_at=_when(debate, post.get("opens_at")),
+                                    closes_at=_when(debate, post.get("closes_at")), phases=phases)
+    return _("Dates saved.")

@@ -43,6 +43,15 @@ from .proposals import (
     proposal_support_many,
     proposal_withdraw_support,
 )
+from .dates import consultation_set_dates, consultation_tick
+from .texts import split_articles, text_publish, text_set_votes
+from .voting import (
+    poll_declare_result,
+    poll_set_rules,
+    voter_code_enter,
+    voter_code_revoke,
+    voter_codes_generate,
+)
 from .questions import (
     Upvote,
     answer_post,
@@ -68,5 +77,7 @@ __all__ = [
     "question_star", "question_submit", "question_upvote", "question_upvote_many", "require_moderator",
     "require_official", "role_assign", "role_remove", "screen_token_regenerate", "vote_cast", "vote_cast_many",
     "consultation_update", "proposal_flag", "proposal_merge", "proposal_moderate", "proposal_submit",
-    "proposal_support", "proposal_support_many", "proposal_withdraw_support",
+    "proposal_support", "proposal_support_many", "proposal_withdraw_support", "poll_declare_result", "poll_set_rules",
+    "voter_code_enter", "voter_code_revoke", "voter_codes_generate", "split_articles", "text_publish",
+    "text_set_votes", "consultation_set_dates", "consultation_tick",
 ]

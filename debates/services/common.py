@@ -67,3 +67,6 @@ def _require_open_for_citizens(debate: Debate, participant: Participant | None) 
         raise ServiceError(_("This debate is not open yet."), status=409)
     if participant is not None and participant.muted:
         raise ServiceError(_("A moderator has muted you in this debate: you can no longer post."), status=403)
+    from .dates import require_within_dates  # a consultation's dates (lazy: dates logs through this module)
+
+    require_within_dates(debate)

@@ -56,8 +56,16 @@ def participant_set_muted(*, participant: Participant, muted: bool, actor: Any) 
 HotOutcome = tuple[int, int] | None
 
 
-def _open_for_citizens(debate: Debate | None, code: str) -> bool:
-    return debate is not None and debate.code == code.upper() and debate.accepts_posts
+def _open_for_citizens(debate: Debate | None, code: str, *, phase: str | None = None) -> bool:
+    if debate is None or debate.code != code.upper() or not debate.accepts_posts:
+        return False
+    # A consultation's dates (and phase), judged once per debate object of the batch.
+    memo = debate.__dict__.setdefault("_within_dates", {})
+    if phase not in memo:
+        from .dates import within_dates
+
+        memo[phase] = within_dates(debate, phase=phase)
+    return memo[phase]
 
 
 def _session_participants(entries: list[tuple[dict[str, int], Debate]]) -> list[int]:

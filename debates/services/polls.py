@@ -22,6 +22,8 @@ from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
 from .participants import HotOutcome, _group, _open_for_citizens, _session_participants
 from .text import _clean_text, clean_line
+from .dates import require_within_dates
+from .voting import polls_needing_codes, vote_rules, vote_with_code
 
 
 def poll_create(
@@ -95,7 +97,7 @@ def poll_close(*, poll: Poll, actor: Any) -> Poll:
     return p
 
 
-def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote:
+def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote | None:
     """One vote per participant per poll (database constraint); a new vote replaces the previous one while open."""
     poll = Poll.objects.select_related("debate").get(pk=poll.pk)
     debate = poll.debate
@@ -108,6 +110,10 @@ def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote:
         option = poll.options.get(pk=option_id)
     except (PollOption.DoesNotExist, ValueError, TypeError):
         raise ServiceError(_("This option does not belong to this poll.")) from None
+    require_within_dates(debate, phase="vote")
+    rules = vote_rules(poll)
+    if rules.needs_code:  # voter codes: one vote per (poll, code), secret ballots unlinked (services.voting)
+        return vote_with_code(poll=poll, participant=participant, option=option, rules=rules)
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -141,11 +147,12 @@ def vote_cast_many(ballots: list[Ballot]) -> list[HotOutcome]:
     after the other."""
     polls = {p.pk: p for p in Poll.objects.select_related("debate").filter(pk__in={b.poll_id for b in ballots})}
     options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
+    coded = polls_needing_codes(set(polls))  # left to vote_cast, one by one: they need the citizen's code
 
     def acceptable(b: Ballot) -> Debate | None:
         poll = polls.get(b.poll_id)
         debate = poll.debate if poll is not None else None
-        if not _open_for_citizens(debate, b.code) or poll.status != Poll.Status.OPEN:
+        if not _open_for_citizens(debate, b.code, phase="vote") or poll.status != Poll.Status.OPEN or poll.pk in coded:
             return None
         return debate if (b.poll_id, b.option_id) in options else None
 

@@ -13,19 +13,20 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from live.publish import announce
 
 from ..errors import ServiceError
 from ..models import AgendaSegment, Debate, Participant, Poll
 from ..models_consult import Consultation, Proposal, ProposalFlag, ProposalSupport
 from ..permissions import _forbidden, require_moderator
-from .common import _log, _require_open_for_citizens
+from .common import _log, _require_open_for_citizens, announce
+from .dates import require_within_dates
 from .participants import HotOutcome, _open_for_citizens, _session_participants
 from .polls import _poll_insert
 from .questions import Upvote
 from .text import _clean_text, matched_words
 
-SETTINGS_FIELDS = ("proposals_enabled", "proposal_threshold", "proposal_outcome", "proposal_max_length", "categories")
+SETTINGS_FIELDS = ("proposals_enabled", "proposal_threshold", "proposal_outcome", "proposal_max_length", "categories",
+                   "vote_mode")
 
 
 def consultation_update(*, debate: Debate, actor: Any, **fields: Any) -> Consultation:
@@ -57,6 +58,7 @@ def proposal_submit(*, debate: Debate, participant: Participant, title: str, tex
                     category: str = "") -> Proposal:
     """A citizen proposes. Caught by the word filter, it is held for a moderator; otherwise it is published."""
     _require_open_for_citizens(debate, participant)
+    require_within_dates(debate, phase="proposals")
     consultation = _accepting(debate)
     if not debate.allow_anonymous and not participant.display_name:
         raise ServiceError(_("This debate asks participants for a name before they post."))
@@ -133,6 +135,7 @@ def _make_official(debate: Debate, consultation: Consultation, proposal: Proposa
 def _support_rules(proposal: Proposal) -> Consultation:
     debate = proposal.debate
     _require_open_for_citizens(debate, None)
+    require_within_dates(debate, phase="proposals")
     consultation = _accepting(debate)
     if not proposal.is_public:
         raise ServiceError(_("This proposal cannot be supported."), status=409)
@@ -166,7 +169,8 @@ def proposal_support_many(supports: list[Upvote]) -> list[HotOutcome]:
     def acceptable(s: Upvote) -> Debate | None:
         proposal = proposals.get(s.target_id)
         debate = proposal.debate if proposal is not None else None
-        if not _open_for_citizens(debate, s.code) or debate.pk not in consultations or not proposal.is_public:
+        if (not _open_for_citizens(debate, s.code, phase="proposals") or debate.pk not in consultations
+                or not proposal.is_public):
             return None
         return debate
 
