@@ -489,6 +489,16 @@ class PresenceSample(models.Model):
         ordering = ["at"]
 
 
+class StaffSessionEpoch(models.Model):
+    """A staff account's session epoch: incremented to revoke every session it signed in before (staff_sessions)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    epoch = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("staff session epoch")
+
+
 # Consultations (proposals, voter codes…) live in their own module; importing them here registers them with the app.
 from .models_consult import (  # noqa: E402,F401
     Article, CodeUse, Consultation, Phase, PollRules, Proposal, ProposalFlag, ProposalSupport, ResultDeclaration, SecretBallot, Text, VoterCode,

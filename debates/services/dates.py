@@ -47,13 +47,23 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def within_dates(debate: Debate, *, phase: str | None = None) -> bool:
-    """require_within_dates without the message, for the burst path (a refusal there is replayed and explained)."""
-    try:
-        require_within_dates(debate, phase=phase)
-    except ServiceError:
-        return False
-    return True
+def dates_refusal(debate: Debate, *, phase: str | None = None, memo: bool = False) -> ServiceError | None:
+    """Why the consultation's dates refuse a citizen write now (None: they allow it). With `memo` (a burst, whose
+    debate objects are read for that batch), judged once per debate object."""
+    if not memo:
+        try:
+            require_within_dates(debate, phase=phase)
+        except ServiceError as refusal:
+            return refusal
+        return None
+    memo_of = debate.__dict__.setdefault("_dates_refusal", {})
+    if phase not in memo_of:
+        try:
+            require_within_dates(debate, phase=phase)
+            memo_of[phase] = None
+        except ServiceError as refusal:
+            memo_of[phase] = refusal
+    return memo_of[phase]
 
 
 def require_within_dates(debate: Debate, now: datetime | None = None, *, phase: str | None = None) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import selectors
 from ..errors import ServiceError
 from ..models import (
     Debate,
@@ -20,9 +21,18 @@ from ..models import (
 )
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
-from .participants import HotOutcome, _group, _open_for_citizens, _session_participants
+from .participants import (
+    Outcome,
+    Stored,
+    _group,
+    citizen_debate,
+    not_found,
+    one,
+    participants_for_sessions,
+    session_mapping_for,
+)
 from .text import _clean_text, clean_line
-from .dates import require_within_dates
+from .dates import dates_refusal, require_within_dates
 from .voting import polls_needing_codes, vote_rules, vote_with_code
 
 
@@ -56,7 +66,7 @@ def poll_create(
 def _poll_insert(*, debate: Debate, text: str, kind: str, labels: list[str], results: str,
                  open_now: bool = False) -> Poll:
     """Store a poll and its options (inside the caller's transaction). Also used when a citizen proposal becomes
-    official and is put to the vote: there the system, not a moderator, creates and opens it."""
+    official and is put to the vote, and for a text's articles: there the system creates (and may open) it."""
     position = debate.polls.count()
     now = timezone.now()
     poll = Poll.objects.create(debate=debate, text=text, kind=kind, results=results, position=position,
@@ -97,77 +107,81 @@ def poll_close(*, poll: Poll, actor: Any) -> Poll:
     return p
 
 
-def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote | None:
-    """One vote per participant per poll (database constraint); a new vote replaces the previous one while open."""
-    poll = Poll.objects.select_related("debate").get(pk=poll.pk)
-    debate = poll.debate
-    _require_open_for_citizens(debate, None)
-    if poll.status != Poll.Status.OPEN:
-        raise ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
-    if participant.debate_id != debate.pk:
-        raise _forbidden()
-    try:
-        option = poll.options.get(pk=option_id)
-    except (PollOption.DoesNotExist, ValueError, TypeError):
-        raise ServiceError(_("This option does not belong to this poll.")) from None
-    require_within_dates(debate, phase="vote")
-    rules = vote_rules(poll)
-    if rules.needs_code:  # voter codes: one vote per (poll, code), secret ballots unlinked (services.voting)
-        return vote_with_code(poll=poll, participant=participant, option=option, rules=rules)
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                updated = Vote.objects.filter(poll=poll, participant=participant).update(
-                    option=option, updated_at=timezone.now()
-                )
-                if not updated:
-                    Vote.objects.create(poll=poll, participant=participant, option=option)
-                announce(debate.pk, {f"poll:{poll.pk}"}, hot=True)
-            break
-        except IntegrityError:
-            continue  # a concurrent first vote by the same participant won: retry as an update
-    else:
-        raise ServiceError(_("Your vote could not be recorded, please try again."), status=409)
-    return Vote.objects.get(poll=poll, participant=participant)
-
-
 @dataclass(frozen=True)
 class Ballot:
-    """One vote as it arrives over HTTP: the debate's code and the poll and option ids as sent, and the citizen's
-    participants as their session keeps them (debate id as text → participant id; empty for a newcomer)."""
+    """One vote as it arrives over HTTP: the debate's code and the poll and option ids as sent (option None when
+    it was not a number), and the citizen's participants as their session keeps them (debate id as text →
+    participant id; empty for a newcomer)."""
 
     code: str
     poll_id: int
-    option_id: int
-    session_participants: dict[str, int]
+    option_id: int | None
+    session_participants: Mapping[str, int]
 
 
-def vote_cast_many(ballots: list[Ballot]) -> list[HotOutcome]:
-    """vote_cast for a burst. Two ballots of one participant on one poll: the later one wins, as it would one
-    after the other."""
+def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote | None:
+    """One vote per participant per poll (database constraint); a new vote replaces the previous one while open."""
+    if participant.debate_id != poll.debate_id:
+        raise _forbidden()
+    debate = Debate.objects.get(pk=poll.debate_id)  # judge on stored state
+    _require_open_for_citizens(debate, None)  # a draft debate is "not open yet" here, not "not found"
+    poll = Poll.objects.select_related("debate").get(pk=poll.pk)
+    rules = vote_rules(poll)
+    if rules.needs_code:  # voter codes: one vote per (poll, code), secret ballots unlinked (services.voting)
+        require_within_dates(debate, phase="vote")
+        if poll.status != Poll.Status.OPEN:
+            raise ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
+        option = poll.options.filter(pk=selectors.parse_id(option_id)).first()
+        if option is None:
+            raise ServiceError(_("This option does not belong to this poll."))
+        return vote_with_code(poll=poll, participant=participant, option=option, rules=rules)
+    ballot = Ballot(debate.code, poll.pk, selectors.parse_id(option_id), session_mapping_for(participant))
+    outcome = one(vote_cast_many, ballot)
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return Vote.objects.get(poll=poll, participant=participant)
+
+
+def _ballot_refusal(ballot: Ballot, poll: Poll | None, options: set[tuple[int, int]], coded: set[int]
+                    ) -> Debate | ServiceError:
+    debate = citizen_debate(poll.debate if poll is not None else None, ballot.code)
+    if isinstance(debate, ServiceError):
+        return debate
+    if poll.pk in coded:
+        return not_found()  # needs the citizen's voter code: only vote_cast (the ordinary view) handles it
+    refusal = dates_refusal(debate, phase="vote", memo=True)
+    if refusal is not None:
+        return refusal
+    if poll.status != Poll.Status.OPEN:
+        return ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
+    if (ballot.poll_id, ballot.option_id) not in options:
+        return ServiceError(_("This option does not belong to this poll."))
+    return debate
+
+
+def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
+    """Votes, a burst of them or one (vote_cast). Two ballots of one participant on one poll: the later one wins,
+    as it would one after the other."""
     polls = {p.pk: p for p in Poll.objects.select_related("debate").filter(pk__in={b.poll_id for b in ballots})}
     options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
-    coded = polls_needing_codes(set(polls))  # left to vote_cast, one by one: they need the citizen's code
-
-    def acceptable(b: Ballot) -> Debate | None:
-        poll = polls.get(b.poll_id)
-        debate = poll.debate if poll is not None else None
-        if not _open_for_citizens(debate, b.code, phase="vote") or poll.status != Poll.Status.OPEN or poll.pk in coded:
-            return None
-        return debate if (b.poll_id, b.option_id) in options else None
-
-    outcome: list[HotOutcome] = [None] * len(ballots)
-    accepted = [(i, b, d) for i, b in enumerate(ballots) if (d := acceptable(b)) is not None]
+    coded = polls_needing_codes(set(polls))
+    outcome: list[Outcome] = []
+    accepted: list[tuple[int, Ballot, Debate]] = []
+    for i, ballot in enumerate(ballots):
+        judged = _ballot_refusal(ballot, polls.get(ballot.poll_id), options, coded)
+        outcome.append(judged if isinstance(judged, ServiceError) else not_found())
+        if isinstance(judged, Debate):
+            accepted.append((i, ballot, judged))
     if not accepted:
         return outcome
     now = timezone.now()
     with transaction.atomic():
-        voters = _session_participants([(b.session_participants, d) for _i, b, d in accepted])
+        voters = participants_for_sessions([(b.session_participants, d) for _i, b, d in accepted])
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
-        for (i, b, d), pid in zip(accepted, voters):
-            outcome[i] = (d.pk, pid)
-            latest[(b.poll_id, pid)] = Vote(poll_id=b.poll_id, participant_id=pid, option_id=b.option_id,
-                                            created_at=now, updated_at=now)
+        for (i, b, d), voter in zip(accepted, voters):
+            outcome[i] = Stored(d.pk, voter.pk)
+            latest[(b.poll_id, voter.pk)] = Vote(poll_id=b.poll_id, participant_id=voter.pk, option_id=b.option_id,
+                                                 created_at=now, updated_at=now)
         Vote.objects.bulk_create(latest.values(), update_conflicts=True, unique_fields=["poll", "participant"],
                                  update_fields=["option", "updated_at"])
         for debate_id, poll_ids in _group({(d.pk, b.poll_id) for _i, b, d in accepted}).items():

@@ -19,10 +19,10 @@ from ..models import AgendaSegment, Debate, Participant, Poll
 from ..models_consult import Consultation, Proposal, ProposalFlag, ProposalSupport
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
-from .dates import require_within_dates
-from .participants import HotOutcome, _open_for_citizens, _session_participants
+from .dates import dates_refusal, require_within_dates
+from .participants import Outcome, Stored, citizen_debate, one, participants_for_sessions, session_mapping_for
 from .polls import _poll_insert
-from .questions import Upvote
+from .questions import Upvote, _judged
 from .text import _clean_text, matched_words
 
 SETTINGS_FIELDS = ("proposals_enabled", "proposal_threshold", "proposal_outcome", "proposal_max_length", "categories",
@@ -143,57 +143,62 @@ def _support_rules(proposal: Proposal) -> Consultation:
 
 
 def proposal_support(*, proposal: Proposal, participant: Participant) -> Proposal:
-    """One support per participant per proposal (database constraint)."""
-    proposal = Proposal.objects.select_related("debate").get(pk=proposal.pk)  # judge on stored state
-    consultation = _support_rules(proposal)
+    """One support per participant per proposal (database constraint): proposal_support_many for one."""
     if participant.debate_id != proposal.debate_id:
         raise _forbidden()
-    try:
-        with transaction.atomic():
-            _store_supports(proposal.debate, consultation,
-                            [ProposalSupport(proposal=proposal, participant=participant)])
-    except IntegrityError:
-        raise ServiceError(_("You already support this proposal."), status=409) from None
+    proposal = Proposal.objects.select_related("debate").get(pk=proposal.pk)  # judge on stored state
+    _support_rules(proposal)  # the one-by-one wording (closed, not accepting, not public)
+    outcome = one(proposal_support_many,
+                  Upvote(proposal.debate.code, proposal.pk, session_mapping_for(participant)))
+    if isinstance(outcome, ServiceError):
+        raise outcome
     proposal.refresh_from_db()
     return proposal
 
 
-def proposal_support_many(supports: list[Upvote]) -> list[HotOutcome]:
-    """proposal_support for a burst (hub.hot_path): one transaction for all; a second support of one proposal by
-    one participant, or anything the one-by-one service would refuse, is left to it (None)."""
+def proposal_support_many(supports: list[Upvote]) -> list[Outcome]:
+    """Proposal supports, a burst of them (hub.hot_path) or one (proposal_support), in one transaction: a second
+    support of one proposal by one participant is refused; the threshold crossing happens in that transaction."""
     proposals = {p.pk: p for p in Proposal.objects.select_related("debate")
                  .filter(pk__in={s.target_id for s in supports})}
     consultations = {c.debate_id: c for c in Consultation.objects.filter(
         debate_id__in={p.debate_id for p in proposals.values()}, proposals_enabled=True)}
 
-    def acceptable(s: Upvote) -> Debate | None:
+    def judge(s: Upvote) -> Debate | ServiceError:
         proposal = proposals.get(s.target_id)
-        debate = proposal.debate if proposal is not None else None
-        if (not _open_for_citizens(debate, s.code, phase="proposals") or debate.pk not in consultations
-                or not proposal.is_public):
-            return None
+        debate = citizen_debate(proposal.debate if proposal is not None else None, s.code)
+        if isinstance(debate, ServiceError):
+            return debate
+        if debate.pk not in consultations:
+            return ServiceError(_("This debate does not accept proposals."), status=409)
+        refusal = dates_refusal(debate, phase="proposals", memo=True)
+        if refusal is not None:
+            return refusal
+        if not proposal.is_public:
+            return ServiceError(_("This proposal cannot be supported."), status=409)
         return debate
 
-    outcome: list[HotOutcome] = [None] * len(supports)
-    accepted = [(i, s, d) for i, s in enumerate(supports) if (d := acceptable(s)) is not None]
+    outcome, accepted = _judged(supports, judge)
     if not accepted:
         return outcome
     with transaction.atomic():
-        voters = _session_participants([(s.session_participants, d) for _i, s, d in accepted])
+        voters = participants_for_sessions([(s.session_participants, d) for _i, s, d in accepted])
         taken = set(ProposalSupport.objects.filter(proposal_id__in={s.target_id for _i, s, _d in accepted},
-                                                   participant_id__in=set(voters))
+                                                   participant_id__in={v.pk for v in voters})
                     .values_list("proposal_id", "participant_id"))
         per_debate: dict[int, list[ProposalSupport]] = {}
         debates: dict[int, Debate] = {}
-        for (i, s, d), pid in zip(accepted, voters):
-            if (s.target_id, pid) in taken:
+        again = ServiceError(_("You already support this proposal."), status=409)
+        for (i, s, d), voter in zip(accepted, voters):
+            if (s.target_id, voter.pk) in taken:
+                outcome[i] = again
                 continue
-            taken.add((s.target_id, pid))
-            per_debate.setdefault(d.pk, []).append(ProposalSupport(proposal_id=s.target_id, participant_id=pid))
+            taken.add((s.target_id, voter.pk))
+            per_debate.setdefault(d.pk, []).append(ProposalSupport(proposal_id=s.target_id, participant_id=voter.pk))
             debates[d.pk] = d
-            outcome[i] = (d.pk, pid)
-        # A concurrent support through the ordinary view can still collide: the IntegrityError rolls the whole
-        # batch back and the hot path replays each request through the view, one by one.
+            outcome[i] = Stored(d.pk, voter.pk)
+        # A concurrent support through another process can still collide: the IntegrityError rolls the whole
+        # batch back; the hot path replays each request through the view, whose next attempt sees the row.
         for debate_id, rows in per_debate.items():
             _store_supports(debates[debate_id], consultations[debate_id], rows)
     return outcome

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0006_voter_codes'),
+        ('debates', '0007_voter_codes'),
     ]
 
     operations = [

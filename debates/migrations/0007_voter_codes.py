@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0005_consultation_proposals'),
+        ('debates', '0006_consultation_proposals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
