@@ -67,7 +67,7 @@ def _citizen_proposal_action(request: HttpRequest, code: str,
     they changed, a plain form post with a redirect back to where they were."""
     debate = selectors.debate_for_code(code)
     try:
-        participant = selectors.participant_for_request(request, debate, create=True)
+        participant = services.participants.participant_for_request(request, debate)
         message, keys = action(debate, participant)
         status = 200
     except ServiceError as exc:

@@ -142,13 +142,10 @@ def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote |
     return Vote.objects.get(poll=poll, participant=participant)
 
 
-def _ballot_refusal(ballot: Ballot, poll: Poll | None, options: set[tuple[int, int]], coded: set[int]
-                    ) -> Debate | ServiceError:
+def _ballot_refusal(ballot: Ballot, poll: Poll | None, options: set[tuple[int, int]]) -> Debate | ServiceError:
     debate = citizen_debate(poll.debate if poll is not None else None, ballot.code)
     if isinstance(debate, ServiceError):
         return debate
-    if poll.pk in coded:
-        return not_found()  # needs the citizen's voter code: only vote_cast (the ordinary view) handles it
     refusal = dates_refusal(debate, phase="vote", memo=True)
     if refusal is not None:
         return refusal
@@ -168,10 +165,22 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
     outcome: list[Outcome] = []
     accepted: list[tuple[int, Ballot, Debate]] = []
     for i, ballot in enumerate(ballots):
-        judged = _ballot_refusal(ballot, polls.get(ballot.poll_id), options, coded)
+        judged = _ballot_refusal(ballot, polls.get(ballot.poll_id), options)
         outcome.append(judged if isinstance(judged, ServiceError) else not_found())
         if isinstance(judged, Debate):
             accepted.append((i, ballot, judged))
+    # Polls that need a voter code: one by one, through the code's rules (services.voting).
+    for i, ballot, debate in [a for a in accepted if a[1].poll_id in coded]:
+        poll = polls[ballot.poll_id]
+        with transaction.atomic():
+            voter = participants_for_sessions([(ballot.session_participants, debate)])[0]
+            try:
+                vote_with_code(poll=poll, participant=voter, option=PollOption.objects.get(pk=ballot.option_id),
+                               rules=vote_rules(poll))
+                outcome[i] = Stored(debate.pk, voter.pk)
+            except ServiceError as refusal:
+                outcome[i] = refusal
+    accepted = [a for a in accepted if a[1].poll_id not in coded]
     if not accepted:
         return outcome
     now = timezone.now()

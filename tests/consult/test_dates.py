@@ -49,7 +49,8 @@ def test_a_write_after_the_close_is_refused_even_before_any_tick():
         with pytest.raises(ServiceError, match="closed on"):
             services.question_submit(debate=debate, participant=person, text="Trop tard ?")
         # The burst path refuses too (the view then explains it).
-        assert services.vote_cast_many([services.Ballot(debate.code, poll.pk, poll.options.first().pk, {})]) == [None]
+        (refusal,) = services.vote_cast_many([services.Ballot(debate.code, poll.pk, poll.options.first().pk, {})])
+        assert isinstance(refusal, ServiceError) and "closed on" in refusal.message
     assert not Vote.objects.filter(poll=poll).exists()
 
 

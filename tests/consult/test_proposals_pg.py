@@ -54,7 +54,7 @@ def test_concurrent_bursts_through_the_group_commit_cross_it_once(announced):
     # 8 threads, each writing a burst of 5 newcomers' supports in one transaction (as the hot path does).
     def burst(i: int) -> None:
         outcome = services.proposal_support_many([services.Upvote(debate.code, proposal.pk, {}) for _ in range(5)])
-        assert all(o is not None for o in outcome)
+        assert all(isinstance(o, services.Stored) for o in outcome)
 
     assert run_in_threads(8, burst) == []
     proposal.refresh_from_db()
