@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe, require_POST
 
-from . import fragments, selectors, services
+from . import fragments, limits, selectors, services
 from .models import Debate
 from .services import ServiceError
 from .services.text import clean_line
@@ -36,8 +37,13 @@ def public_url(request: HttpRequest, path: str) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     code = "".join(clean_line(request.GET.get("code", ""), 40).upper().split())
     if code:
+        address = limits.client_address(request)
+        if limits.over("code_guess", address):
+            return render(request, "debates/home.html", _home_context(code_error=True, code=code, rate_limited=True),
+                          status=429)
         if selectors.is_join_code(code) and Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists():
             return redirect("citizen", code=code)
+        limits.record_failure("code_guess", address)
         return render(request, "debates/home.html", _home_context(code_error=True, code=code), status=404)
     return render(request, "debates/home.html", _home_context())
 
@@ -65,12 +71,29 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
 @require_safe
 def citizen(request: HttpRequest, code: str) -> HttpResponse:
     debate = selectors.debate_for_code(code)
-    return render(request, "debates/citizen.html", citizen_context(request, debate))
+    ctx = citizen_context(request, debate)
+    ctx["landing"] = _landing(request)
+    return render(request, "debates/citizen.html", ctx)
+
+
+def _landing(request: HttpRequest) -> dict[str, Any] | None:
+    """The confirmation of a plain form post, placed where the redirect lands (its anchor: poll-N, q-N, questions)."""
+    for m in messages.get_messages(request):
+        anchor = m.extra_tags or ""
+        kind, _dash, number = anchor.rpartition("-")
+        landing: dict[str, Any] = {"anchor": anchor, "message": m.message}
+        if number.isdigit():
+            landing["poll" if kind == "poll" else "question" if kind == "q" else "other"] = int(number)
+        elif anchor != "questions":
+            return None  # not for a place on this page: the usual message at the top
+        return landing
+    return None
 
 
 # The answers of the hot actions, shared with their burst-proof twins in views_hot.
 VOTE_RECORDED = gettext_lazy("Your vote is recorded. You can change it while the poll is open.")
 UPVOTE_COUNTED = gettext_lazy("Upvote counted.")
+UPVOTE_WITHDRAWN = gettext_lazy("Upvote taken back.")
 SUPPORT_COUNTED = gettext_lazy("Support counted.")
 
 
@@ -80,11 +103,17 @@ def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "
                             request=request)
 
 
+_ANCHOR = re.compile(r"[^a-z0-9-]")
+
+
 def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, Any], str]) -> HttpResponse:
     """Run a citizen write. action(debate, participant) returns the success message; the widgets its services
     announced are rendered in the response too (for the citizen's own language)."""
     debate = selectors.debate_for_code(code)
     try:
+        if str(debate.pk) not in request.session.get(selectors.SESSION_KEY, {}):
+            # A newcomer: many per address in a hall (one Wi-Fi), but not a script minting participants.
+            limits.enforce("participant_per_address", limits.client_address(request))
         participant = services.participant_for_request(request, debate)
         with services.announced() as keys:
             message = action(debate, participant)
@@ -101,8 +130,10 @@ def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, A
 
 
 def _success_redirect(request: HttpRequest, debate: Debate, message: str) -> HttpResponse:
-    messages.success(request, message)
-    return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
+    # The message carries its anchor: the page shows it where the redirect lands (citizen view, _landing).
+    anchor = _ANCHOR.sub("", request.POST.get("anchor", ""))[:40]
+    messages.success(request, message, extra_tags=anchor)
+    return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + anchor)
 
 
 def refusal_response(request: HttpRequest, debate: Debate, refusal: ServiceError) -> HttpResponse:
@@ -111,6 +142,10 @@ def refusal_response(request: HttpRequest, debate: Debate, refusal: ServiceError
     if not is_htmx(request):
         ctx = citizen_context(request, debate)
         ctx["page_error"] = refusal.message
+        # Without JavaScript the page is rebuilt: what the citizen typed goes back into its box.
+        match = request.resolver_match
+        ctx["kept"] = {"view": match.url_name if match else "", "poll": (match.kwargs if match else {}).get("poll_id"),
+                       "text": request.POST.get("text", "")}
         return render(request, "debates/citizen.html", ctx, status=refusal.status)
     participant = selectors.participant_for_request(request, debate)
     html = flash_html(request, refusal.message, ok=False, me_json=selectors.participant_state_json(participant))
@@ -150,7 +185,7 @@ def _burst_write(request: HttpRequest, code: str, work: Callable[[list[Any]], li
 def ask(request: HttpRequest, code: str) -> HttpResponse:
     def action(debate: Debate, participant: Any) -> str:
         name = request.POST.get("display_name")
-        if name is not None and name.strip() != participant.display_name:
+        if name is not None and clean_line(name) != participant.display_name:
             services.participant_rename(participant=participant, display_name=name)
         question = services.question_submit(debate=debate, participant=participant, text=request.POST.get("text", ""))
         if question.status == "pending":
@@ -164,6 +199,17 @@ def ask(request: HttpRequest, code: str) -> HttpResponse:
 def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
     return _burst_write(request, code, services.question_upvote_many, upvote_for(request, code, question_id),
                         UPVOTE_COUNTED)
+
+
+@require_POST
+def upvote_withdraw(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
+    """Take an upvote back (no burst twin: rare, and never a crowd at once)."""
+    def action(debate: Debate, participant: Any) -> str:
+        question = selectors.question_in_debate(debate, question_id)
+        services.question_upvote_withdraw(question=question, participant=participant)
+        return str(UPVOTE_WITHDRAWN)
+
+    return _citizen_action(request, code, action)  # answers with the citizen's state: the mark goes
 
 
 @require_POST

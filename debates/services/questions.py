@@ -24,6 +24,7 @@ from ..models import (
 from ..permissions import _forbidden, has_role, require_moderator, require_official
 from .common import _log, _require_open_for_citizens, announce, nudge
 from .participants import Outcome, Stored, citizen_debate, not_found, one, participants_for_sessions, session_mapping_for
+from .. import limits
 from .text import _clean_text, clean_line, matched_words
 
 
@@ -33,6 +34,7 @@ def question_submit(*, debate: Debate, participant: Participant, text: str) -> Q
     if not debate.allow_anonymous and not participant.display_name:
         raise ServiceError(_("This debate asks participants for a name before they post."))
     text = _clean_text(text, debate.question_max_length, _("question"))
+    limits.enforce("question", participant.pk, _("You have asked several questions in a row: please wait a minute."))
     flagged = matched_words(debate, text)
     approved = not debate.premoderation and not flagged
     with transaction.atomic():
@@ -58,6 +60,22 @@ def question_upvote(*, question: Question, participant: Participant) -> Question
     if isinstance(outcome, ServiceError):
         raise outcome
     return Question.objects.select_related("debate").get(pk=question.pk)
+
+
+def question_upvote_withdraw(*, question: Question, participant: Participant) -> Question:
+    """A citizen takes their upvote back (a second tap on their own upvote). The counter goes down in the transaction
+    that deletes the row, by what was deleted: it never drifts from the rows."""
+    question = Question.objects.select_related("debate").get(pk=question.pk)
+    debate = question.debate
+    _require_open_for_citizens(debate, None)
+    with transaction.atomic():
+        deleted, _rows = QuestionUpvote.objects.filter(question=question, participant=participant).delete()
+        if not deleted:
+            raise ServiceError(_("You have not upvoted this question."), status=409)
+        Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") - deleted)
+    question.refresh_from_db(fields=["upvote_count"])
+    announce(debate.pk, {"questions"}, hot=True)
+    return question
 
 
 def _lock_question(question: Question) -> Question:
