@@ -10,7 +10,7 @@ import pytest
 from debates import views_hot
 from debates.models_consult import Proposal, ProposalSupport
 from tests.consult.factories import make_consultation, make_proposal
-from tests.debates.test_hot_path import _fresh_coalescer, post, sync  # noqa: F401  (fixture reused)
+from tests.debates.test_hot_path import post, sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
