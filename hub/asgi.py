@@ -24,6 +24,7 @@ from django.conf import settings  # noqa: E402
 from hub.static_files import StaticFilesASGI  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 from live.runtime import bind_loop  # noqa: E402
+from debates.scheduler import start_ticker  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
@@ -44,4 +45,5 @@ if settings.GC_THRESHOLDS:
 async def application(scope, receive, send):
     # Remember the server's loop so sync services can hand broadcasts to it.
     bind_loop()
+    start_ticker()  # this process's periodic scheduler tick (debates.scheduler), started once
     return await router(scope, receive, send)

@@ -1,9 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for reference: URLs stay language-neutral)
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from debates import views
+from debates import views_organise
 
 handler404 = "debates.views.not_found"
 handler500 = "debates.views.server_error"
@@ -14,8 +16,19 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html",
+                                                         extra_context={"email_enabled": settings.EMAIL_ENABLED}),
+         name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Staff password reset (works when e-mail is set up: settings.EMAIL_ENABLED).
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("organise/", views_organise.dashboard, name="organise_dashboard"),
+    path("organise/new/", views_organise.create, name="organise_create"),
+    path("invite/<str:token>/", views_organise.invitation, name="invitation"),
     path("api/debates", views.api_debates, name="api_debates"),
     path(f"api/d/{CODE}/state", views.api_state, name="api_state"),
     path(f"d/{CODE}/", views.citizen, name="citizen"),
@@ -27,5 +40,6 @@ urlpatterns = [
     path(f"d/{CODE}/poll/<int:poll_id>/argue", views.argue, name="argue"),
     path(f"d/{CODE}/arg/<int:argument_id>/support", views.support, name="support"),
     path(f"d/{CODE}/", include("debates.urls_staff")),
+    path(f"d/{CODE}/organise/", include("debates.urls_organise")),
     re_path(r"^(?P<code>[A-Za-z0-9]{6})/?$", views.join_code, name="join_code"),
 ]

@@ -27,7 +27,7 @@ def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None 
 
 
 def _require_open_for_citizens(debate: Debate, participant: Participant | None) -> None:
-    if debate.status == Debate.Status.CLOSED:
+    if debate.status == Debate.Status.CLOSED or debate.past_scheduled_end():
         raise ServiceError(_("This debate is closed: posting and voting are over."), status=409)
     if not debate.accepts_posts:
         raise ServiceError(_("This debate is not open yet."), status=409)
