@@ -143,7 +143,7 @@ def test_invitation_revoke_expire_and_renew():
     organising.invitation_revoke(invitation=issued.invitation, actor=org)
     with pytest.raises(services.ServiceError) as exc:
         organising.invitation_accept(token=issued.token, user=make_user())
-    assert "withdrawn" in exc.value.message
+    assert "retirée" in exc.value.message
     renewed = organising.invitation_renew(invitation=issued.invitation, actor=org)
     assert renewed.token != issued.token
     with pytest.raises(services.ServiceError):
@@ -151,7 +151,7 @@ def test_invitation_revoke_expire_and_renew():
     Invitation.objects.filter(pk=issued.invitation.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(services.ServiceError) as exc:
         organising.invitation_accept(token=renewed.token, user=make_user())
-    assert "expired" in exc.value.message
+    assert "expiré" in exc.value.message
 
 
 def test_debate_admin_removes_staff():
