@@ -76,7 +76,7 @@ def claim(sql_where: str, set_sql: str, params: list, table: str = "debates_deba
 @due_transition("debate_open")
 def open_due_debates(now: datetime) -> int:
     """Scheduled (not draft) self-scheduling debates whose start has come go live."""
-    from live.publish import announce
+    from .services.common import announce
 
     from .models import Debate
     from .services.common import _log
@@ -99,7 +99,7 @@ def open_due_debates(now: datetime) -> int:
 @due_transition("debate_close")
 def close_due_debates(now: datetime) -> int:
     """Live (or still scheduled) self-scheduling debates whose end has passed close, with their polls."""
-    from live.publish import announce
+    from .services.common import announce
 
     from .models import Debate
     from .services.common import _log

@@ -2,15 +2,20 @@ from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for referen
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 
 from debates import views
 from debates import views_organise
+from hub import converters
+
+register_converter(converters.JoinCodeConverter, "code")
+register_converter(converters.IdConverter, "id")
+register_converter(converters.TokenConverter, "token")
 
 handler404 = "debates.views.not_found"
 handler500 = "debates.views.server_error"
 
-CODE = "<str:code>"
+CODE = "<code:code>"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,18 +33,18 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("organise/", views_organise.dashboard, name="organise_dashboard"),
     path("organise/new/", views_organise.create, name="organise_create"),
-    path("invite/<str:token>/", views_organise.invitation, name="invitation"),
+    path("invite/<token:token>/", views_organise.invitation, name="invitation"),
     path("api/debates", views.api_debates, name="api_debates"),
     path(f"api/d/{CODE}/state", views.api_state, name="api_state"),
     path(f"d/{CODE}/", views.citizen, name="citizen"),
     path(f"d/{CODE}/ask", views.ask, name="ask"),
     path(f"d/{CODE}/name", views.rename, name="rename"),
     path(f"d/{CODE}/me", views.me, name="me"),
-    path(f"d/{CODE}/q/<int:question_id>/upvote", views.upvote, name="upvote"),
-    path(f"d/{CODE}/poll/<int:poll_id>/vote", views.vote, name="vote"),
-    path(f"d/{CODE}/poll/<int:poll_id>/argue", views.argue, name="argue"),
-    path(f"d/{CODE}/arg/<int:argument_id>/support", views.support, name="support"),
+    path(f"d/{CODE}/q/<id:question_id>/upvote", views.upvote, name="upvote"),
+    path(f"d/{CODE}/poll/<id:poll_id>/vote", views.vote, name="vote"),
+    path(f"d/{CODE}/poll/<id:poll_id>/argue", views.argue, name="argue"),
+    path(f"d/{CODE}/arg/<id:argument_id>/support", views.support, name="support"),
     path(f"d/{CODE}/", include("debates.urls_staff")),
     path(f"d/{CODE}/organise/", include("debates.urls_organise")),
-    re_path(r"^(?P<code>[A-Za-z0-9]{6})/?$", views.join_code, name="join_code"),
+    re_path(rf"^(?P<code>{converters.JoinCodeConverter.regex})/?$", views.join_code, name="join_code"),
 ]

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from live.publish import announce
+from .common import announce
 
 from ..errors import ServiceError
 from ..models import AgendaSegment, Debate, DebateRole, Invitation, new_join_code, new_secret_token
