@@ -166,7 +166,10 @@ EMAIL_ENABLED = bool(EMAIL_HOST) or DEBUG
 SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "15"))
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# French and English are reviewed; Spanish, German, Italian and Arabic are drafts until a native speaker reviews
+# them (README). Each language is one more audience per role that every broadcast renders (live.groups).
+LANGUAGES = [("fr", _("French")), ("en", _("English")), ("es", _("Spanish")), ("de", _("German")),
+             ("it", _("Italian")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True

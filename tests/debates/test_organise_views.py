@@ -179,3 +179,27 @@ def test_admin_status_is_read_only_and_its_action_calls_the_service(admin_client
     debate.refresh_from_db()
     assert debate.status == Debate.Status.LIVE and debate.opened_at is not None
     assert ModerationLog.objects.filter(debate=debate, action="debate_status").exists()
+
+
+def test_the_log_page_reads_every_organising_action(client, organiser):
+    create_debate(client)
+    debate = Debate.objects.get()
+    client.post(reverse("organise_duplicate", args=[debate.code]))
+    client.post(reverse("organise_staff", args=[debate.code]), {"action": "invite", "role": "moderator"})
+    invitation = Invitation.objects.get()
+    client.post(reverse("organise_staff", args=[debate.code]), {"action": "renew", "invitation": invitation.pk})
+    client.post(reverse("organise_staff", args=[debate.code]), {"action": "revoke", "invitation": invitation.pk})
+    client.post(reverse("organise_archive", args=[debate.code]), {"archived": "1"})
+    client.post(reverse("organise_archive", args=[debate.code]), {"archived": "0"})
+    data = {"title": "Autre titre", "language": "fr", "time_zone": "Europe/Paris", "scheduled_start": "",
+            "scheduled_end": "", "question_max_length": 280, "argument_max_length": 500, "trending_threshold": 10,
+            "clock_warning_seconds": 30, "screen_theme": "dark", "word_filter": "",
+            "agenda-title": ["Accueil"], "agenda-minutes": ["5"]}
+    client.post(reverse("organise_edit", args=[debate.code]), data)
+    actions = set(ModerationLog.objects.filter(debate=debate).values_list("action", flat=True))
+    assert {"debate_created", "invitation_created", "invitation_renewed", "invitation_revoked", "debate_archived",
+            "debate_unarchived", "agenda_changed", "settings_changed"} <= actions
+    page = client.get(reverse("moderation_log", args=[debate.code]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "a créé le débat" in body and "a retiré une invitation" in body and "a modifié l’ordre du jour" in body

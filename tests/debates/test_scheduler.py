@@ -84,3 +84,12 @@ def test_manage_py_tick(capsys):
     call_command("tick")
     assert "debate_open: 1" in capsys.readouterr().out
     assert Debate.objects.get(pk=debate.pk).status == Debate.Status.LIVE
+
+
+def test_a_scheduled_debate_counts_down_to_its_start_on_phones_and_the_screen(client):
+    debate = scheduled(timedelta(hours=2))
+    start_ms = str(int(debate.scheduled_start.timestamp() * 1000))
+    phone = client.get(f"/d/{debate.code}/").content.decode()
+    screen = client.get(f"/d/{debate.code}/screen/{debate.screen_token}/").content.decode()
+    for html in (phone, screen):
+        assert 'data-state="until"' in html and f'data-deadline-ms="{start_ms}"' in html
