@@ -203,3 +203,28 @@ def test_the_log_page_reads_every_organising_action(client, organiser):
     assert page.status_code == 200
     body = page.content.decode()
     assert "a créé le débat" in body and "a retiré une invitation" in body and "a modifié l’ordre du jour" in body
+
+
+def test_with_email_set_up_the_invitation_is_mailed_and_staff_can_reset_a_password(client, organiser, settings,
+                                                                                     mailoutbox):
+    settings.EMAIL_ENABLED = True
+    create_debate(client)
+    debate = Debate.objects.get()
+    body = client.post(reverse("organise_staff", args=[debate.code]),
+                       {"action": "invite", "role": "official", "title": "Maire", "email": "maire@example.org"}
+                       ).content.decode()
+    link = re.search(r'value="(http://testserver/invite/[^"]+/)"', body).group(1)
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["maire@example.org"] and link in mailoutbox[0].body
+    # Password reset for a staff account with an address.
+    organiser.email = "orga@example.org"
+    organiser.save()
+    client.logout()
+    response = client.post(reverse("password_reset"), {"email": "orga@example.org"})
+    assert response.status_code == 302 and len(mailoutbox) == 2
+    reset_link = re.search(r"http://testserver(/accounts/reset/\S+/)", mailoutbox[1].body).group(1)
+    form_page = client.get(reset_link, follow=True)
+    assert form_page.status_code == 200 and 'name="new_password1"' in form_page.content.decode()
+    done = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else reset_link,
+                       {"new_password1": "un-nouveau-mot-de-passe-42", "new_password2": "un-nouveau-mot-de-passe-42"})
+    assert done.status_code == 302
+    assert client.login(username="orga", password="un-nouveau-mot-de-passe-42")

@@ -99,6 +99,11 @@ def test_organiser_from_nothing_to_live(browser, daphne_server, tmp_path):
     page.screenshot(path=str(SCREENSHOTS / "organise-staff-1440.png"), full_page=True)
     assert moderator_link != official_link and "/invite/" in official_link
 
+    laptop = browser.new_context(viewport=LAPTOP, locale="fr-FR")  # opening the link does not use it
+    invite_page = laptop.new_page()
+    invite_page.goto(moderator_link)
+    invite_page.screenshot(path=str(SCREENSHOTS / "organise-invitation-1440.png"), full_page=True)
+    laptop.close()
     accept_invitation(browser, moderator_link, "moderatrice2", "organise-invitation-390.png")
     accept_invitation(browser, official_link, "maire2", "organise-invitation-official-390.png")
     page.goto(page.url)  # a GET: reloading would post the last invitation again
