@@ -228,3 +228,14 @@ def test_with_email_set_up_the_invitation_is_mailed_and_staff_can_reset_a_passwo
                        {"new_password1": "un-nouveau-mot-de-passe-42", "new_password2": "un-nouveau-mot-de-passe-42"})
     assert done.status_code == 302
     assert client.login(username="orga", password="un-nouveau-mot-de-passe-42")
+
+
+def test_an_organiser_deleting_their_only_draft_stays_signed_in(client):
+    user = make_user(username="seule")
+    user.user_permissions.add(Permission.objects.get(codename="organise_debates"))
+    client.post(reverse("login"), {"username": "seule", "password": "pw-for-tests-123"})
+    create_debate(client)
+    debate = Debate.objects.get()
+    client.post(reverse("organise_delete", args=[debate.code]))
+    assert not Debate.objects.exists()
+    assert client.get(reverse("organise_dashboard")).status_code == 200  # not sent back to the sign-in page
