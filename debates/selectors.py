@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core import signing
@@ -23,7 +24,6 @@ from .models import (
     Question,
 )
 from .permissions import has_role
-from .services import participant_join
 
 # Proposition options are shown in the reader's language, whatever language they were stored in.
 YES_NO_ABSTAIN = (gettext_lazy("Yes"), gettext_lazy("No"), gettext_lazy("Abstain"))
@@ -105,19 +105,23 @@ def user_is_official(debate: Debate, user: Any) -> bool:
     return has_role(debate, user, DebateRole.Role.OFFICIAL)
 
 
-def participant_for_request(request: HttpRequest, debate: Debate, *, create: bool = False) -> Participant | None:
-    """The citizen behind this browser session in this debate; the identity never comes from a form field."""
-    mapping = request.session.get(SESSION_KEY, {})
-    pid = mapping.get(str(debate.pk))
-    participant = None
-    if pid:
-        participant = Participant.objects.filter(pk=pid, debate=debate).first()
-    if participant is None and create:
-        participant = participant_join(debate=debate)
-        mapping = dict(mapping)
-        mapping[str(debate.pk)] = participant.pk
-        request.session[SESSION_KEY] = mapping
-    return participant
+def session_participants(entries: Iterable[tuple[Mapping[str, int], Debate]]) -> list[Participant | None]:
+    """Per (session mapping, debate), the participant that session holds in that debate, if it is still one of
+    that debate's (one query for all). Creating the missing ones is services.participants_for_sessions."""
+    entries = list(entries)
+    claimed = {pid for mapping, debate in entries if (pid := mapping.get(str(debate.pk)))}
+    found = {p.pk: p for p in Participant.objects.filter(pk__in=claimed)} if claimed else {}
+    resolved: list[Participant | None] = []
+    for mapping, debate in entries:
+        participant = found.get(mapping.get(str(debate.pk)))  # type: ignore[arg-type]
+        resolved.append(participant if participant is not None and participant.debate_id == debate.pk else None)
+    return resolved
+
+
+def participant_for_request(request: HttpRequest, debate: Debate) -> Participant | None:
+    """The citizen behind this browser session in this debate, if they are one; the identity never comes from a
+    form field. (A write that makes them one: services.participant_for_request.)"""
+    return session_participants([(request.session.get(SESSION_KEY, {}), debate)])[0]
 
 
 LIVE_TOKEN_SALT = "debates.live-token"

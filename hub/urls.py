@@ -7,6 +7,7 @@ from django.urls import include, path, re_path, register_converter
 from debates import views
 from debates import views_organise
 from hub import converters
+from hub.login import ThrottledLoginView
 
 register_converter(converters.JoinCodeConverter, "code")
 register_converter(converters.IdConverter, "id")
@@ -21,8 +22,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html",
-                                                         extra_context={"email_enabled": settings.EMAIL_ENABLED}),
+    path("accounts/login/", ThrottledLoginView.as_view(extra_context={"email_enabled": settings.EMAIL_ENABLED}),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Staff password reset (works when e-mail is set up: settings.EMAIL_ENABLED).
