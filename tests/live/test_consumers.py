@@ -82,7 +82,7 @@ def element(html: str, element_id: str) -> str:
 # --- connect ------------------------------------------------------------------------------------------------------
 async def test_snapshot_on_connect_has_every_public_widget():
     debate = await sync(make_debate)
-    q = await sync(make_question, debate, text="Quand ouvre la médiathèque ?")
+    q = await sync(make_question, debate, text="Quand ouvre la médiathèque")
     poll = await sync(make_poll, debate)
     comm = await connect(debate.code)
     first = await comm.receive_from(timeout=3)
@@ -91,7 +91,7 @@ async def test_snapshot_on_connect_has_every_public_widget():
     for widget_id in ("status", "onscreen", "questions", "polls", "presence"):
         assert f'id="{widget_id}"' in snapshot, widget_id
     assert snapshot.count('hx-swap-oob="true"') >= 5
-    assert "Quand ouvre la médiathèque ?" in snapshot and f'id="q-{q.pk}"' in snapshot
+    assert "Quand ouvre la médiathèque" in snapshot and f'id="q-{q.pk}"' in snapshot
     assert f'id="poll-{poll.pk}"' in snapshot
     assert re.search(r'id="presence"[^>]*>1 ', snapshot)
     # Moderator-only widgets never reach the public.
@@ -169,13 +169,13 @@ async def test_question_approved_upvoted_on_screen_and_answered_are_pushed():
     mod = await sync(make_moderator, debate)
     official = await sync(make_official, debate, title="Maire de Dijon")
     author, fan = await sync(make_participant, debate), await sync(make_participant, debate)
-    q = await sync(services.question_submit, debate=debate, participant=author, text="Et le marché du samedi ?")
+    q = await sync(services.question_submit, debate=debate, participant=author, text="Et le marché du samedi")
     comm = await connect(debate.code)
     snapshot, _ = await receive_until(comm, 'id="questions"')
-    assert "Et le marché du samedi ?" not in snapshot  # pending
+    assert "Et le marché du samedi" not in snapshot  # pending
 
     await sync(services.question_approve, question=q, actor=mod)
-    text, _ = await receive_until(comm, "Et le marché du samedi ?")
+    text, _ = await receive_until(comm, "Et le marché du samedi")
     assert 'id="questions"' in text and 'data-upvotes="0"' in text
 
     await sync(services.question_upvote, question=q, participant=fan)
@@ -293,8 +293,8 @@ async def test_broadcast_reaches_every_socket_with_the_same_bytes():
     socks = [await connect(debate.code) for _ in range(5)]
     await asyncio.gather(*(drain(s) for s in socks))
     await sync(services.question_submit, debate=debate, participant=await sync(make_participant, debate),
-               text="La même pour tous ?")
-    texts = [(await receive_until(s, "La même pour tous ?"))[0] for s in socks]
+               text="La même pour tous")
+    texts = [(await receive_until(s, "La même pour tous"))[0] for s in socks]
     assert len(set(texts)) == 1
     for s in socks:
         await s.disconnect()
