@@ -255,14 +255,18 @@
     document.body.classList.toggle("offline", offline);
   }
   document.addEventListener("htmx:wsOpen", function () { showConn(false); });
+  // Close codes (live/relay.py): the extension itself retries only on 1006/1011/1012/1013. Every reconnect gets
+  // a fresh snapshot, so a page that was told to reconnect (4503 server restarting, 4408 too slow, a server
+  // error) catches up at once. 4429 (too many connections from this network) waits longer. 4401 (access revoked:
+  // new screen link, role removed, logged out), 4403 and 4404 never reconnect by themselves.
+  var NOT_HERE = [1006, 1011, 1012, 1013, 4401, 4403, 4404];  // the extension's own retries, or never
   document.addEventListener("htmx:wsClose", function (evt) {
     showConn(true);
     var code = evt.detail.event && evt.detail.event.code;
-    // The extension retries only on 1006/1011/1012/1013; a server restart can close with 1001 or 1000.
-    if ([1006, 1011, 1012, 1013, 4403, 4404].indexOf(code) < 0) {
-      var wrapper = evt.detail.socketWrapper;
-      setTimeout(function () { if (wrapper && wrapper.reconnect) wrapper.reconnect(); }, 1000 + Math.random() * 2000);
-    }
+    if (NOT_HERE.indexOf(code) >= 0) return;
+    var wrapper = evt.detail.socketWrapper;
+    var delay = code === 4429 ? 5000 + Math.random() * 15000 : 500 + Math.random() * 2500;
+    setTimeout(function () { if (wrapper && wrapper.reconnect) wrapper.reconnect(); }, delay);
   });
   document.addEventListener("htmx:wsAfterMessage", function (evt) {
     var m = /data-server-now-ms="(\d+)"/.exec(evt.detail.message || "");

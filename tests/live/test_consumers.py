@@ -18,24 +18,11 @@ from channels.testing import WebsocketCommunicator
 from debates import services
 from debates.models import Argument, Debate
 from hub.asgi import application
-from live import publish
 from tests.factories import make_debate, make_moderator, make_official, make_participant, make_poll, make_question
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORIGIN = [(b"origin", b"http://127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_coalescer(settings):
-    """A flush scheduled on a previous test's (closed) event loop must not leave its debate marked as scheduled;
-    SQLite reuses ids after the tables are flushed."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
-    yield
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
+ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
 def sync(fn, *args, **kwargs):
@@ -260,9 +247,9 @@ async def test_bad_frames_are_refused_without_affecting_another_client():
         await noisy.send_to(text_data=frame)
     await noisy.send_to(bytes_data=b"\x00\x01")
     await noisy.send_to(text_data=json.dumps({"type": "ping"}))
-    # Over 8 KiB: closed with 1009 at once.
+    # Over 8 KiB: closed at once (under daphne autobahn refuses it while reading: tests/e2e/test_sockets.py).
     await oversize.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 9000}))
-    assert await _next_close(oversize) == 1009
+    assert await _next_close(oversize) == 4413
 
     await sync(services.poll_open, poll=poll, actor=mod)
     await receive_until(bystander, f'id="poll-{poll.pk}"')
@@ -271,7 +258,7 @@ async def test_bad_frames_are_refused_without_affecting_another_client():
     # A client that keeps sending garbage is eventually cut off; the others carry on.
     for _ in range(25):
         await noisy.send_to(text_data="garbage")
-    assert await _next_close(noisy) == 1008
+    assert await _next_close(noisy) == 4400
     await sync(services.poll_close, poll=poll, actor=mod)
     await receive_until(bystander, "poll-closed")
     await bystander.disconnect()
@@ -284,7 +271,12 @@ async def test_ping_gets_no_reply_and_keeps_the_socket():
     comm = await connect(debate.code)
     await drain(comm)
     await comm.send_to(text_data='{"type": "ping"}')
-    assert await comm.receive_nothing(timeout=0.3)
+    # Nothing answers it; on a busy machine a late coalesced widget (presence) may still arrive meanwhile.
+    for frame in await drain(comm, quiet=0.3):
+        assert 'hx-swap-oob="true"' in frame and "pong" not in frame, frame
+    from live import process
+
+    assert process.current().relay.local_count(debate.pk) == 1  # still in the relay: not refused
     await comm.disconnect()
 
 
@@ -336,4 +328,4 @@ async def test_a_forged_or_foreign_identify_token_is_refused():
     await drain(comm)
     for _ in range(25):  # refused like any bad frame: a client that insists is cut off
         await comm.send_to(text_data=json.dumps({"type": "identify", "token": foreign}))
-    assert await _next_close(comm) == 1008
+    assert await _next_close(comm) == 4400
