@@ -144,8 +144,6 @@ LIVE_CONNECT_PER_SECOND = float(os.environ.get("LIVE_CONNECT_PER_SECOND", "30"))
 LIVE_MAX_SOCKETS_PER_PROCESS = int(os.environ.get("LIVE_MAX_SOCKETS_PER_PROCESS", "20000"))
 LIVE_ALLOWED_ORIGINS = env_list("LIVE_ALLOWED_ORIGINS")
 LIVE_DRAIN_SECONDS = float(os.environ.get("LIVE_DRAIN_SECONDS", "5"))
-# Addresses or networks of the load balancers in front (hub/proxies.py): X-Forwarded-For is believed from them only.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).
 HOT_PATH = env_bool("HOT_PATH", True)
