@@ -105,6 +105,6 @@ def log_value_label(object_type: str, key: str, value: Any) -> str:
     if key in ("on_screen", "segment"):
         return f"#{value}"
     field = _logged_field(object_type, key)
-    if field is not None and field.choices:
+    if getattr(field, "choices", None):  # a reverse relation (e.g. "votes") has none
         return str(dict(field.flatchoices).get(value, value))
     return str(value)

@@ -39,6 +39,28 @@ def new_secret_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Callables rather than literal values, so that adding a language to settings.LANGUAGES or running with another
+# TIME_ZONE never produces a new migration.
+def language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
+def default_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA name (Europe/Paris, America/Montreal…): dates on posters and countdowns are shown in it."""
+    from zoneinfo import available_timezones
+
+    if value not in available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Europe/Paris)."), params={"value": value})
+
+
 class Debate(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -64,6 +86,17 @@ class Debate(models.Model):
                             validators=[validate_join_code])
     slug = models.SlugField(_("slug"), max_length=80, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=language_choices,
+        default=default_language,
+        help_text=_("The language of the screen, the poster and the report."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone],
+        help_text=_("Dates and times of this debate are shown in it."),
+    )
     scheduled_start = models.DateTimeField(_("scheduled start"), null=True, blank=True)
     scheduled_end = models.DateTimeField(_("scheduled end"), null=True, blank=True)
     opened_at = models.DateTimeField(_("went live at"), null=True, blank=True)

@@ -53,7 +53,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "hub.server_timing.ServerTimingMiddleware",  # outermost: times all the rest
+    # First: load balancers probe /healthz by address over plain HTTP (no ALLOWED_HOSTS check, no HTTPS redirect).
+    "hub.middleware.HealthCheckMiddleware",
+    "hub.server_timing.ServerTimingMiddleware",  # times all the rest
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,6 +127,8 @@ else:
 # debate; the interval grows with the audience so one process never has to push more than it can.
 LIVE_FLUSH_INTERVAL = float(os.environ.get("LIVE_FLUSH_INTERVAL", "0.25"))
 LIVE_FLUSH_SECONDS_PER_1000_CLIENTS = float(os.environ.get("LIVE_FLUSH_SECONDS_PER_1000_CLIENTS", "0.1"))
+# /healthz waits at most this long (seconds) for Redis to answer.
+HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "1"))
 LIVE_MAX_FRAME_BYTES = 8 * 1024
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).

@@ -276,15 +276,52 @@
     el.textContent = JSON.stringify(state);
     applyMe();
   });
+  // A kept form (question, argument, moderator drafts) never loses what someone wrote: remember the text each
+  // request carries, and once the server has accepted it clear only the boxes that still hold that very text (the
+  // citizen may already be typing the next question). Send is disabled meanwhile (hx-disabled-elt), so no second
+  // request queues behind the first and reads the box later. A refusal keeps the text and shows the server's
+  // reason (swapped into #flash); no answer at all (offline, server down) keeps it with a message.
+  var sentTexts = new WeakMap();
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;
+    var sent = [];
+    form.querySelectorAll("textarea").forEach(function (t) { sent.push([t, t.value]); });
+    sentTexts.set(form, sent);
+  });
+  function flashError(text) {
+    var flash = document.getElementById("flash");
+    if (!flash || !text) return;
+    flash.className = "flash error";
+    flash.textContent = text;
+  }
+  function notSent(evt, key) {
+    var form = evt.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    var live = document.getElementById("live");
+    flashError(live && live.dataset[key]);
+  }
+  document.addEventListener("htmx:sendError", function (evt) { notSent(evt, "msgOffline"); });
+  document.addEventListener("htmx:timeout", function (evt) { notSent(evt, "msgOffline"); });
+  document.addEventListener("htmx:responseError", function (evt) {
+    var status = evt.detail.xhr && evt.detail.xhr.status;
+    if (!status || status >= 500) notSent(evt, "msgServerError");  // a 4xx carries its own message (#flash)
+  });
   document.addEventListener("htmx:afterRequest", function (evt) {
     var form = evt.detail.elt;
     if (!evt.detail.successful || !form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;
-    if (form.hasAttribute("data-reset")) {
-      form.reset();
-    } else {
-      form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
-      form.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = false; });
-    }
+    var sent = sentTexts.get(form) || [];
+    sentTexts.delete(form);
+    var unchanged = sent.every(function (pair) { return pair[0].value === pair[1]; });
+    sent.forEach(function (pair) {
+      if (pair[0].value === pair[1]) {
+        pair[0].value = "";
+        pair[0].dispatchEvent(new Event("input", { bubbles: true }));  // counters follow
+      }
+    });
+    if (!unchanged) return;  // something new is being written: leave the rest of the form alone
+    if (form.hasAttribute("data-reset")) form.reset();
+    else form.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = false; });
     var details = form.closest("details[data-close-on-success]");
     if (details) details.open = false;
   });

@@ -146,3 +146,20 @@ def test_every_model_is_in_the_admin():
 
     missing = [m.__name__ for m in apps.get_app_config("debates").get_models() if not admin.site.is_registered(m)]
     assert missing == []
+
+
+def test_language_and_time_zone_default_to_the_site_and_are_validated(settings):
+    debate = make_debate()
+    assert debate.language == settings.LANGUAGE_CODE
+    assert debate.time_zone == settings.TIME_ZONE
+    debate.time_zone = "America/Montreal"
+    debate.language = "en"
+    debate.full_clean()
+    debate.time_zone = "Mars/Olympus_Mons"
+    with pytest.raises(ValidationError) as exc:
+        debate.full_clean()
+    assert "time_zone" in exc.value.message_dict
+    debate.time_zone, debate.language = "Europe/Paris", "xx"
+    with pytest.raises(ValidationError) as exc:
+        debate.full_clean()
+    assert "language" in exc.value.message_dict

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0003_join_code_validator'),
+        ('debates', '0004_debate_language_time_zone'),
     ]
 
     operations = [

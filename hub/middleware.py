@@ -1,0 +1,75 @@
+"""Middleware of the hub's own (wiring, not domain).
+
+Every class here is a MiddlewareMixin whose request hooks never touch the database for ordinary requests: the hot
+path (hub/hot_path.py) runs them on the event loop for votes in a burst.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
+
+log = logging.getLogger(__name__)
+
+HEALTH_PATHS = frozenset({"/healthz", "/healthz/"})
+_redis_clients: dict[str, Any] = {}  # one client (and connection pool) per URL, made on first use
+
+
+def _check_database() -> str:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_redis() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        return "not configured"
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+
+        timeout = settings.HEALTH_CHECK_TIMEOUT
+        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=timeout,
+                                                            socket_connect_timeout=timeout)
+    client.ping()
+    return "ok"
+
+
+def health() -> tuple[dict[str, str], bool]:
+    """The state of what the service needs: ({"database": …, "redis": …}, all healthy)."""
+    report: dict[str, str] = {}
+    healthy = True
+    for name, check in (("database", _check_database), ("redis", _check_redis)):
+        try:
+            report[name] = check()
+        except Exception as exc:  # any failure of a dependency is an unhealthy answer, never a 500
+            log.warning("health check: %s unavailable: %r", name, exc)
+            report[name] = "unavailable"
+            healthy = False
+    return report, healthy
+
+
+class HealthCheckMiddleware(MiddlewareMixin):
+    """`GET /healthz` for load balancers, answered before any other middleware.
+
+    First in MIDDLEWARE on purpose: a load balancer probes each backend by its address (Host: 10.0.0.7:8000), over
+    plain HTTP, so the check must not be refused by ALLOWED_HOSTS (CommonMiddleware) nor redirected to HTTPS
+    (SecurityMiddleware). It reveals nothing but the state of the database and Redis.
+    """
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        if request.path_info not in HEALTH_PATHS:
+            return None
+        if request.method not in ("GET", "HEAD"):
+            return JsonResponse({"error": "GET only"}, status=405, headers={"Allow": "GET, HEAD"})
+        report, healthy = health()
+        response = JsonResponse({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
+        response["Cache-Control"] = "no-store"
+        return response
