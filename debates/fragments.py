@@ -3,12 +3,24 @@
 Each widget is a named partial of its page template with a stable root id, `hx-swap-oob` and `data-v` (the
 version: the time the database read started, so a browser drops an older fragment arriving late). The pages
 include the very same partials, so a widget has exactly one source of HTML.
+
+`WIDGETS` is the one table of them. A row says, for a widget key ("questions", or "poll" for the keys "poll:<id>"):
+- which partial each audience role gets (`View`), with the id of that partial's root element and the function
+  that reads its data (`context(debate, object id or None, presence)`; None means "nothing to render");
+- whether the key names one object (`per_object`: "poll:12"), and whether sockets get it in their snapshot.
+A widget's data is read once per event per distinct context function, not once per audience: audiences that
+need different data (the moderators' counters, the screen's single poll) have their own function. Two keys whose
+views share a root id in one audience (the screen has one poll area for every "poll:<id>") are rendered once.
+
+A per-item widget (one question, one argument, each with its own version) is one more row: `per_object=True`,
+a root id with "{id}" in it, and a context function reading that one item.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404
@@ -18,53 +30,26 @@ from django.utils import translation
 from . import selectors
 from .models import Debate, Poll
 
-# widget key (or key prefix before ":") → partial per audience
-WIDGETS: dict[str, dict[str, str]] = {
-    "status": {
-        "public": "debates/citizen.html#status",
-        "screen": "debates/screen.html#status",
-        "moderators": "debates/moderate.html#status",
-    },
-    "onscreen": {
-        "public": "debates/citizen.html#onscreen",
-        "screen": "debates/screen.html#question",
-        "moderators": "debates/moderate.html#onscreen",
-    },
-    "questions": {
-        "public": "debates/citizen.html#questions",
-        "screen": "debates/screen.html#top",
-        "moderators": "debates/moderate.html#approved",
-    },
-    "queue": {"moderators": "debates/moderate.html#queue"},
-    "polls": {
-        "public": "debates/citizen.html#polls",
-        "screen": "debates/screen.html#poll",
-        "moderators": "debates/moderate.html#polls",
-    },
-    "poll": {
-        "public": "debates/citizen.html#poll_results",
-        "screen": "debates/screen.html#poll",
-        "moderators": "debates/moderate.html#poll_results",
-    },
-    "args": {"public": "debates/citizen.html#poll_args", "moderators": "debates/moderate.html#polls"},
-    "presence": {
-        "public": "debates/citizen.html#presence",
-        "screen": "debates/screen.html#presence",
-        "moderators": "debates/moderate.html#presence",
-    },
-    "log": {"moderators": "debates/moderate.html#log"},
-}
+Context = dict[str, Any]
+ContextBuilder = Callable[[Debate, "str | None", "int | None"], "Context | None"]
 
-PER_OBJECT = {
-    "debates/citizen.html#poll_results",
-    "debates/citizen.html#poll_args",
-    "debates/moderate.html#poll_results",
-}
 
-# Widgets whose data depends on the audience's role (the others are read once for every audience).
-ROLE_DEPENDENT = {"questions", "queue", "polls", "poll", "args", "log"}
+@dataclass(frozen=True)
+class View:
+    """What one audience role gets for a widget: a partial, its root element's id, and how its data is read."""
 
-SNAPSHOT_KEYS = ("status", "onscreen", "questions", "queue", "polls", "presence", "log")
+    partial: str
+    root: str  # "{id}" stands for the object's id in per-object widgets
+    context: ContextBuilder
+
+
+@dataclass(frozen=True)
+class Widget:
+    key: str
+    views: Mapping[str, View]  # audience role → view; a role without a view never receives the widget
+    per_object: bool = False  # the key carries an object id: "poll:12"
+    snapshot: bool = False  # sent to every socket on (re)connect and included in the pages
+
 
 SCREEN_TOP = 12  # questions the projected screen lists
 ARGUMENTS_PER_SIDE = 10  # arguments a poll shows per side at first
@@ -74,49 +59,145 @@ def version_now() -> int:
     return time.time_ns() // 1000
 
 
-def widget_context(debate: Debate, key: str, audience: str, *, presence: int | None = None) -> dict[str, Any]:
-    """The data one widget needs (read from the database)."""
-    kind, _, arg = key.partition(":")
-    ctx: dict[str, Any] = {"debate": debate, "audience": audience, "oob": True}
-    if kind == "status":
-        ctx["clock"] = selectors.clock_state(debate)
-        ctx["agenda"] = selectors.agenda(debate)
-    elif kind == "onscreen":
-        ctx["on_screen"] = selectors.on_screen_question(debate)
-        ctx["officials"] = selectors.official_titles(debate)
-    elif kind == "questions":
-        # Windows, never the whole list: what a page shows at first (its "show more" asks for the next window).
-        if audience == "moderators":
-            ctx["approved_page"] = selectors.approved_page(debate)
-            ctx["questions"] = ctx["approved_page"]["items"]
-            ctx["counters"] = selectors.question_counters(debate)
-        else:
-            limit = SCREEN_TOP if audience == "screen" else selectors.WINDOW
-            ctx["questions"], ctx["next_cursor"] = selectors.question_window(debate, order="top", limit=limit)
-            ctx["question_total"] = selectors.public_question_count(debate)
-        ctx["officials"] = selectors.official_titles(debate)
-    elif kind == "queue":
-        ctx["pending_page"] = selectors.pending_page(debate)
-        ctx["pending"] = ctx["pending_page"]["items"]
-        ctx["held_page"] = selectors.held_arguments_page(debate)
-        ctx["held_arguments"] = ctx["held_page"]["items"]
-        ctx["counters"] = selectors.question_counters(debate)
-        ctx["trending"] = selectors.trending_questions(debate)
-    elif kind in ("polls", "args") and audience == "moderators":
-        ctx["polls"] = [poll_view(p, moderator=True) for p in selectors.all_polls(debate)]
-    elif kind == "polls" or (kind == "poll" and audience == "screen"):
-        if audience == "screen":
-            ctx["poll"] = screen_poll(debate)
-        else:
-            ctx["polls"] = [poll_view(p) for p in selectors.public_polls(debate)]
-    elif kind == "poll":
-        ctx["poll"] = poll_view(selectors.poll_in_debate(debate, arg), with_arguments=False)
-    elif kind == "args":
-        ctx["poll"] = poll_view(selectors.poll_in_debate(debate, arg), with_results=False)
-    elif kind == "presence":
-        ctx["presence"] = presence if presence is not None else 0
-    elif kind == "log":
-        ctx["log"] = list(debate.log.select_related("actor")[:30])
+# --- context builders -----------------------------------------------------------------------------------------
+def _status(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"clock": selectors.clock_state(debate), "agenda": selectors.agenda(debate)}
+
+
+def _onscreen(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"on_screen": selectors.on_screen_question(debate), "officials": selectors.official_titles(debate)}
+
+
+# Lists are windows, never whole: what a page shows at first (its "show more" asks for the next window).
+def _questions(debate: Debate, arg: str | None, presence: int | None, *, limit: int = selectors.WINDOW) -> Context:
+    questions, next_cursor = selectors.question_window(debate, order="top", limit=limit)
+    return {"questions": questions, "next_cursor": next_cursor, "officials": selectors.official_titles(debate),
+            "question_total": selectors.public_question_count(debate), "counters": None}
+
+
+def _screen_questions(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return _questions(debate, arg, presence, limit=SCREEN_TOP)
+
+
+def _questions_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    page = selectors.approved_page(debate)
+    return {"approved_page": page, "questions": page["items"], "officials": selectors.official_titles(debate),
+            "counters": selectors.question_counters(debate)}
+
+
+def _queue(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    # No merge list per card (the merge box asks for its choices when it opens), one page of each list.
+    pending, held = selectors.pending_page(debate), selectors.held_arguments_page(debate)
+    return {
+        "pending_page": pending, "pending": pending["items"],
+        "held_page": held, "held_arguments": held["items"],
+        "counters": selectors.question_counters(debate),
+        "trending": selectors.trending_questions(debate),
+    }
+
+
+def _polls(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"polls": [poll_view(p) for p in selectors.public_polls(debate)]}
+
+
+def _polls_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"polls": [poll_view(p, moderator=True) for p in selectors.all_polls(debate)]}
+
+
+def _screen_poll(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"poll": screen_poll(debate)}
+
+
+def _poll_results(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"poll": poll_view(selectors.poll_in_debate(debate, arg), with_arguments=False)}
+
+
+def _poll_arguments(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"poll": poll_view(selectors.poll_in_debate(debate, arg), with_results=False)}
+
+
+def _presence(debate: Debate, arg: str | None, presence: int | None) -> Context | None:
+    return None if presence is None else {"presence": presence}
+
+
+def _log(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"log": list(debate.log.select_related("actor")[:30])}
+
+
+# --- the table ------------------------------------------------------------------------------------------------
+CITIZEN, SCREEN, CONSOLE = "debates/citizen.html", "debates/screen.html", "debates/moderate.html"
+
+WIDGETS: dict[str, Widget] = {w.key: w for w in (
+    Widget("status", snapshot=True, views={
+        "public": View(f"{CITIZEN}#status", "status", _status),
+        "screen": View(f"{SCREEN}#status", "screen-status", _status),
+        "moderators": View(f"{CONSOLE}#status", "mod-status", _status),
+    }),
+    Widget("onscreen", snapshot=True, views={
+        "public": View(f"{CITIZEN}#onscreen", "onscreen", _onscreen),
+        "screen": View(f"{SCREEN}#question", "screen-question", _onscreen),
+        "moderators": View(f"{CONSOLE}#onscreen", "mod-onscreen", _onscreen),
+    }),
+    Widget("questions", snapshot=True, views={
+        "public": View(f"{CITIZEN}#questions", "questions", _questions),
+        "screen": View(f"{SCREEN}#top", "screen-top", _screen_questions),
+        "moderators": View(f"{CONSOLE}#approved", "mod-approved", _questions_for_moderators),
+    }),
+    Widget("queue", snapshot=True, views={
+        "moderators": View(f"{CONSOLE}#queue", "mod-queue", _queue),
+    }),
+    Widget("polls", snapshot=True, views={
+        "public": View(f"{CITIZEN}#polls", "polls", _polls),
+        "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+        "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
+    }),
+    Widget("poll", per_object=True, views={
+        "public": View(f"{CITIZEN}#poll_results", "poll-{id}-results", _poll_results),
+        "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+        "moderators": View(f"{CONSOLE}#poll_results", "mod-poll-{id}-results", _poll_results),
+    }),
+    Widget("args", per_object=True, views={
+        "public": View(f"{CITIZEN}#poll_args", "poll-{id}-args", _poll_arguments),
+        "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
+    }),
+    Widget("presence", snapshot=True, views={
+        "public": View(f"{CITIZEN}#presence", "presence", _presence),
+        "screen": View(f"{SCREEN}#presence", "screen-presence", _presence),
+        "moderators": View(f"{CONSOLE}#presence", "mod-presence", _presence),
+    }),
+    Widget("log", snapshot=True, views={
+        "moderators": View(f"{CONSOLE}#log", "mod-log", _log),
+    }),
+)}
+
+SNAPSHOT_KEYS = tuple(key for key, widget in WIDGETS.items() if widget.snapshot)
+
+
+def view_for(key: str, audience: str) -> View | None:
+    """The view of a widget key ("poll:12" or "status") for an audience role, None if that role never gets it."""
+    widget = WIDGETS.get(key.partition(":")[0])
+    return widget.views.get(audience) if widget is not None else None
+
+
+def template_for(key: str, audience: str) -> str | None:
+    view = view_for(key, audience)
+    return view.partial if view is not None else None
+
+
+def widget_context(debate: Debate, key: str, audience: str, *, presence: int | None = None) -> Context:
+    """The data one widget needs for an audience role (read from the database)."""
+    view = view_for(key, audience)
+    data = view.context(debate, key.partition(":")[2] or None, presence) if view is not None else None
+    return {"debate": debate, "audience": audience, "oob": True, **(data or {})}
+
+
+def page_context(debate: Debate, audience: str) -> Context:
+    """The data of every snapshot widget an audience role's page shows (the page includes the same partials)."""
+    ctx: Context = {}
+    for key in SNAPSHOT_KEYS:
+        if view_for(key, audience) is not None:
+            ctx.update(widget_context(debate, key, audience))
+    ctx.update(debate=debate, audience=audience, oob=False, v=version_now(), presence=None)
     return ctx
 
 
@@ -138,11 +219,6 @@ def screen_poll(debate: Debate) -> dict | None:
     return poll_view(chosen, with_arguments=False) if chosen else None
 
 
-def template_for(key: str, audience: str) -> str | None:
-    kind = key.partition(":")[0]
-    return WIDGETS.get(kind, {}).get(audience)
-
-
 def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str], presence: int | None) -> dict:
     """The registered live renderer: per audience, [key, version, html] for each widget that concerns it."""
     version = version_now()
@@ -153,39 +229,40 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
         # A structural render of the polls already carries every poll's results and arguments.
         wanted = [k for k in wanted if not k.startswith(("poll:", "args:"))]
     frames: dict[str, list[list[Any]]] = {}
-    # A widget's data is read once per event, not once per audience: only some widgets differ by role, none by
-    # language (audiences are role × language).
-    contexts: dict[tuple[str, str], dict[str, Any] | None] = {}
+    contexts: dict[tuple[str, ContextBuilder], Context | None] = {}  # read once per event, not per audience
     for audience_name in audiences:
         role, _dot, language = audience_name.partition(".")
         with translation.override(language or None):
-            audience = role
-            seen_templates: set[str] = set()
-            out = frames.setdefault(audience_name, [])
-            for key in sorted(wanted):
-                template = template_for(key, audience)
-                if template is None:
-                    continue
-                # Several keys can map to one widget (the screen's poll, the moderators' polls): render it once.
-                identity = template + (":" + key.partition(":")[2] if template in PER_OBJECT else "")
-                if identity in seen_templates:
-                    continue
-                seen_templates.add(identity)
-                if key == "presence" and presence is None:
-                    continue
-                variant = (key, audience if key.partition(":")[0] in ROLE_DEPENDENT else "*")
-                if variant not in contexts:
-                    try:
-                        contexts[variant] = widget_context(debate, key, audience, presence=presence)
-                    except Http404:  # e.g. a poll deleted meanwhile
-                        contexts[variant] = None
-                if contexts[variant] is None:
-                    continue
-                ctx = {**contexts[variant], "audience": audience, "v": version}
-                out.append([key, version, render_to_string(template, ctx)])
+            frames[audience_name] = _render_audience(debate, role, sorted(wanted), presence, version, contexts)
             if items:
-                out.extend(render_items(debate, items, audience, version, wanted))
+                frames[audience_name] += render_items(debate, items, role, version, wanted)
     return frames
+
+
+def _render_audience(debate: Debate, role: str, keys: list[str], presence: int | None, version: int,
+                     contexts: dict[tuple[str, ContextBuilder], Context | None]) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    roots: set[str] = set()
+    for key in keys:
+        view = view_for(key, role)
+        if view is None:
+            continue
+        arg = key.partition(":")[2] or None
+        root = view.root.format(id=arg)
+        if root in roots:  # several keys map to one element (the screen's poll, the moderators' polls)
+            continue
+        roots.add(root)
+        if (key, view.context) not in contexts:
+            try:
+                contexts[(key, view.context)] = view.context(debate, arg, presence)
+            except Http404:  # e.g. a poll deleted meanwhile
+                contexts[(key, view.context)] = None
+        data = contexts[(key, view.context)]
+        if data is None:
+            continue
+        ctx = {"debate": debate, "oob": True, **data, "audience": role, "v": version}
+        out.append([key, version, render_to_string(view.partial, ctx)])
+    return out
 
 
 # --- per-item fragments ---------------------------------------------------------------------------------------------
@@ -235,7 +312,7 @@ def render_items(debate: Debate, items: dict[str, set[int]], audience: str, vers
     if audience == "screen":
         if (question_ids - items.get("p+", set())) and "questions" not in widgets:
             ctx = widget_context(debate, "questions", "screen")
-            out.append(["questions", version, render_to_string(WIDGETS["questions"]["screen"],
+            out.append(["questions", version, render_to_string(template_for("questions", "screen") or "",
                                                                {**ctx, "audience": audience, "v": version})])
         return out
     questions = selectors.questions_by_id(debate, question_ids) if question_ids else {}

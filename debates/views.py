@@ -53,11 +53,7 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
 # --- the citizen page ---------------------------------------------------------------------------------------------
 def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     participant = selectors.participant_for_request(request, debate)
-    ctx: dict[str, Any] = {"debate": debate, "audience": "public", "v": fragments.version_now(), "oob": False}
-    for key in ("status", "onscreen", "questions", "polls"):
-        ctx.update(fragments.widget_context(debate, key, "public"))
-    ctx["oob"] = False
-    ctx["presence"] = None
+    ctx = fragments.page_context(debate, "public")
     ctx["me"] = selectors.participant_state(participant)
     ctx["me_json"] = selectors.participant_state_json(participant, state=ctx["me"])  # read once
     ctx["participant"] = participant
@@ -84,20 +80,23 @@ def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "
 
 
 def _citizen_action(
-    request: HttpRequest, code: str, action: Callable[[Debate, Any], tuple[str, list[str]]], *, hot: bool = False
+    request: HttpRequest, code: str, action: Callable[[Debate, Any], str], *, hot: bool = False
 ) -> HttpResponse:
-    """Run a citizen write. action(debate, participant) returns (success message, widget keys to return).
+    """Run a citizen write. action(debate, participant) returns the success message; the widgets its services
+    announced are rendered in the response too (for the citizen's own language).
 
     Hot actions (votes, upvotes: hundreds a second in a big debate) answer with the flash message only: the
     browser marks the citizen's choice itself and the new counts arrive by broadcast within the flush interval.
     """
     debate = selectors.debate_for_code(code)
+    keys: set[str] = set()
     try:
         participant = selectors.participant_for_request(request, debate, create=True)
-        message, keys = action(debate, participant)
+        with services.announced() as keys:
+            message = action(debate, participant)
         status = 200
     except ServiceError as exc:
-        message, keys, status = exc.message, [], exc.status
+        message, keys, status = exc.message, set(), exc.status
         participant = selectors.participant_for_request(request, debate)
     if not is_htmx(request):
         if status != 200:
@@ -118,14 +117,14 @@ def _citizen_action(
 
 @require_POST
 def ask(request: HttpRequest, code: str) -> HttpResponse:
-    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+    def action(debate: Debate, participant: Any) -> str:
         name = request.POST.get("display_name")
         if name is not None and name.strip() != participant.display_name:
             services.participant_rename(participant=participant, display_name=name)
         question = services.question_submit(debate=debate, participant=participant, text=request.POST.get("text", ""))
         if question.status == "pending":
-            return _("Thank you! Your question is awaiting moderation."), []
-        return _("Thank you! Your question is published."), ["questions"]
+            return _("Thank you! Your question is awaiting moderation.")
+        return _("Thank you! Your question is published.")
 
     return _citizen_action(request, code, action)
 
@@ -133,10 +132,10 @@ def ask(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
     """Also served, in a burst, by views_hot.upvote (same URL): keep the two in step."""
-    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+    def action(debate: Debate, participant: Any) -> str:
         question = selectors.question_in_debate(debate, question_id)
         services.question_upvote(question=question, participant=participant)
-        return str(UPVOTE_COUNTED), ["questions"]
+        return str(UPVOTE_COUNTED)
 
     return _citizen_action(request, code, action, hot=True)
 
@@ -144,24 +143,24 @@ def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
     """Also served, in a burst, by views_hot.vote (same URL): keep the two in step."""
-    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+    def action(debate: Debate, participant: Any) -> str:
         poll = selectors.poll_in_debate(debate, poll_id)
         services.vote_cast(poll=poll, participant=participant, option_id=request.POST.get("option"))
-        return str(VOTE_RECORDED), [f"poll:{poll.pk}"]
+        return str(VOTE_RECORDED)
 
     return _citizen_action(request, code, action, hot=True)
 
 
 @require_POST
 def argue(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
-    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+    def action(debate: Debate, participant: Any) -> str:
         poll = selectors.poll_in_debate(debate, poll_id)
         arg = services.argument_post(
             poll=poll, participant=participant, side=request.POST.get("side", ""), text=request.POST.get("text", "")
         )
         if arg.status == "held":
-            return _("Your argument is held for review by a moderator."), []
-        return _("Your argument is published."), [f"args:{poll.pk}"]
+            return _("Your argument is held for review by a moderator.")
+        return _("Your argument is published.")
 
     return _citizen_action(request, code, action)
 
@@ -169,19 +168,19 @@ def argue(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
 @require_POST
 def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse:
     """Also served, in a burst, by views_hot.support (same URL): keep the two in step."""
-    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+    def action(debate: Debate, participant: Any) -> str:
         arg = selectors.argument_in_debate(debate, argument_id)
         services.argument_upvote(argument=arg, participant=participant)
-        return str(SUPPORT_COUNTED), [f"args:{arg.poll_id}"]
+        return str(SUPPORT_COUNTED)
 
     return _citizen_action(request, code, action, hot=True)
 
 
 @require_POST
 def rename(request: HttpRequest, code: str) -> HttpResponse:
-    def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
+    def action(debate: Debate, participant: Any) -> str:
         services.participant_rename(participant=participant, display_name=request.POST.get("display_name", ""))
-        return _("Your name is saved."), []
+        return _("Your name is saved.")
 
     return _citizen_action(request, code, action)
 

@@ -29,7 +29,6 @@ from .models import Debate, DebateRole, ModerationLog, Participant, Poll
 from .services import ServiceError
 from .views import is_htmx, public_url
 
-MODERATOR_KEYS = ("status", "onscreen", "questions", "queue", "polls", "log")
 LOG_PAGE_SIZE = 50
 
 
@@ -52,9 +51,7 @@ def _not_staff(request: HttpRequest, debate: Debate) -> HttpResponse:
 
 # --- the console --------------------------------------------------------------------------------------------------
 def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool, is_official: bool) -> dict[str, Any]:
-    ctx: dict[str, Any] = {}
-    for key in MODERATOR_KEYS:
-        ctx.update(fragments.widget_context(debate, key, "moderators"))
+    ctx = fragments.page_context(debate, "moderators")
     # The console's lists are paged (exact counts); live pushes keep each list's first page current.
     pages = {"pending": selectors.pending_page, "approved": selectors.approved_page, "held": selectors.held_arguments_page}
     for name, read in pages.items():
@@ -63,11 +60,6 @@ def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool,
     ctx["pending"], ctx["questions"] = ctx["pending_page"]["items"], ctx["approved_page"]["items"]
     ctx["held_arguments"] = ctx["held_page"]["items"]
     ctx.update(
-        debate=debate,
-        audience="moderators",
-        oob=False,
-        v=fragments.version_now(),
-        presence=None,
         can_moderate=can_moderate,
         is_official=is_official,
         **screen_link(request, debate),
@@ -155,7 +147,9 @@ def settings_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- the action endpoint ------------------------------------------------------------------------------------------
-Handler = Callable[[Debate, HttpRequest], tuple[str, tuple[str, ...]]]
+# A handler calls one service and returns the message for the moderator; the widgets rendered in the response are
+# the ones that service announced (services.announced), so there is no second list of keys to keep in step.
+Handler = Callable[[Debate, HttpRequest], str]
 
 
 def _q(debate: Debate, request: HttpRequest, field: str = "question") -> Any:
@@ -169,87 +163,87 @@ def _participant(debate: Debate, request: HttpRequest) -> Participant:
         raise Http404("unknown participant") from None
 
 
-def _approve(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _approve(debate: Debate, request: HttpRequest) -> str:
     services.question_approve(question=_q(debate, request), actor=request.user)
-    return _("Question approved."), ("queue", "questions", "log")
+    return _("Question approved.")
 
 
 def _bulk(action: str) -> Handler:
-    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    def handler(debate: Debate, request: HttpRequest) -> str:
         done, skipped = services.question_moderate_many(
             debate=debate, question_ids=request.POST.getlist("questions"), actor=request.user, action=action,
             reason=request.POST.get("reason", ""))
         message = (_("%(n)d questions approved.") if action == "approve" else _("%(n)d questions rejected.")) % {"n": done}
         if skipped:
             message += " " + _("%(n)d skipped (already handled).") % {"n": skipped}
-        return message, ("queue", "log")
+        return message
     return handler
 
 
-def _reject(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _reject(debate: Debate, request: HttpRequest) -> str:
     services.question_reject(question=_q(debate, request), actor=request.user, reason=request.POST.get("reason", ""))
-    return _("Question rejected. Its author sees the reason."), ("queue", "questions", "onscreen", "log")
+    return _("Question rejected. Its author sees the reason.")
 
 
-def _edit(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _edit(debate: Debate, request: HttpRequest) -> str:
     services.question_edit(question=_q(debate, request), actor=request.user, text=request.POST.get("text", ""))
-    return _("Question edited; the original is kept in the log."), ("queue", "questions", "onscreen", "log")
+    return _("Question edited; the original is kept in the log.")
 
 
-def _merge(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _merge(debate: Debate, request: HttpRequest) -> str:
     duplicate, into = _q(debate, request), _q(debate, request, "into")
     services.question_merge(duplicate=duplicate, into=into, actor=request.user)
-    return _("Questions merged: upvotes combined."), ("queue", "questions", "onscreen", "log")
+    return _("Questions merged: upvotes combined.")
 
 
 def _star(starred: bool) -> Handler:
-    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    def handler(debate: Debate, request: HttpRequest) -> str:
         services.question_star(question=_q(debate, request), actor=request.user, starred=starred)
-        return (_("Question starred.") if starred else _("Star removed.")), ("queue", "questions", "log")
+        return _("Question starred.") if starred else _("Star removed.")
 
     return handler
 
 
-def _onscreen(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _onscreen(debate: Debate, request: HttpRequest) -> str:
     services.question_put_on_screen(question=_q(debate, request), debate=debate, actor=request.user)
-    return _("Question on screen."), ("onscreen", "questions", "queue", "log")
+    return _("Question on screen.")
 
 
-def _clear_screen(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _clear_screen(debate: Debate, request: HttpRequest) -> str:
     services.question_put_on_screen(question=None, debate=debate, actor=request.user)
-    return _("Screen cleared."), ("onscreen", "questions", "log")
+    return _("Screen cleared.")
 
 
-def _answered(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _answered(debate: Debate, request: HttpRequest) -> str:
     services.question_mark_answered(question=_q(debate, request), actor=request.user)
-    return _("Question marked answered."), ("questions", "onscreen", "log")
+    return _("Question marked answered.")
 
 
-def _answer(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _answer(debate: Debate, request: HttpRequest) -> str:
     services.answer_post(question=_q(debate, request), actor=request.user, text=request.POST.get("text", ""))
-    return _("Your answer is published."), ("questions", "onscreen", "log")
+    return _("Your answer is published.")
 
 
 def _mute(muted: bool) -> Handler:
-    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    def handler(debate: Debate, request: HttpRequest) -> str:
         participant = _participant(debate, request)
         services.participant_set_muted(participant=participant, muted=muted, actor=request.user)
         message = _("%(name)s is muted: their new posts are refused.") if muted else _("%(name)s can post again.")
-        return message % {"name": participant.public_name}, ("queue", "questions", "log")
+        return message % {"name": participant.public_name}
 
     return handler
 
 
 def _argument(status: str) -> Handler:
-    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    def handler(debate: Debate, request: HttpRequest) -> str:
         arg = selectors.argument_in_debate(debate, request.POST.get("argument"))
         services.argument_set_status(argument=arg, actor=request.user, status=status)
-        return (_("Argument hidden.") if status == "hidden" else _("Argument restored.")), ("queue", "polls", "log")
+        return _("Argument hidden.") if status == "hidden" else _("Argument restored.")
 
     return handler
 
 
-def _poll_create(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _poll_create(debate: Debate, request: HttpRequest) -> str:
     options = (request.POST.get("options") or "").splitlines()
     services.poll_create(
         debate=debate,
@@ -260,22 +254,22 @@ def _poll_create(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, 
         results=request.POST.get("results", Poll.Results.LIVE),
         open_now=request.POST.get("open_now") in ("1", "on", "true"),
     )
-    return _("Poll created."), ("polls", "log")
+    return _("Poll created.")
 
 
 def _poll(opening: bool) -> Handler:
-    def handler(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+    def handler(debate: Debate, request: HttpRequest) -> str:
         poll = selectors.poll_in_debate(debate, request.POST.get("poll"))
         if opening:
             services.poll_open(poll=poll, actor=request.user)
-            return _("Poll open: citizens can vote."), ("polls", "log")
+            return _("Poll open: citizens can vote.")
         services.poll_close(poll=poll, actor=request.user)
-        return _("Poll closed."), ("polls", "log")
+        return _("Poll closed.")
 
     return handler
 
 
-def _clock(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _clock(debate: Debate, request: HttpRequest) -> str:
     try:
         seconds = int(request.POST.get("seconds") or 60)
     except ValueError:
@@ -286,17 +280,17 @@ def _clock(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
         "start": _("Clock started."), "pause": _("Clock paused."), "resume": _("Clock resumed."),
         "extend": _("Time added."), "next": _("Next segment."), "reset": _("Clock reset."),
     }
-    return labels.get(clock_action, _("Clock updated.")), ("status", "log")
+    return labels.get(clock_action, _("Clock updated."))
 
 
-def _status(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _status(debate: Debate, request: HttpRequest) -> str:
     updated = services.debate_set_status(debate=debate, status=request.POST.get("status", ""), actor=request.user)
-    return _("The debate is now “%(status)s”.") % {"status": updated.get_status_display()}, MODERATOR_KEYS
+    return _("The debate is now “%(status)s”.") % {"status": updated.get_status_display()}
 
 
-def _regenerate(debate: Debate, request: HttpRequest) -> tuple[str, tuple[str, ...]]:
+def _regenerate(debate: Debate, request: HttpRequest) -> str:
     services.screen_token_regenerate(debate=debate, actor=request.user)
-    return _("New screen link: the old one no longer works."), ("log",)
+    return _("New screen link: the old one no longer works.")
 
 
 ACTIONS: dict[str, Handler] = {
@@ -330,11 +324,12 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
     """One endpoint for every console action (field `action`); the services check the permissions."""
     debate = selectors.debate_for_staff(code, request.user)
     handler = ACTIONS.get(request.POST.get("action", ""))
-    keys: tuple[str, ...] = ()
+    keys: set[str] = set()
     try:
         if handler is None:
             raise ServiceError(_("Unknown action."), status=400)
-        message, keys = handler(debate, request)
+        with services.announced() as keys:
+            message = handler(debate, request)
         status = 200
     except ServiceError as exc:
         message, status = exc.message, exc.status

@@ -17,20 +17,14 @@ from . import fragments, qr, report as report_data, selectors
 from .csvsafe import csv_response
 from .models import Debate
 
-SCREEN_WIDGETS = ("status", "onscreen", "questions", "polls")
-
-
 @require_GET
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
     debate = selectors.debate_for_code(code)  # drafts are not shown
     if not token or not secrets.compare_digest(token.encode(), debate.screen_token.encode()):
         raise Http404("unknown screen link")
-    ctx: dict[str, Any] = {"debate": debate, "audience": "screen", "v": fragments.version_now(), "token": token}
-    for key in SCREEN_WIDGETS:
-        ctx.update(fragments.widget_context(debate, key, "screen"))
-    ctx["oob"] = False
-    ctx["presence"] = None  # the socket's snapshot brings the live count
+    ctx = fragments.page_context(debate, "screen")  # presence None: the socket's snapshot brings the live count
+    ctx["token"] = token
     theme = request.GET.get("theme")
     ctx["theme"] = theme if theme in Debate.Theme.values else debate.screen_theme
     # Once closed, the code on the wall leads to the report rather than to a page where nothing can be done.

@@ -16,6 +16,7 @@ from .arguments import (
     argument_upvote_many,
 )
 from .clock import clock_action
+from .common import announced
 from .debates import (
     PRESENCE_SAMPLE_EVERY,
     debate_set_status,
@@ -50,7 +51,7 @@ from .questions import (
 from .text import matched_words
 
 __all__ = [
-    "PRESENCE_SAMPLE_EVERY", "Ballot", "HotOutcome", "ServiceError", "Upvote", "answer_post", "argument_post",
+    "PRESENCE_SAMPLE_EVERY", "Ballot", "announced", "HotOutcome", "ServiceError", "Upvote", "answer_post", "argument_post",
     "argument_set_status", "argument_upvote", "argument_upvote_many", "clock_action", "debate_set_status",
     "debate_update_settings", "has_role", "matched_words", "participant_join", "participant_rename",
     "participant_set_muted", "poll_close", "poll_create", "poll_open", "presence_record", "question_approve",

@@ -8,8 +8,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from live.publish import announce
-
 from ..errors import ServiceError
 from ..models import (
     Argument,
@@ -19,7 +17,7 @@ from ..models import (
     Poll,
 )
 from ..permissions import require_moderator
-from .common import _log, _require_open_for_citizens
+from .common import _log, _require_open_for_citizens, announce
 from .participants import HotOutcome, _group, _open_for_citizens
 from .questions import Upvote, _first_upvotes
 from .text import _clean_text, matched_words

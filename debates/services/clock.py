@@ -8,15 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from live.publish import announce
-
 from ..errors import ServiceError
 from ..models import (
     AgendaSegment,
     Debate,
 )
 from ..permissions import require_moderator
-from .common import _log
+from .common import _log, announce
 
 
 def _segment_for_clock(debate: Debate) -> AgendaSegment | None:

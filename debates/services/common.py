@@ -1,10 +1,16 @@
-"""Rules every service shares: the moderation log entry, and whether citizens may post in a debate now."""
+"""Rules every service shares: announcing what changed, the moderation log entry, and whether citizens may post
+in a debate now."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from live import publish
 
 from ..errors import ServiceError
 from ..models import (
@@ -12,6 +18,34 @@ from ..models import (
     ModerationLog,
     Participant,
 )
+
+_announced: ContextVar[set[str] | None] = ContextVar("announced", default=None)
+
+
+def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False) -> None:
+    """Every service announces the widgets it changed through here: live.publish broadcasts them after commit,
+    and a caller inside `announced()` learns them too."""
+    keys = set(keys)
+    collected = _announced.get()
+    if collected is not None:
+        collected |= keys
+    publish.announce(debate_id, keys, hot=hot)
+
+
+def nudge(debate_id: int, participant_ids: Iterable[int | None]) -> None:
+    publish.nudge(debate_id, participant_ids)
+
+
+@contextmanager
+def announced() -> Iterator[set[str]]:
+    """The widget keys the services called inside the block announced: what a view renders in its own response,
+    so the acting person sees exactly what everyone else is sent (no second list of keys to keep in step)."""
+    keys: set[str] = set()
+    token = _announced.set(keys)
+    try:
+        yield keys
+    finally:
+        _announced.reset(token)
 
 
 def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None) -> None:

@@ -10,8 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from live.publish import announce
-
 from ..errors import ServiceError
 from ..models import (
     Debate,
@@ -20,7 +18,7 @@ from ..models import (
     PresenceSample,
 )
 from ..permissions import _forbidden, require_moderator
-from .common import _log
+from .common import _log, announce
 
 
 def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
@@ -65,6 +63,7 @@ def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
         debate.screen_token = new_secret_token()
         debate.save(update_fields=["screen_token"])
         _log(debate, actor, "screen_link_regenerated", debate)
+        announce(debate.pk, {"log"})
     return debate
 
 

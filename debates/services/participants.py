@@ -8,15 +8,13 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from live.publish import announce, nudge
-
 from ..errors import ServiceError
 from ..models import (
     Debate,
     Participant,
 )
 from ..permissions import require_moderator
-from .common import _log
+from .common import _log, announce, nudge
 
 
 def participant_join(*, debate: Debate, display_name: str = "") -> Participant:

@@ -11,8 +11,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from live.publish import announce
-
 from ..errors import ServiceError
 from ..models import (
     Debate,
@@ -22,7 +20,7 @@ from ..models import (
     Vote,
 )
 from ..permissions import _forbidden, require_moderator
-from .common import _log, _require_open_for_citizens
+from .common import _log, _require_open_for_citizens, announce
 from .participants import HotOutcome, _group, _open_for_citizens, _session_participants
 from .text import _clean_text
 

@@ -10,8 +10,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from live.publish import announce, nudge
-
 from ..errors import ServiceError
 from ..models import (
     Answer,
@@ -23,7 +21,7 @@ from ..models import (
     QuestionUpvote,
 )
 from ..permissions import _forbidden, has_role, require_moderator, require_official
-from .common import _log, _require_open_for_citizens
+from .common import _log, _require_open_for_citizens, announce, nudge
 from .participants import HotOutcome, _open_for_citizens, _session_participants
 from .text import _clean_text, matched_words
 
