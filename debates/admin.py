@@ -1,9 +1,26 @@
 from django.contrib import admin
 
+from .services.text import strip_controls
+
 from .models import (
     AgendaSegment, Answer, Argument, ArgumentUpvote, Debate, DebateRole, ModerationLog, Participant, Poll, PollOption,
     PresenceSample, Question, QuestionUpvote, Vote,
 )
+
+
+class SafeAdmin(admin.ModelAdmin):
+    """Search terms and list filters without control characters: PostgreSQL refuses a NUL byte in a query (a 500)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if any(ch < " " for values in request.GET.lists() for v in values[1] for ch in v):
+            query = request.GET.copy()
+            for key, values in query.lists():
+                query.setlist(key, [strip_controls(v, keep="") for v in values])
+            request.GET = query
+        return super().changelist_view(request, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, strip_controls(search_term, keep=""))
 
 
 class SegmentInline(admin.TabularInline):
@@ -19,7 +36,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(Debate)
-class DebateAdmin(admin.ModelAdmin):
+class DebateAdmin(SafeAdmin):
     list_display = ("title", "code", "status", "scheduled_start", "premoderation")
     list_filter = ("status", "premoderation")
     search_fields = ("title", "code")
@@ -33,14 +50,14 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Poll)
-class PollAdmin(admin.ModelAdmin):
+class PollAdmin(SafeAdmin):
     list_display = ("text", "debate", "kind", "status", "results")
     list_filter = ("status", "kind")
     inlines = [OptionInline]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(SafeAdmin):
     list_display = ("text", "debate", "status", "upvote_count", "created_at")
     list_filter = ("status", "debate")
     search_fields = ("text",)
@@ -48,7 +65,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationLog)
-class ModerationLogAdmin(admin.ModelAdmin):
+class ModerationLogAdmin(SafeAdmin):
     list_display = ("created_at", "debate", "actor", "action", "object_type", "object_id")
     list_filter = ("action", "debate")
 
@@ -58,4 +75,4 @@ class ModerationLogAdmin(admin.ModelAdmin):
 
 for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
               Answer, PresenceSample):
-    admin.site.register(model)
+    admin.site.register(model, SafeAdmin)

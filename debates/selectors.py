@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from .models import (
+    JOIN_CODE_LENGTH,
     AgendaSegment,
     Answer,
     Argument,
@@ -28,9 +29,27 @@ from .services import participant_join
 YES_NO_ABSTAIN = (gettext_lazy("Yes"), gettext_lazy("No"), gettext_lazy("Abstain"))
 
 SESSION_KEY = "participants"  # session[SESSION_KEY][str(debate_id)] = participant id
+MAX_ID = 2**63 - 1  # the largest key of SQLite and PostgreSQL: a larger number overflows the query (a 500)
+
+
+def parse_id(value: Any) -> int | None:
+    """An id as sent in a form or a URL, or None when it cannot name a row (not a number, negative, too large)."""
+    try:
+        number = int(str(value).strip()) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number <= MAX_ID else None
+
+
+def is_join_code(code: Any) -> bool:
+    """Whether code has the shape of a join code (six letters or digits): anything else names no debate, and is
+    never sent to the database (PostgreSQL refuses a NUL byte in text)."""
+    return isinstance(code, str) and len(code) == JOIN_CODE_LENGTH and code.isascii() and code.isalnum()
 
 
 def debate_for_code(code: str) -> Debate:
+    if not is_join_code(code):
+        raise Http404("unknown debate code")
     try:
         return Debate.objects.exclude(status=Debate.Status.DRAFT).get(code=(code or "").upper())
     except Debate.DoesNotExist:
@@ -39,6 +58,8 @@ def debate_for_code(code: str) -> Debate:
 
 def debate_for_staff(code: str, user: Any) -> Debate:
     """Drafts are visible to their moderators too."""
+    if not is_join_code(code):
+        raise Http404("unknown debate code")
     try:
         debate = Debate.objects.get(code=(code or "").upper())
     except Debate.DoesNotExist:
@@ -62,7 +83,7 @@ def recent_closed(limit: int = 5) -> list[Debate]:
 
 def live_access(*, code: str, kind: str, user: Any, token: str = "") -> tuple[int, str | None] | None:
     """For a websocket: (debate id, audience) — audience None when forbidden — or None for an unknown code."""
-    debate = Debate.objects.filter(code=code.upper()).first()
+    debate = Debate.objects.filter(code=code.upper()).first() if is_join_code(code) else None
     if debate is None:
         return None
     if kind == "moderators":
@@ -364,9 +385,16 @@ def pending_questions(debate: Debate) -> list[Question]:
     )
 
 
+def _existing_id(value: Any) -> int:
+    number = parse_id(value)
+    if number is None:
+        raise ValueError("not an id")
+    return number
+
+
 def question_in_debate(debate: Debate, question_id: Any) -> Question:
     try:
-        return Question.objects.select_related("debate").get(pk=int(question_id), debate=debate)
+        return Question.objects.select_related("debate").get(pk=_existing_id(question_id), debate=debate)
     except (Question.DoesNotExist, ValueError, TypeError):
         raise Http404("unknown question") from None
 
@@ -390,14 +418,14 @@ def official_titles(debate: Debate) -> dict[int, str]:
 # --- polls --------------------------------------------------------------------------------------------------------
 def poll_in_debate(debate: Debate, poll_id: Any) -> Poll:
     try:
-        return Poll.objects.select_related("debate").get(pk=int(poll_id), debate=debate)
+        return Poll.objects.select_related("debate").get(pk=_existing_id(poll_id), debate=debate)
     except (Poll.DoesNotExist, ValueError, TypeError):
         raise Http404("unknown poll") from None
 
 
 def argument_in_debate(debate: Debate, argument_id: Any) -> Argument:
     try:
-        return Argument.objects.select_related("poll__debate").get(pk=int(argument_id), poll__debate=debate)
+        return Argument.objects.select_related("poll__debate").get(pk=_existing_id(argument_id), poll__debate=debate)
     except (Argument.DoesNotExist, ValueError, TypeError):
         raise Http404("unknown argument") from None
 

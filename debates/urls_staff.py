@@ -12,7 +12,7 @@ urlpatterns = [
     path("moderate/settings/", moderation.settings_page, name="moderation_settings"),
     path("moderate/log/", moderation.log, name="moderation_log"),
     path("moderate/log.csv", moderation.log_csv, name="moderation_log_csv"),
-    path("screen/<str:token>/", screen.screen, name="screen"),
+    path("screen/<token:token>/", screen.screen, name="screen"),
     path("report/", screen.report, name="report"),
     path("export.<str:fmt>", screen.export, name="export"),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import fragments, selectors, services
 from .models import Debate
 from .services import ServiceError
+from .services.text import clean_line
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -33,9 +34,9 @@ def public_url(request: HttpRequest, path: str) -> str:
 # --- home and joining ---------------------------------------------------------------------------------------------
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    code = (request.GET.get("code") or "").strip().upper().replace(" ", "")
+    code = "".join(clean_line(request.GET.get("code", ""), 40).upper().split())
     if code:
-        if Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists():
+        if selectors.is_join_code(code) and Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists():
             return redirect("citizen", code=code)
         return render(request, "debates/home.html", _home_context(code_error=True, code=code), status=404)
     return render(request, "debates/home.html", _home_context())
@@ -145,7 +146,7 @@ def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
     """Also served, in a burst, by views_hot.vote (same URL): keep the two in step."""
     def action(debate: Debate, participant: Any) -> str:
         poll = selectors.poll_in_debate(debate, poll_id)
-        services.vote_cast(poll=poll, participant=participant, option_id=request.POST.get("option"))
+        services.vote_cast(poll=poll, participant=participant, option_id=selectors.parse_id(request.POST.get("option")))
         return str(VOTE_RECORDED)
 
     return _citizen_action(request, code, action, hot=True)

@@ -27,6 +27,7 @@ from . import fragments, selectors, services
 from .csvsafe import csv_response
 from .models import Debate, DebateRole, ModerationLog, Participant, Poll
 from .services import ServiceError
+from .services.text import clean_line
 from .views import is_htmx, public_url
 
 LOG_PAGE_SIZE = 50
@@ -127,7 +128,7 @@ def settings_page(request: HttpRequest, code: str) -> HttpResponse:
                     return redirect("moderation_settings", code=debate.code)
                 status = 400
             elif request.POST.get("form") == "remove_role":
-                role = get_object_or_404(DebateRole, pk=request.POST.get("role"), debate=debate)
+                role = get_object_or_404(DebateRole, pk=selectors.parse_id(request.POST.get("role")), debate=debate)
                 services.role_remove(role=role, actor=request.user)
                 messages.success(request, _("Role removed."))
                 return redirect("moderation_settings", code=debate.code)
@@ -158,7 +159,8 @@ def _q(debate: Debate, request: HttpRequest, field: str = "question") -> Any:
 
 def _participant(debate: Debate, request: HttpRequest) -> Participant:
     try:
-        return Participant.objects.select_related("debate").get(pk=int(request.POST.get("participant", "")), debate=debate)
+        pk = selectors.parse_id(request.POST.get("participant"))
+        return Participant.objects.select_related("debate").get(pk=pk, debate=debate)
     except (Participant.DoesNotExist, ValueError, TypeError):
         raise Http404("unknown participant") from None
 
@@ -361,7 +363,7 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
 
 # --- the log ------------------------------------------------------------------------------------------------------
 def _log_queryset(debate: Debate, request: HttpRequest) -> tuple[Any, dict[str, str]]:
-    filters = {k: (request.GET.get(k) or "").strip() for k in ("action", "actor", "object_type")}
+    filters = {k: clean_line(request.GET.get(k, ""), 150) for k in ("action", "actor", "object_type")}
     qs = ModerationLog.objects.filter(debate=debate).select_related("actor").order_by("-created_at", "-id")
     if filters["action"]:
         qs = qs.filter(action=filters["action"])

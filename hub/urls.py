@@ -1,14 +1,19 @@
 from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for reference: URLs stay language-neutral)
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 
 from debates import views
+from hub import converters
+
+register_converter(converters.JoinCodeConverter, "code")
+register_converter(converters.IdConverter, "id")
+register_converter(converters.TokenConverter, "token")
 
 handler404 = "debates.views.not_found"
 handler500 = "debates.views.server_error"
 
-CODE = "<str:code>"
+CODE = "<code:code>"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,10 +27,10 @@ urlpatterns = [
     path(f"d/{CODE}/ask", views.ask, name="ask"),
     path(f"d/{CODE}/name", views.rename, name="rename"),
     path(f"d/{CODE}/me", views.me, name="me"),
-    path(f"d/{CODE}/q/<int:question_id>/upvote", views.upvote, name="upvote"),
-    path(f"d/{CODE}/poll/<int:poll_id>/vote", views.vote, name="vote"),
-    path(f"d/{CODE}/poll/<int:poll_id>/argue", views.argue, name="argue"),
-    path(f"d/{CODE}/arg/<int:argument_id>/support", views.support, name="support"),
+    path(f"d/{CODE}/q/<id:question_id>/upvote", views.upvote, name="upvote"),
+    path(f"d/{CODE}/poll/<id:poll_id>/vote", views.vote, name="vote"),
+    path(f"d/{CODE}/poll/<id:poll_id>/argue", views.argue, name="argue"),
+    path(f"d/{CODE}/arg/<id:argument_id>/support", views.support, name="support"),
     path(f"d/{CODE}/", include("debates.urls_staff")),
-    re_path(r"^(?P<code>[A-Za-z0-9]{6})/?$", views.join_code, name="join_code"),
+    re_path(rf"^(?P<code>{converters.JoinCodeConverter.regex})/?$", views.join_code, name="join_code"),
 ]

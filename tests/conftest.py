@@ -95,6 +95,19 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"REQUIRE_BROWSER=1 but the browser test was skipped: {report.longrepr}"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests on a file, as the embedded mode runs, not Django's default shared-cache in-memory database.
+
+    In shared-cache memory, SQLite locks whole tables and a second writer fails at once with "database table is
+    locked": the busy timeout and immediate transactions of the settings do not apply. Under load that made hot
+    path tests fail (one upvote of a burst answered 500). On a file in WAL mode, writers wait for one another.
+    """
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_database_pools(django_db_setup, django_db_blocker):
     """PostgreSQL runs with a connection pool (see settings): close it before the test database is dropped."""

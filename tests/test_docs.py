@@ -24,9 +24,9 @@ def routes(patterns, prefix=""):
 
 def readable(route: str) -> str:
     route = route.replace("^(?P<code>[A-Za-z0-9]{6})/?$", "<CODE>")
-    route = re.sub(r"<str:code>", "<CODE>", route)
-    route = re.sub(r"<int:(\w+)>", "<id>", route)
-    route = route.replace("<str:token>", "<secret>").replace("<str:fmt>", "")
+    route = re.sub(r"<(?:str|code):code>", "<CODE>", route)
+    route = re.sub(r"<(?:int|id):(\w+)>", "<id>", route)
+    route = re.sub(r"<(?:str|token):token>", "<secret>", route).replace("<str:fmt>", "")
     return "/" + route
 
 

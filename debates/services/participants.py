@@ -15,14 +15,15 @@ from ..models import (
 )
 from ..permissions import require_moderator
 from .common import _log, announce, nudge
+from .text import clean_line
 
 
 def participant_join(*, debate: Debate, display_name: str = "") -> Participant:
-    return Participant.objects.create(debate=debate, display_name=(display_name or "").strip()[:60])
+    return Participant.objects.create(debate=debate, display_name=clean_line(display_name, 60))
 
 
 def participant_rename(*, participant: Participant, display_name: str) -> Participant:
-    name = (display_name or "").strip()
+    name = clean_line(display_name)
     if len(name) > 60:
         raise ServiceError(_("Your name is too long (60 characters at most)."))
     if not name and not participant.debate.allow_anonymous:

@@ -22,7 +22,7 @@ from ..models import (
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
 from .participants import HotOutcome, _group, _open_for_citizens, _session_participants
-from .text import _clean_text
+from .text import _clean_text, clean_line
 
 
 def poll_create(
@@ -38,7 +38,7 @@ def poll_create(
     if kind == Poll.Kind.YES_NO_ABSTAIN:
         labels = [_("Yes"), _("No"), _("Abstain")]
     else:
-        labels = [o.strip()[:200] for o in options if o and o.strip()]
+        labels = [label for o in options if (label := clean_line(o, 200))]
         if len(labels) < 2:
             raise ServiceError(_("A multiple-choice poll needs at least two options."))
         if len(set(labels)) != len(labels):

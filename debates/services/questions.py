@@ -23,7 +23,7 @@ from ..models import (
 from ..permissions import _forbidden, has_role, require_moderator, require_official
 from .common import _log, _require_open_for_citizens, announce, nudge
 from .participants import HotOutcome, _open_for_citizens, _session_participants
-from .text import _clean_text, matched_words
+from .text import _clean_text, clean_line, matched_words
 
 
 def question_submit(*, debate: Debate, participant: Participant, text: str) -> Question:
@@ -95,7 +95,7 @@ def question_approve(*, question: Question, actor: Any) -> Question:
 
 def question_reject(*, question: Question, actor: Any, reason: str = "") -> Question:
     require_moderator(question.debate, actor)
-    reason = (reason or "").strip()[:300]
+    reason = clean_line(reason, 300)
     with transaction.atomic():
         q = _lock_question(question)
         if q.status not in (Question.Status.PENDING, Question.Status.APPROVED):

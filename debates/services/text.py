@@ -27,9 +27,30 @@ def matched_words(debate: Debate, text: str) -> list[str]:
     return found
 
 
+# Zero-width joiner and non-joiner are format characters (category Cf) that some scripts and emoji need.
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+
+
+def strip_controls(text: str, *, keep: str = "\n\t") -> str:
+    """text without control, format (bidi overrides, zero-width…), surrogate, private-use or unassigned characters.
+
+    NUL in particular: PostgreSQL refuses it in text (a 500). Bidi overrides (U+202E…) would let a name or a
+    question display as something else than what moderators approved.
+    """
+    if not isinstance(text, str):
+        return ""
+    return "".join(ch for ch in text if ch in keep or ch in _KEPT_FORMAT or unicodedata.category(ch)[0] != "C")
+
+
+def clean_line(text: str, limit: int | None = None) -> str:
+    """A one-line value (a name, a reason, an option, a filter): controls removed, runs of space as one, trimmed,
+    cut at limit."""
+    line = " ".join(strip_controls(text, keep="\t\n").split())
+    return line[:limit] if limit is not None else line
+
+
 def _clean_text(text: str, limit: int, what: str) -> str:
-    text = (text or "").strip()
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = strip_controls(text).strip()
     if not text:
         raise ServiceError(_("Your %(what)s is empty.") % {"what": what})
     if len(text) > limit:
