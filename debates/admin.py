@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin
 
 from .services.text import strip_controls
 
 from .models import (
     AgendaSegment, Answer, Argument, ArgumentUpvote, Debate, DebateRole, ModerationLog, Participant, Poll, PollOption,
-    PresenceSample, Question, QuestionUpvote, Vote,
+    PresenceSample, Question, QuestionUpvote, StaffSessionEpoch, Vote,
 )
 
 
@@ -35,8 +36,25 @@ class RoleInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class DebateAdminForm(forms.ModelForm):
+    """The join-code rule applies to codes being set, not to a stored one (the demo's vanity code MAIRE7 holds an
+    I, which generated codes avoid): otherwise such a debate could not be saved in the admin at all."""
+
+    class Meta:
+        model = Debate
+        fields = "__all__"
+
+    def _get_validation_exclusions(self):  # type: ignore[no-untyped-def]
+        excluded = super()._get_validation_exclusions()
+        stored = self.initial.get("code")  # from the instance (not the form's hidden initial: the field has a default)
+        if self.instance.pk and stored and (self.cleaned_data.get("code") or "").upper() == stored.upper():
+            excluded.add("code")
+        return excluded
+
+
 @admin.register(Debate)
 class DebateAdmin(SafeAdmin):
+    form = DebateAdminForm
     list_display = ("title", "code", "status", "scheduled_start", "premoderation")
     list_filter = ("status", "premoderation")
     search_fields = ("title", "code")
@@ -74,5 +92,5 @@ class ModerationLogAdmin(SafeAdmin):
 
 
 for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
-              Answer, PresenceSample):
+              Answer, PresenceSample, StaffSessionEpoch):
     admin.site.register(model, SafeAdmin)

@@ -11,5 +11,7 @@ class DebatesConfig(AppConfig):
 
         from . import fragments, services
 
+        from . import signals  # noqa: F401  (staff sessions: sign-in, sign-out, last role removed)
+
         registry.set_renderer(fragments.render)
         registry.set_presence_hook(services.presence_record)

@@ -499,3 +499,13 @@ class PresenceSample(models.Model):
 
     class Meta:
         ordering = ["at"]
+
+
+class StaffSessionEpoch(models.Model):
+    """A staff account's session epoch: incremented to revoke every session it signed in before (staff_sessions)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    epoch = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("staff session epoch")

@@ -65,12 +65,14 @@ def participation(debate: Debate) -> dict[str, int]:
         "joined": Participant.objects.filter(debate=debate).count(),
         "peak_connected": max(debate.peak_connected, sampled),
         "votes": Vote.objects.filter(poll__debate=debate).count(),
+        "polls": debate.polls.exclude(status=Poll.Status.DRAFT).count(),
         "question_upvotes": QuestionUpvote.objects.filter(question__debate=debate).count(),
     }
 
 
 def question_figures(debate: Debate) -> dict[str, int]:
-    """Asked = every question submitted (merged duplicates included); approved = ever published; answered."""
+    """Asked = every question submitted (merged duplicates included); approved = ever published; answered;
+    never_reviewed = still waiting for a moderator when the report is read."""
     return Question.objects.filter(debate=debate).aggregate(
         asked=Count("id"),
         approved=Count("id", filter=Q(status__in=[Question.Status.APPROVED, Question.Status.ANSWERED])
@@ -79,6 +81,9 @@ def question_figures(debate: Debate) -> dict[str, int]:
         rejected=Count("id", filter=Q(status=Question.Status.REJECTED)),
         pending=Count("id", filter=Q(status=Question.Status.PENDING)),
         merged=Count("id", filter=Q(merged_into__isnull=False)),
+        # Never looked at by a moderator: still pending, neither approved, rejected nor merged.
+        never_reviewed=Count("id", filter=Q(status=Question.Status.PENDING, merged_into__isnull=True,
+                                            approved_at__isnull=True)),
     )
 
 

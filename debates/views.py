@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from . import fragments, selectors, services
 from .models import Debate
@@ -32,7 +32,7 @@ def public_url(request: HttpRequest, path: str) -> str:
 
 
 # --- home and joining ---------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     code = "".join(clean_line(request.GET.get("code", ""), 40).upper().split())
     if code:
@@ -62,7 +62,7 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     return ctx
 
 
-@require_GET
+@require_safe
 def citizen(request: HttpRequest, code: str) -> HttpResponse:
     debate = selectors.debate_for_code(code)
     return render(request, "debates/citizen.html", citizen_context(request, debate))
@@ -186,7 +186,7 @@ def rename(request: HttpRequest, code: str) -> HttpResponse:
     return _citizen_action(request, code, action)
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 def me(request: HttpRequest, code: str) -> JsonResponse:
     """The citizen's own state (their votes, upvotes, and what moderators did with their questions)."""
@@ -198,7 +198,7 @@ def me(request: HttpRequest, code: str) -> JsonResponse:
 
 
 # --- JSON APIs ----------------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def api_debates(request: HttpRequest) -> JsonResponse:
     data = [
         {
@@ -215,7 +215,7 @@ def api_debates(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"debates": data})
 
 
-@require_GET
+@require_safe
 def api_state(request: HttpRequest, code: str) -> JsonResponse:
     try:
         debate = selectors.debate_for_code(code)

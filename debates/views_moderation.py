@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from . import fragments, selectors, services
 from .csvsafe import csv_response
@@ -80,7 +80,7 @@ def screen_link(request: HttpRequest, debate: Debate) -> dict[str, Any]:
 
 
 @login_required
-@require_GET
+@require_safe
 def console(request: HttpRequest, code: str) -> HttpResponse:
     debate, can_moderate, is_official = _staff_debate(request, code)
     if not (can_moderate or is_official):
@@ -375,7 +375,7 @@ def _log_queryset(debate: Debate, request: HttpRequest) -> tuple[Any, dict[str, 
 
 
 @login_required
-@require_GET
+@require_safe
 def log(request: HttpRequest, code: str) -> HttpResponse:
     debate, can_moderate, is_official = _staff_debate(request, code)
     if not (can_moderate or is_official):
@@ -397,7 +397,7 @@ def log(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def log_csv(request: HttpRequest, code: str) -> HttpResponse:
     debate, can_moderate, is_official = _staff_debate(request, code)
     if not (can_moderate or is_official):

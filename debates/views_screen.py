@@ -11,13 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import fragments, qr, report as report_data, selectors
 from .csvsafe import csv_response
 from .models import Debate
 
-@require_GET
+@require_safe
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
     debate = selectors.debate_for_code(code)  # drafts are not shown
@@ -45,22 +45,41 @@ def _debate_for_report(request: HttpRequest, code: str) -> tuple[Debate, bool]:
     if debate.status != Debate.Status.CLOSED and not staff:
         if debate.status == Debate.Status.DRAFT:
             raise Http404("unknown debate code")
-        raise PermissionDenied(_("The report is published when the debate closes."))
+        raise ReportNotOpen(debate)
     return debate, staff
 
 
-@require_GET
+class ReportNotOpen(PermissionDenied):
+    """A visitor asked for the report of a debate still running: they are told when it opens, not that their
+    account lacks a role (they have no account)."""
+
+    def __init__(self, debate: Debate) -> None:
+        super().__init__(_("The report opens when the debate closes."))
+        self.debate = debate
+
+
+def _report_not_open(request: HttpRequest, exc: ReportNotOpen) -> HttpResponse:
+    return render(request, "debates/report_pending.html", {"debate": exc.debate}, status=403)
+
+
+@require_safe
 def report(request: HttpRequest, code: str) -> HttpResponse:
-    debate, staff = _debate_for_report(request, code)
+    try:
+        debate, staff = _debate_for_report(request, code)
+    except ReportNotOpen as exc:
+        return _report_not_open(request, exc)
     ctx = report_data.report_context(debate)
     ctx["is_staff"] = staff
     return render(request, "debates/report.html", ctx)
 
 
-@require_GET
+@require_safe
 def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """export.json: the whole report in one document; export.csv?what=questions|polls|arguments|log: one table."""
-    debate, _staff = _debate_for_report(request, code)
+    try:
+        debate, _staff = _debate_for_report(request, code)
+    except ReportNotOpen as exc:
+        return _report_not_open(request, exc)
     if fmt == "json":
         response = JsonResponse(report_data.export_document(debate), json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = f'attachment; filename="debate-{debate.code}.json"'

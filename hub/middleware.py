@@ -10,9 +10,13 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.functional import SimpleLazyObject
 
 log = logging.getLogger(__name__)
 
@@ -73,3 +77,35 @@ class HealthCheckMiddleware(MiddlewareMixin):
         response = JsonResponse({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class StaffSessionAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, plus: a signed-in session that was revoked (logout elsewhere, last role
+    removed) or is older than STAFF_SESSION_AGE resolves to an anonymous user (debates.staff_sessions).
+
+    Like Django's, request.user stays lazy: its query runs only when a view or role check looks at the user, so the
+    hot path (which runs this hook on the event loop and never looks) does not touch the database.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _current_user(request))
+
+        async def auser() -> Any:
+            from asgiref.sync import sync_to_async
+
+            return await sync_to_async(_current_user)(request)
+
+        request.auser = auser
+
+
+def _current_user(request: HttpRequest) -> Any:
+    if not hasattr(request, "_current_staff_user"):
+        from debates import staff_sessions
+
+        user = auth.get_user(request)
+        if user.is_authenticated and not staff_sessions.is_current(request.session, user):
+            staff_sessions.forget(request.session)
+            user = AnonymousUser()
+        request._current_staff_user = user  # type: ignore[attr-defined]
+    return request._current_staff_user  # type: ignore[attr-defined]

@@ -61,7 +61,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, plus revocable staff sessions (debates/staff_sessions.py): logout ends every copy of a session.
+    "hub.middleware.StaffSessionAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -203,6 +204,12 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 # national consultation) and no session read/write on the vote hot path. Staff sessions ride the same cookie
 # (HttpOnly, signed with SECRET_KEY); logging out clears it.
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# A staff sign-in holds this long at most (seconds; default 12 hours), checked on the server: a copied cookie
+# outlives its browser's expiry. Logging out, or losing one's last role, revokes every copy at once.
+STAFF_SESSION_AGE = int(os.environ.get("STAFF_SESSION_AGE", str(12 * 60 * 60)))
+# Key rotation: the new key in SECRET_KEY, the previous ones here (comma-separated) until the cookies signed with
+# them have expired. Citizens keep their participant (their signed session still reads), staff stay signed in.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 LOGGING = {
     "version": 1,

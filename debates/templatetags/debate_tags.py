@@ -61,3 +61,13 @@ def log_value(object_type: str, key: str, value: Any) -> str:
     from debates.labels import log_value_label
 
     return log_value_label(object_type, key, value)
+
+
+@register.filter
+def num(value: Any, decimals: Any = None) -> str:
+    """A number in the reader's locale, thousands grouped (1 234 and 50,5 in French; 1,234 and 50.5 in English)."""
+    from django.utils.formats import number_format
+
+    if value is None or value == "":
+        return ""
+    return number_format(value, decimal_pos=None if decimals is None else int(decimals), force_grouping=True)

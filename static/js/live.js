@@ -260,7 +260,20 @@
     if (state && state.mine && state.mine.some(function (q) { return q.status === "pending"; })) refreshMe();
   }, 15000);
 
-  function refresh() { applyMe(); sortQuestions(); tick(); }
+  // When the debate closes under an open page, the status widget says so (#status.status-closed): stop offering
+  // what the server now refuses (ask, argue, vote, upvote), show the closed notices (with the report's link).
+  // A draft stays in its hidden box, never wiped.
+  function applyClosed() {
+    var status = document.getElementById("status");
+    if (!status || !document.getElementById("me")) return;
+    var closed = status.classList.contains("status-closed");
+    document.body.classList.toggle("debate-closed", closed);
+    document.querySelectorAll("[data-open-only]").forEach(function (el) { el.hidden = closed; });
+    document.querySelectorAll("[data-closed-only]").forEach(function (el) { el.hidden = !closed; });
+    document.querySelectorAll("button.upvote, button.support").forEach(function (b) { if (closed) b.disabled = true; });
+  }
+
+  function refresh() { applyMe(); sortQuestions(); applyClosed(); tick(); }
   // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
   // Votes and upvotes answer with a message only (they are the hot path): record my choice here.
   document.addEventListener("htmx:afterRequest", function (evt) {

@@ -80,10 +80,28 @@ def test_report_before_closing_is_for_moderators_only(client):
     debate = make_debate()
     mod = make_moderator(debate)
     url = reverse("report", args=[debate.code])
-    assert client.get(url).status_code == 403
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    # A visitor is told when the report opens, not that an account they do not have lacks a role.
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "The report opens when the debate closes." in html and "role" not in html
     assert client.get(reverse("export", args=[debate.code, "json"])).status_code == 403
     client.force_login(mod)
     assert client.get(url).status_code == 200
+
+
+def test_citizen_page_links_the_report_for_moderators_while_live_and_for_everyone_once_closed(client):
+    debate = make_debate()
+    mod = make_moderator(debate)
+    page, report_url = reverse("citizen", args=[debate.code]), reverse("report", args=[debate.code])
+    link = f'class="report-link" href="{report_url}"'  # in the navigation (the closed notices are hidden while live)
+    assert link not in client.get(page).content.decode()
+    client.force_login(mod)
+    assert link in client.get(page).content.decode()
+    client.logout()
+    services.debate_set_status(debate=debate, status=Debate.Status.CLOSED, actor=mod)
+    html = client.get(page).content.decode()
+    assert link in html and 'id="ask-form"' not in html
 
 
 def test_drafts_have_no_public_report(client):
@@ -176,3 +194,38 @@ def test_scheduled_screen_counts_down_to_the_start(client):
     debate = make_debate(status=Debate.Status.SCHEDULED)
     html = client.get(reverse("screen", args=[debate.code, debate.screen_token])).content.decode()
     assert 'data-state="until"' in html
+
+
+def test_chart_axes_count_whole_people_in_the_readers_locale():
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    from debates import charts
+
+    assert [charts._nice_max(v) for v in (0, 3, 5, 10, 13, 21, 99, 1234)] == [4, 4, 8, 12, 16, 24, 100, 1600]
+    t0 = timezone.now()
+    for peak in (5, 10, 7, 1234):
+        series = [charts.Series("connected", [(t0, 1.0), (t0 + timedelta(minutes=5), float(peak))])]
+        with translation.override("fr"):
+            html = charts.step_chart(series, title="Présence")
+        labels = re.findall(r'class="tick tick-y"[^>]*>([^<]*)<', html)
+        assert len(labels) == 5 and all(re.fullmatch(r"[\d\s\u00a0\u202f]+", lab) for lab in labels), labels
+    assert labels[-1].replace("\u00a0", " ").replace("\u202f", " ") == "1 600"  # grouped the French way
+
+
+def test_report_figures_say_what_they_count_in_french(client, finished):
+    debate = finished["debate"]
+    # A question nobody reviewed before the close.
+    Question.objects.create(debate=debate, author=finished["alice"], text="Oubliée ?", status=Question.Status.PENDING)
+    Debate.objects.filter(pk=debate.pk).update(title="Conseil citoyen : la ville en 2030")
+    html = client.get(reverse("report", args=[debate.code]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert report.question_figures(debate)["never_reviewed"] == 1
+    assert "jamais examinées" in html
+    assert "<h1>Conseil citoyen : la ville en 2030</h1>" in html and "Compte rendu : Conseil" not in html
+    assert "50,0 %" in html and "50.0 %" not in html  # decimal comma
+    # Each figure's sub-line is about that figure: votes are their own figure, not under "answered".
+    figures = re.findall(r'<div class="r-figure[^"]*"><strong>([^<]*)</strong><span>([^<]*)</span><small>([^<]*)</small>', html)
+    by_label = {label: (value, sub) for value, label, sub in figures}
+    assert "votes" not in by_label["questions avec réponse"][1]
+    assert by_label["votes exprimés"][0] == "2"

@@ -90,3 +90,41 @@ def test_refusal_and_offline_keep_the_text(daphne_server, browser):
     assert n.strip().splitlines()[-1] == "1"
     assert errors == []
     ctx.close()
+
+
+CLOSE_SETUP = """
+import json
+from django.utils import timezone
+from debates import services
+from debates.models import Debate
+from tests.factories import make_moderator
+d = Debate.objects.create(title="Clôture en direct", status="live", premoderation=True, word_filter="",
+                          opened_at=timezone.now())
+make_moderator(d, username="browser-mod")
+poll = services.poll_create(debate=d, actor=d.roles.first().user, text="Piétonniser le centre ?", kind="yna",
+                            open_now=True)
+print(json.dumps({"code": d.code, "id": d.pk}))
+"""
+
+
+def test_an_open_phone_learns_that_the_debate_closed(daphne_server, browser):
+    """Issue 10, item 6: no more "Ask / Send" once closed, the page says so and links the report."""
+    from .test_citizen_browser import moderator_session
+
+    base = daphne_server.url
+    data = json.loads(daphne_server.shell(CLOSE_SETUP).strip().splitlines()[-1])
+    ctx, page, errors = _phone(browser, base, data["code"])
+    page.fill("#ask-text", "Un brouillon en cours")
+    assert page.is_visible("#ask-form") and page.is_visible(".ballot")
+    assert page.locator("a.report-link").count() == 0  # visitors get no report link while live
+    mod_ctx, act = moderator_session(browser, base, data["code"])
+    act(action="status", status="closed")
+    page.wait_for_selector(".ask-closed", state="visible")
+    assert not page.is_visible("#ask-form") and not page.is_visible(".ballot")
+    assert page.locator(f'.ask-closed a[href="/d/{data["code"]}/report/"]').is_visible()
+    assert page.locator(f'#status a[href="/d/{data["code"]}/report/"]').is_visible()
+    page.locator(".ask-closed a").click()
+    page.wait_for_url(f"**/d/{data['code']}/report/")
+    assert errors == []
+    mod_ctx.close()
+    ctx.close()

@@ -1,4 +1,8 @@
-"""Create (once) a realistic demo debate — a town-hall Q&A with a mayor — and print its URLs and accounts."""
+"""Create (once) a realistic demo debate — a town-hall Q&A with a mayor — and print its URLs and accounts.
+
+`demo --reset` deletes the demo debate (and everything in it: questions, votes, log) and creates it afresh, live
+again, and gives the demo accounts their demo passwords back: a demo that was closed, or played with, is restored.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +23,19 @@ OFFICIAL = ("maire", "demo-maire")
 
 
 class Command(BaseCommand):
-    help = "Create the demo town-hall debate (if missing) and print how to reach it."
+    help = "Create the demo town-hall debate (if missing) and print how to reach it; --reset restores it."
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
         parser.add_argument("--if-missing", action="store_true", help="Do nothing but print if the demo exists.")
+        parser.add_argument("--reset", action="store_true",
+                            help="Delete the demo debate with everything in it and create it again (live).")
 
-    def handle(self, *args, base_url: str, if_missing: bool, **options):
-        debate = Debate.objects.filter(code=DEMO_CODE).first()
+    def handle(self, *args, base_url: str, if_missing: bool, reset: bool = False, **options):
+        if reset:
+            debate = self.reset()
+        else:
+            debate = Debate.objects.filter(code=DEMO_CODE).first()
         if debate is None:
             debate = self.create()
         base = base_url.rstrip("/")
@@ -39,6 +48,26 @@ class Command(BaseCommand):
         self.stdout.write(f"  Projected screen: {base}{reverse('screen', args=[debate.code, debate.screen_token])}")
         self.stdout.write(f"  Report         : {base}{reverse('report', args=[debate.code])}")
         self.stdout.write(f"  Admin          : {base}/admin/   (login {MODERATOR[0]} / {MODERATOR[1]})\n")
+
+    @transaction.atomic
+    def reset(self) -> Debate:
+        """One transaction: the old demo disappears and the new one appears together (no moment without it)."""
+        old = Debate.objects.filter(code=DEMO_CODE).first()
+        if old is not None:
+            # The debate points at its on-screen question and current segment, which point back at it: clear those
+            # first so the cascade deletes in any order the database likes.
+            Debate.objects.filter(pk=old.pk).update(on_screen=None, current_segment=None)
+            old.delete()
+        User = get_user_model()
+        for username, password in (MODERATOR, OFFICIAL):
+            user = User.objects.filter(username=username).first()
+            if user is not None:
+                user.set_password(password)
+                user.is_active = True
+                user.save()
+        debate = self.create()
+        self.stdout.write(self.style.WARNING("The demo debate was reset."))
+        return debate
 
     @transaction.atomic
     def create(self) -> Debate:
