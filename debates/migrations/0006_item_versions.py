@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0004_debate_language_time_zone'),
+        ('debates', '0005_staff_session_epoch'),
     ]
 
     operations = [
