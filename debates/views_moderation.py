@@ -90,7 +90,7 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def merge_choices(request: HttpRequest, code: str) -> HttpResponse:
     """The merge box of one pending card, asked for when it opens (never rendered with the queue): likely
     duplicates ranked by similarity, or the questions matching what the moderator types."""
