@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core import signing
@@ -23,7 +24,6 @@ from .models import (
     Question,
 )
 from .permissions import has_role
-from .services import participant_join
 
 # Proposition options are shown in the reader's language, whatever language they were stored in.
 YES_NO_ABSTAIN = (gettext_lazy("Yes"), gettext_lazy("No"), gettext_lazy("Abstain"))
@@ -105,19 +105,23 @@ def user_is_official(debate: Debate, user: Any) -> bool:
     return has_role(debate, user, DebateRole.Role.OFFICIAL)
 
 
-def participant_for_request(request: HttpRequest, debate: Debate, *, create: bool = False) -> Participant | None:
-    """The citizen behind this browser session in this debate; the identity never comes from a form field."""
-    mapping = request.session.get(SESSION_KEY, {})
-    pid = mapping.get(str(debate.pk))
-    participant = None
-    if pid:
-        participant = Participant.objects.filter(pk=pid, debate=debate).first()
-    if participant is None and create:
-        participant = participant_join(debate=debate)
-        mapping = dict(mapping)
-        mapping[str(debate.pk)] = participant.pk
-        request.session[SESSION_KEY] = mapping
-    return participant
+def session_participants(entries: Iterable[tuple[Mapping[str, int], Debate]]) -> list[Participant | None]:
+    """Per (session mapping, debate), the participant that session holds in that debate, if it is still one of
+    that debate's (one query for all). Creating the missing ones is services.participants_for_sessions."""
+    entries = list(entries)
+    claimed = {pid for mapping, debate in entries if (pid := mapping.get(str(debate.pk)))}
+    found = {p.pk: p for p in Participant.objects.filter(pk__in=claimed)} if claimed else {}
+    resolved: list[Participant | None] = []
+    for mapping, debate in entries:
+        participant = found.get(mapping.get(str(debate.pk)))  # type: ignore[arg-type]
+        resolved.append(participant if participant is not None and participant.debate_id == debate.pk else None)
+    return resolved
+
+
+def participant_for_request(request: HttpRequest, debate: Debate) -> Participant | None:
+    """The citizen behind this browser session in this debate, if they are one; the identity never comes from a
+    form field. (A write that makes them one: services.participant_for_request.)"""
+    return session_participants([(request.session.get(SESSION_KEY, {}), debate)])[0]
 
 
 LIVE_TOKEN_SALT = "debates.live-token"
@@ -149,12 +153,39 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
         "supported": list(participant.argument_upvotes.values_list("argument_id", flat=True)),
         "name": participant.display_name,
         "muted": participant.muted,
-        "mine": [
-            {"id": q.pk, "text": q.text, "status": q.status, "status_label": q.get_status_display(),
-             "reason": q.rejection_reason}
-            for q in participant.questions.order_by("-created_at")[:20]
-        ],
+        "mine": [_my_question(q) for q in participant.questions.select_related("merged_into")
+                 .prefetch_related(_answers_prefetch()).order_by("-created_at", "-id")[:MY_QUESTIONS]],
     }
+
+
+MY_QUESTIONS = 30
+
+# What became of a citizen's question, in the reader's language (read now, never the language of whoever acted:
+# a merge stored its French reason while an English page showed it).
+FATE_LABELS = {
+    "pending": gettext_lazy("Awaiting moderation"),
+    "published": gettext_lazy("Published"),
+    "answered": gettext_lazy("Answered"),
+    "rejected": gettext_lazy("Not published"),
+    "merged": gettext_lazy("Merged into a similar question"),
+}
+
+
+def _my_question(q: Question) -> dict[str, Any]:
+    if q.merged_into_id:
+        fate = "merged"
+    else:
+        fate = {Question.Status.PENDING: "pending", Question.Status.APPROVED: "published",
+                Question.Status.ANSWERED: "answered"}.get(q.status, "rejected")
+    entry: dict[str, Any] = {
+        "id": q.pk, "text": q.text, "status": q.status, "fate": fate, "status_label": str(FATE_LABELS[fate]),
+        # A moderator's reason is theirs, shown as written; a merge has no reason of its own but the kept question.
+        "reason": q.rejection_reason if fate == "rejected" else "",
+        "answers": [a.text for a in q.answers.all()],
+    }
+    if fate == "merged" and q.merged_into is not None:
+        entry["merged_into"] = {"id": q.merged_into_id, "text": q.merged_into.text}
+    return entry
 
 
 def participant_state_json(participant: Participant | None, *, state: dict[str, Any] | None = None) -> str:

@@ -1,9 +1,9 @@
-"""Burst-proof twins of the hot citizen views (vote, upvote, support), served on the event loop by hub.hot_path at
-the same URLs.
+"""The hot citizen views (vote, upvote, support) served on the event loop by hub.hot_path at the same URLs, their
+writes group-committed: the same services.*_many function as the ordinary views (debates.views), for a burst.
 
-Each answers only what it fully serves — an htmx request that its services.*_many function accepted — and returns
-None for everything else (a plain form post, a malformed option, a closed poll, a second upvote…), which
-hub.hot_path replays through the ordinary view: refusals keep its status codes and wording.
+A handler answers what it can (an accepted write, and a refusal with the view's own words and status) and returns
+None for what only the ordinary view does (a plain form post, a target not in this debate: the 404 page), which
+hub.hot_path replays through Django.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from channels.db import database_sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 
 from hub.hot_path import GroupCommit
 
-from . import services, views
-from .selectors import SESSION_KEY
+from . import selectors, services, views
 
 ballots = GroupCommit(services.vote_cast_many)
 question_upvotes = GroupCommit(services.question_upvote_many)
@@ -27,38 +27,37 @@ _flash_cache: dict[tuple[str, str], str] = {}  # (message, language) → the suc
 
 
 async def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse | None:
-    try:
-        option_id = int(request.POST.get("option", ""))
-    except ValueError:
-        return None
-    return await _serve(request, ballots, views.VOTE_RECORDED,
-                        lambda session: services.Ballot(code, poll_id, option_id, session))
+    return await _serve(request, code, ballots, views.VOTE_RECORDED, views.ballot_for(request, code, poll_id))
 
 
 async def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse | None:
-    return await _serve(request, question_upvotes, views.UPVOTE_COUNTED,
-                        lambda session: services.Upvote(code, question_id, session))
+    return await _serve(request, code, question_upvotes, views.UPVOTE_COUNTED,
+                        views.upvote_for(request, code, question_id))
 
 
 async def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse | None:
-    return await _serve(request, argument_supports, views.SUPPORT_COUNTED,
-                        lambda session: services.Upvote(code, argument_id, session))
+    return await _serve(request, code, argument_supports, views.SUPPORT_COUNTED,
+                        views.upvote_for(request, code, argument_id))
 
 
-async def _serve(request: HttpRequest, batch: GroupCommit, message: Promise,
-                 item_for: Callable[[dict[str, int]], Any]) -> HttpResponse | None:
+def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) -> HttpResponse:
+    return views.refusal_response(request, selectors.debate_for_code(code), refusal)
+
+
+async def _serve(request: HttpRequest, code: str, batch: GroupCommit, message: Promise, item: Any,
+                 ) -> HttpResponse | None:
     if not views.is_htmx(request):
         return None  # a plain form post answers with a redirect and a flash message: the ordinary view does that
-    mapping = request.session.get(SESSION_KEY, {})
     try:
-        stored = await batch.submit(item_for(dict(mapping)))
+        outcome = await batch.submit(item)
     except Exception:
         return None  # the batch's transaction rolled back: nothing of this request is stored; the view retries it
-    if stored is None:
-        return None
-    debate_id, participant_id = stored
-    if mapping.get(str(debate_id)) != participant_id:  # a newcomer: remember them, as the view would
-        request.session[SESSION_KEY] = {**mapping, str(debate_id): participant_id}
+    if isinstance(outcome, services.ServiceError):
+        if outcome.status == services.NOT_FOUND:
+            return None  # the view's 404 page
+        refuse: Callable[..., HttpResponse] = database_sync_to_async(_refusal, thread_sensitive=False)
+        return await refuse(request, code, outcome)
+    services.remember_participant(request, outcome)  # a newcomer: remember them, as the view does
     key = (str(message), get_language())
     html = _flash_cache.get(key)
     if html is None:

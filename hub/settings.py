@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, plus revocable staff sessions (debates/staff_sessions.py): logout ends every copy of a session.
     "hub.middleware.StaffSessionAuthenticationMiddleware",
+    # Failed join-code and screen-secret guesses per address (debates/limits.py).
+    "hub.middleware.GuessLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -130,7 +132,19 @@ LIVE_FLUSH_INTERVAL = float(os.environ.get("LIVE_FLUSH_INTERVAL", "0.25"))
 LIVE_FLUSH_SECONDS_PER_1000_CLIENTS = float(os.environ.get("LIVE_FLUSH_SECONDS_PER_1000_CLIENTS", "0.1"))
 # /healthz waits at most this long (seconds) for Redis to answer.
 HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "1"))
-LIVE_MAX_FRAME_BYTES = 8 * 1024
+# Websockets (live/): the largest frame a browser may send (enforced by autobahn while reading, under daphne); the
+# bytes queued for one client above which it is closed as stalled (its page reconnects and takes a snapshot); the
+# connect token bucket per client address (burst, then per second) and the cap of sockets per process; the public
+# origins a socket may come from (default: PUBLIC_BASE_URL and CSRF_TRUSTED_ORIGINS); the drain's spread of closes.
+LIVE_MAX_FRAME_BYTES = int(os.environ.get("LIVE_MAX_FRAME_BYTES", str(8 * 1024)))
+LIVE_SEND_HIGH_WATER_BYTES = int(os.environ.get("LIVE_SEND_HIGH_WATER_BYTES", str(1024 * 1024)))
+LIVE_CONNECT_BURST = int(os.environ.get("LIVE_CONNECT_BURST", "300"))
+LIVE_CONNECT_PER_SECOND = float(os.environ.get("LIVE_CONNECT_PER_SECOND", "30"))
+LIVE_MAX_SOCKETS_PER_PROCESS = int(os.environ.get("LIVE_MAX_SOCKETS_PER_PROCESS", "20000"))
+LIVE_ALLOWED_ORIGINS = env_list("LIVE_ALLOWED_ORIGINS")
+LIVE_DRAIN_SECONDS = float(os.environ.get("LIVE_DRAIN_SECONDS", "5"))
+# Addresses or networks of the load balancers in front (hub/proxies.py): X-Forwarded-For is believed from them only.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).
 HOT_PATH = env_bool("HOT_PATH", True)
@@ -210,6 +224,15 @@ STAFF_SESSION_AGE = int(os.environ.get("STAFF_SESSION_AGE", str(12 * 60 * 60)))
 # Key rotation: the new key in SECRET_KEY, the previous ones here (comma-separated) until the cookies signed with
 # them have expired. Citizens keep their participant (their signed session still reads), staff stay signed in.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
+# Abuse limits (debates/limits.py): "name=count/seconds,…" overrides its defaults, e.g. "question=5/60".
+RATE_LIMITS = dict(item.split("=", 1) for item in env_list("RATE_LIMITS") if "=" in item)
+# Failed sign-ins delay the next attempt; on an account (from any address) by this many seconds at most, so that a
+# stranger's failures never lock a moderator out.
+LOGIN_ACCOUNT_DELAY_CAP = int(os.environ.get("LOGIN_ACCOUNT_DELAY_CAP", "5"))
+# Load balancers or reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+# Empty: the address of the connection is the client's. Do not run daphne with --proxy-headers: it believes anyone.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 LOGGING = {
     "version": 1,

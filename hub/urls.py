@@ -5,6 +5,7 @@ from django.urls import include, path, re_path, register_converter
 
 from debates import views
 from hub import converters
+from hub.login import ThrottledLoginView
 
 register_converter(converters.JoinCodeConverter, "code")
 register_converter(converters.IdConverter, "id")
@@ -19,7 +20,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/debates", views.api_debates, name="api_debates"),
     path(f"api/d/{CODE}/state", views.api_state, name="api_state"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path(f"d/{CODE}/name", views.rename, name="rename"),
     path(f"d/{CODE}/me", views.me, name="me"),
     path(f"d/{CODE}/q/<id:question_id>/upvote", views.upvote, name="upvote"),
+    path(f"d/{CODE}/q/<id:question_id>/upvote/undo", views.upvote_withdraw, name="upvote_withdraw"),
     path(f"d/{CODE}/poll/<id:poll_id>/vote", views.vote, name="vote"),
     path(f"d/{CODE}/poll/<id:poll_id>/argue", views.argue, name="argue"),
     path(f"d/{CODE}/arg/<id:argument_id>/support", views.support, name="support"),

@@ -8,7 +8,7 @@ import os
 import pytest
 from django.conf import settings
 
-from live import publish
+from live import hooks
 
 
 class Broadcasts(list):
@@ -46,11 +46,8 @@ def broadcasts(db):
     from django.db import connection
 
     captured = Broadcasts(connection)
-    publish.listeners.append(lambda debate_id, frames: captured.append((debate_id, frames)))
-    try:
+    with hooks.listening(lambda debate_id, frames: captured.append((debate_id, frames))):
         yield captured
-    finally:
-        publish.listeners.pop()
 
 
 def broadcast_keys(captured: Broadcasts) -> set[str]:
@@ -74,8 +71,12 @@ def _reset_redis_live_keys():
         import redis
 
         client = redis.Redis.from_url(settings.REDIS_URL)
-        for key in client.scan_iter(f"{settings.REDIS_PREFIX}:live:*"):
-            client.delete(key)
+        for pattern in ("live", "limit"):
+            for key in client.scan_iter(f"{settings.REDIS_PREFIX}:{pattern}:*"):
+                client.delete(key)
+    from debates import limits
+
+    limits._memory.clear()  # abuse counters (questions per participant, failed guesses…) start from zero
     yield
 
 

@@ -27,10 +27,15 @@ from .debates import (
     screen_token_regenerate,
 )
 from .participants import (
-    HotOutcome,
+    NOT_FOUND,
+    Outcome,
+    Stored,
+    one,
+    participant_for_request,
     participant_join,
     participant_rename,
     participant_set_muted,
+    remember_participant,
 )
 from .polls import Ballot, poll_close, poll_create, poll_open, vote_cast, vote_cast_many
 from .questions import (
@@ -46,16 +51,17 @@ from .questions import (
     question_star,
     question_submit,
     question_upvote,
+    question_upvote_withdraw,
     question_upvote_many,
 )
 from .text import matched_words
 
 __all__ = [
-    "PRESENCE_SAMPLE_EVERY", "Ballot", "announced", "HotOutcome", "ServiceError", "Upvote", "answer_post", "argument_post",
+    "NOT_FOUND", "PRESENCE_SAMPLE_EVERY", "Ballot", "Outcome", "ServiceError", "Stored", "announced", "Upvote", "answer_post", "argument_post",
     "argument_set_status", "argument_upvote", "argument_upvote_many", "clock_action", "debate_set_status",
-    "debate_update_settings", "has_role", "matched_words", "participant_join", "participant_rename",
-    "participant_set_muted", "poll_close", "poll_create", "poll_open", "presence_record", "question_approve",
+    "debate_update_settings", "has_role", "matched_words", "one", "participant_for_request", "participant_join", "participant_rename",
+    "participant_set_muted", "poll_close", "remember_participant", "poll_create", "poll_open", "presence_record", "question_approve",
     "question_edit", "question_mark_answered", "question_merge", "question_put_on_screen", "question_reject",
-    "question_star", "question_submit", "question_upvote", "question_upvote_many", "require_moderator",
+    "question_star", "question_submit", "question_upvote", "question_upvote_many", "question_upvote_withdraw", "require_moderator",
     "require_official", "role_assign", "role_remove", "screen_token_regenerate", "vote_cast", "vote_cast_many",
 ]

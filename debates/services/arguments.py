@@ -16,29 +16,33 @@ from ..models import (
     Participant,
     Poll,
 )
-from ..permissions import require_moderator
+from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
-from .participants import HotOutcome, _group, _open_for_citizens
-from .questions import Upvote, _first_upvotes
+from .participants import Outcome, _group, citizen_debate, one, session_mapping_for
+from .questions import Upvote, _first_upvotes, _judged
+from .. import limits
 from .text import _clean_text, matched_words
 
 
-def argument_upvote_many(supports: list[Upvote]) -> list[HotOutcome]:
-    """argument_upvote for a burst; a second support of one argument by one participant is refused (None)."""
+def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
+    """Supports of arguments, a burst of them or one (argument_upvote); a second support of one argument by one
+    participant is refused."""
     arguments = {a.pk: a for a in Argument.objects.select_related("poll__debate")
                  .filter(pk__in={s.target_id for s in supports})}
 
-    def acceptable(s: Upvote) -> Debate | None:
+    def judge(s: Upvote) -> Debate | ServiceError:
         argument = arguments.get(s.target_id)
-        debate = argument.poll.debate if argument is not None else None
-        return debate if _open_for_citizens(debate, s.code) and argument.status == Argument.Status.VISIBLE else None
+        debate = citizen_debate(argument.poll.debate if argument is not None else None, s.code)
+        if isinstance(debate, Debate) and argument.status != Argument.Status.VISIBLE:
+            return ServiceError(_("This argument cannot be supported."), status=409)
+        return debate
 
-    outcome: list[HotOutcome] = [None] * len(supports)
-    accepted = [(i, s, d) for i, s in enumerate(supports) if (d := acceptable(s)) is not None]
+    outcome, accepted = _judged(supports, judge)
     if not accepted:
         return outcome
     with transaction.atomic():
-        rows = _first_upvotes(ArgumentUpvote, "argument_id", accepted, outcome)
+        rows = _first_upvotes(ArgumentUpvote, "argument_id", accepted, outcome,
+                              ServiceError(_("You already support this argument."), status=409))
         Argument.objects.filter(pk__in={r.argument_id for r in rows}).update(version=F("version") + 1)
         for debate_id, argument_ids in _group({(arguments[r.argument_id].poll.debate_id, r.argument_id)
                                                for r in rows}).items():
@@ -57,6 +61,7 @@ def argument_post(*, poll: Poll, participant: Participant, side: str, text: str)
     if side not in Argument.Side.values:
         raise ServiceError(_("Choose a side: for or against."))
     text = _clean_text(text, debate.argument_max_length, _("argument"))
+    limits.enforce("argument", participant.pk, _("You have posted several arguments in a row: please wait a minute."))
     flagged = matched_words(debate, text)
     with transaction.atomic():
         arg = Argument.objects.create(
@@ -70,17 +75,14 @@ def argument_post(*, poll: Poll, participant: Participant, side: str, text: str)
 
 
 def argument_upvote(*, argument: Argument, participant: Participant) -> Argument:
-    debate = argument.poll.debate
+    """One support per participant per argument (database constraint), of a visible argument."""
+    debate = Debate.objects.get(pk=argument.poll.debate_id)  # judge on stored state
+    if participant.debate_id != debate.pk:
+        raise _forbidden()
     _require_open_for_citizens(debate, None)
-    if argument.status != Argument.Status.VISIBLE:
-        raise ServiceError(_("This argument cannot be supported."), status=409)
-    try:
-        with transaction.atomic():
-            ArgumentUpvote.objects.create(argument=argument, participant=participant)
-            Argument.objects.filter(pk=argument.pk).update(version=F("version") + 1)
-    except IntegrityError:
-        raise ServiceError(_("You already support this argument."), status=409) from None
-    announce(debate.pk, {f"an:{argument.pk}"}, hot=True)
+    outcome = one(argument_upvote_many, Upvote(debate.code, argument.pk, session_mapping_for(participant)))
+    if isinstance(outcome, ServiceError):
+        raise outcome
     return argument
 
 

@@ -60,10 +60,18 @@ def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None 
     )
 
 
-def _require_open_for_citizens(debate: Debate, participant: Participant | None) -> None:
+def citizen_refusal(debate: Debate, participant: Participant | None = None) -> ServiceError | None:
+    """Why citizens may not post or vote in this debate now (None: they may). The one rule, for every citizen write."""
     if debate.status == Debate.Status.CLOSED:
-        raise ServiceError(_("This debate is closed: posting and voting are over."), status=409)
+        return ServiceError(_("This debate is closed: posting and voting are over."), status=409)
     if not debate.accepts_posts:
-        raise ServiceError(_("This debate is not open yet."), status=409)
+        return ServiceError(_("This debate is not open yet."), status=409)
     if participant is not None and participant.muted:
-        raise ServiceError(_("A moderator has muted you in this debate: you can no longer post."), status=403)
+        return ServiceError(_("A moderator has muted you in this debate: you can no longer post."), status=403)
+    return None
+
+
+def _require_open_for_citizens(debate: Debate, participant: Participant | None) -> None:
+    refusal = citizen_refusal(debate, participant)
+    if refusal is not None:
+        raise refusal

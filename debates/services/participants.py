@@ -1,11 +1,12 @@
-"""Citizens in a debate: joining, names, muting; and resolving the participants of a burst (hot path)."""
+"""Citizens in a debate: joining, names, muting; who a request is; and what bursts of citizen writes share."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from ..errors import ServiceError
@@ -13,9 +14,13 @@ from ..models import (
     Debate,
     Participant,
 )
+from .. import selectors
 from ..permissions import require_moderator
-from .common import _log, announce, nudge
+from .common import _log, announce, citizen_refusal, nudge
+from .. import limits
 from .text import clean_line
+
+T = TypeVar("T")
 
 
 def participant_join(*, debate: Debate, display_name: str = "") -> Participant:
@@ -28,6 +33,9 @@ def participant_rename(*, participant: Participant, display_name: str) -> Partic
         raise ServiceError(_("Your name is too long (60 characters at most)."))
     if not name and not participant.debate.allow_anonymous:
         raise ServiceError(_("This debate asks participants for a name."))
+    if name == participant.display_name:
+        return participant
+    limits.enforce("rename", participant.pk, _("You have changed your name several times: please wait a minute."))
     participant.display_name = name
     participant.save(update_fields=["display_name"])
     return participant
@@ -47,32 +55,74 @@ def participant_set_muted(*, participant: Participant, muted: bool, actor: Any) 
     return participant
 
 
-# The *_many functions below serve the hot path (hub/hot_path.py): a burst of the same citizen action, in a
-# handful of queries and one transaction whatever the number. Each applies exactly the rules of its one-by-one
-# service and view (the debate is not a draft, the target is in it, a citizen without a participant in this debate
-# becomes one) and returns, per request, (debate id, id of the participant the write is stored under), or None
-# when the request breaks a rule: nothing is written for it, and the caller replays it through the ordinary view,
-# which explains the refusal.
-HotOutcome = tuple[int, int] | None
+# Citizen writes that come in bursts (votes, upvotes, supports) have one implementation each, `*_many`, which the
+# hot path (hub/hot_path.py) calls for a whole burst and the ordinary view for one request (`one`). Each returns,
+# per request, where the write was stored (`Stored`) or the refusal (a ServiceError: its message and status) and
+# writes nothing for a refused request. A status of 404 means "not in this debate": views answer it with their
+# 404 page. The participant behind each request is the one its session holds in the debate, or a new one.
+class Stored(NamedTuple):
+    debate_id: int
+    participant_id: int
 
 
-def _open_for_citizens(debate: Debate | None, code: str) -> bool:
-    return debate is not None and debate.code == code.upper() and debate.accepts_posts
+Outcome = Stored | ServiceError
+NOT_FOUND = 404
 
 
-def _session_participants(entries: list[tuple[dict[str, int], Debate]]) -> list[int]:
-    """Per (session mapping, debate), the participant that session holds in that debate; one is created (in bulk)
-    where it holds none, as participant_for_request(create=True) does. Call inside the write's transaction."""
-    claimed = {pid for mapping, _d in entries for pid in mapping.values()}
-    known = set(Participant.objects.filter(pk__in=claimed).values_list("pk", "debate_id")) if claimed else set()
-    resolved: list[int | Participant] = []
-    for mapping, debate in entries:
-        pid = mapping.get(str(debate.pk))
-        resolved.append(pid if (pid, debate.pk) in known else Participant(debate=debate))
-    newcomers = [p for p in resolved if isinstance(p, Participant)]
+def not_found() -> ServiceError:
+    return ServiceError("not found", status=NOT_FOUND)
+
+
+def one(work: Callable[[list[T]], list[Outcome]], item: T) -> Outcome:
+    """A `*_many` function for one request. A concurrent write of the same row (a double click through two
+    processes) rolls the attempt back; the next attempt sees that row and answers as the rules say."""
+    for attempt in range(3):
+        try:
+            return work([item])[0]
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def citizen_debate(debate: Debate | None, code: str) -> Debate | ServiceError:
+    """The debate a citizen's request names by its code, if it is the one its target belongs to and the public
+    may see it; else the refusal (not found, or the debate is not open to citizens' posts)."""
+    if debate is None or debate.code != (code or "").upper() or debate.status == Debate.Status.DRAFT:
+        return not_found()
+    return citizen_refusal(debate) or debate
+
+
+def participants_for_sessions(entries: list[tuple[Mapping[str, int], Debate]]) -> list[Participant]:
+    """Per (session mapping, debate), the participant that session holds in that debate (selectors), or a new one
+    where it holds none (created in bulk). Call inside the write's transaction."""
+    found = selectors.session_participants(entries)
+    newcomers = [Participant(debate=debate) for (_m, debate), p in zip(entries, found) if p is None]
     if newcomers:
         Participant.objects.bulk_create(newcomers)
-    return [p.pk if isinstance(p, Participant) else p for p in resolved]
+    fresh = iter(newcomers)
+    return [p if p is not None else next(fresh) for p in found]
+
+
+def participant_for_request(request: HttpRequest, debate: Debate) -> Participant:
+    """The citizen behind this browser session in this debate, made a participant if they are not one yet (and
+    remembered in their session). The identity never comes from a form field."""
+    participant = participants_for_sessions([(request.session.get(selectors.SESSION_KEY, {}), debate)])[0]
+    remember_participant(request, participant)
+    return participant
+
+
+def remember_participant(request: HttpRequest, participant: Participant | Stored) -> None:
+    debate_id = participant.debate_id
+    participant_id = participant.pk if isinstance(participant, Participant) else participant.participant_id
+    mapping = request.session.get(selectors.SESSION_KEY, {})
+    if mapping.get(str(debate_id)) != participant_id:
+        request.session[selectors.SESSION_KEY] = {**mapping, str(debate_id): participant_id}
+
+
+def session_mapping_for(participant: Participant) -> dict[str, int]:
+    """The session mapping of a known participant (services called with one, outside any request)."""
+    return {str(participant.debate_id): participant.pk}
 
 
 def _group(pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import selectors
 from ..errors import ServiceError
 from ..models import (
     Debate,
@@ -21,7 +22,16 @@ from ..models import (
 )
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
-from .participants import HotOutcome, _group, _open_for_citizens, _session_participants
+from .participants import (
+    Outcome,
+    Stored,
+    _group,
+    citizen_debate,
+    not_found,
+    one,
+    participants_for_sessions,
+    session_mapping_for,
+)
 from .text import _clean_text, clean_line
 
 
@@ -87,73 +97,64 @@ def poll_close(*, poll: Poll, actor: Any) -> Poll:
     return p
 
 
-def vote_cast(*, poll: Poll, participant: Participant, option_id: int) -> Vote:
-    """One vote per participant per poll (database constraint); a new vote replaces the previous one while open."""
-    poll = Poll.objects.select_related("debate").get(pk=poll.pk)
-    debate = poll.debate
-    _require_open_for_citizens(debate, None)
-    if poll.status != Poll.Status.OPEN:
-        raise ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
-    if participant.debate_id != debate.pk:
-        raise _forbidden()
-    try:
-        option = poll.options.get(pk=option_id)
-    except (PollOption.DoesNotExist, ValueError, TypeError):
-        raise ServiceError(_("This option does not belong to this poll.")) from None
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                updated = Vote.objects.filter(poll=poll, participant=participant).update(
-                    option=option, updated_at=timezone.now()
-                )
-                if not updated:
-                    Vote.objects.create(poll=poll, participant=participant, option=option)
-                Poll.objects.filter(pk=poll.pk).update(version=F("version") + 1)  # its results changed
-                announce(debate.pk, {f"poll:{poll.pk}"}, hot=True)
-            break
-        except IntegrityError:
-            continue  # a concurrent first vote by the same participant won: retry as an update
-    else:
-        raise ServiceError(_("Your vote could not be recorded, please try again."), status=409)
-    return Vote.objects.get(poll=poll, participant=participant)
-
-
 @dataclass(frozen=True)
 class Ballot:
-    """One vote as it arrives over HTTP: the debate's code and the poll and option ids as sent, and the citizen's
-    participants as their session keeps them (debate id as text → participant id; empty for a newcomer)."""
+    """One vote as it arrives over HTTP: the debate's code and the poll and option ids as sent (option None when
+    it was not a number), and the citizen's participants as their session keeps them (debate id as text →
+    participant id; empty for a newcomer)."""
 
     code: str
     poll_id: int
-    option_id: int
-    session_participants: dict[str, int]
+    option_id: int | None
+    session_participants: Mapping[str, int]
 
 
-def vote_cast_many(ballots: list[Ballot]) -> list[HotOutcome]:
-    """vote_cast for a burst. Two ballots of one participant on one poll: the later one wins, as it would one
-    after the other."""
+def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote:
+    """One vote per participant per poll (database constraint); a new vote replaces the previous one while open."""
+    if participant.debate_id != poll.debate_id:
+        raise _forbidden()
+    debate = Debate.objects.get(pk=poll.debate_id)  # judge on stored state
+    _require_open_for_citizens(debate, None)  # a draft debate is "not open yet" here, not "not found"
+    ballot = Ballot(debate.code, poll.pk, selectors.parse_id(option_id), session_mapping_for(participant))
+    outcome = one(vote_cast_many, ballot)
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return Vote.objects.get(poll=poll, participant=participant)
+
+
+def _ballot_refusal(ballot: Ballot, poll: Poll | None, options: set[tuple[int, int]]) -> Debate | ServiceError:
+    debate = citizen_debate(poll.debate if poll is not None else None, ballot.code)
+    if isinstance(debate, ServiceError):
+        return debate
+    if poll.status != Poll.Status.OPEN:
+        return ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
+    if (ballot.poll_id, ballot.option_id) not in options:
+        return ServiceError(_("This option does not belong to this poll."))
+    return debate
+
+
+def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
+    """Votes, a burst of them or one (vote_cast). Two ballots of one participant on one poll: the later one wins,
+    as it would one after the other."""
     polls = {p.pk: p for p in Poll.objects.select_related("debate").filter(pk__in={b.poll_id for b in ballots})}
     options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
-
-    def acceptable(b: Ballot) -> Debate | None:
-        poll = polls.get(b.poll_id)
-        debate = poll.debate if poll is not None else None
-        if not _open_for_citizens(debate, b.code) or poll.status != Poll.Status.OPEN:
-            return None
-        return debate if (b.poll_id, b.option_id) in options else None
-
-    outcome: list[HotOutcome] = [None] * len(ballots)
-    accepted = [(i, b, d) for i, b in enumerate(ballots) if (d := acceptable(b)) is not None]
+    outcome: list[Outcome] = []
+    accepted: list[tuple[int, Ballot, Debate]] = []
+    for i, ballot in enumerate(ballots):
+        judged = _ballot_refusal(ballot, polls.get(ballot.poll_id), options)
+        outcome.append(judged if isinstance(judged, ServiceError) else not_found())
+        if isinstance(judged, Debate):
+            accepted.append((i, ballot, judged))
     if not accepted:
         return outcome
     now = timezone.now()
     with transaction.atomic():
-        voters = _session_participants([(b.session_participants, d) for _i, b, d in accepted])
+        voters = participants_for_sessions([(b.session_participants, d) for _i, b, d in accepted])
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
-        for (i, b, d), pid in zip(accepted, voters):
-            outcome[i] = (d.pk, pid)
-            latest[(b.poll_id, pid)] = Vote(poll_id=b.poll_id, participant_id=pid, option_id=b.option_id,
-                                            created_at=now, updated_at=now)
+        for (i, b, d), voter in zip(accepted, voters):
+            outcome[i] = Stored(d.pk, voter.pk)
+            latest[(b.poll_id, voter.pk)] = Vote(poll_id=b.poll_id, participant_id=voter.pk, option_id=b.option_id,
+                                                 created_at=now, updated_at=now)
         Vote.objects.bulk_create(latest.values(), update_conflicts=True, unique_fields=["poll", "participant"],
                                  update_fields=["option", "updated_at"])
         Poll.objects.filter(pk__in={b.poll_id for _i, b, _d in accepted}).update(version=F("version") + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ from ..models import (
 )
 from ..permissions import _forbidden, has_role, require_moderator, require_official
 from .common import _log, _require_open_for_citizens, announce, nudge
-from .participants import HotOutcome, _open_for_citizens, _session_participants
+from .participants import Outcome, Stored, citizen_debate, not_found, one, participants_for_sessions, session_mapping_for
+from .. import limits
 from .text import _clean_text, clean_line, matched_words
 
 
@@ -32,6 +34,7 @@ def question_submit(*, debate: Debate, participant: Participant, text: str) -> Q
     if not debate.allow_anonymous and not participant.display_name:
         raise ServiceError(_("This debate asks participants for a name before they post."))
     text = _clean_text(text, debate.question_max_length, _("question"))
+    limits.enforce("question", participant.pk, _("You have asked several questions in a row: please wait a minute."))
     flagged = matched_words(debate, text)
     approved = not debate.premoderation and not flagged
     with transaction.atomic():
@@ -48,20 +51,31 @@ def question_submit(*, debate: Debate, participant: Participant, text: str) -> Q
 
 
 def question_upvote(*, question: Question, participant: Participant) -> Question:
-    question = Question.objects.select_related("debate").get(pk=question.pk)  # judge on stored state
+    """One upvote per participant per question (database constraint), of a public question."""
+    if participant.debate_id != question.debate_id:
+        raise _forbidden()
+    debate = Debate.objects.get(pk=question.debate_id)  # judge on stored state
+    _require_open_for_citizens(debate, None)
+    outcome = one(question_upvote_many, Upvote(debate.code, question.pk, session_mapping_for(participant)))
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return Question.objects.select_related("debate").get(pk=question.pk)
+
+
+def question_upvote_withdraw(*, question: Question, participant: Participant) -> Question:
+    """A citizen takes their upvote back (a second tap on their own upvote). The counter goes down in the transaction
+    that deletes the row, by what was deleted: it never drifts from the rows."""
+    question = Question.objects.select_related("debate").get(pk=question.pk)
     debate = question.debate
     _require_open_for_citizens(debate, None)
-    if not question.is_public:
-        raise ServiceError(_("This question cannot be upvoted."), status=409)
-    try:
-        with transaction.atomic():
-            QuestionUpvote.objects.create(question=question, participant=participant)
-            Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") + 1, version=F("version") + 1)
-    except IntegrityError:
-        raise ServiceError(_("You have already upvoted this question."), status=409) from None
+    with transaction.atomic():
+        deleted, _rows = QuestionUpvote.objects.filter(question=question, participant=participant).delete()
+        if not deleted:
+            raise ServiceError(_("You have not upvoted this question."), status=409)
+        Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") - deleted,
+                                                       version=F("version") + 1)
     question.refresh_from_db(fields=["upvote_count"])
-    announce(debate.pk, {f"qn:{question.pk}"} | ({"queue"} if question.upvote_count == debate.trending_threshold
-                                                  else set()), hot=True)
+    announce(debate.pk, {f"qn:{question.pk}"}, hot=True)
     return question
 
 
@@ -292,26 +306,28 @@ class Upvote:
 
     code: str
     target_id: int
-    session_participants: dict[str, int]
+    session_participants: Mapping[str, int]
 
 
-def question_upvote_many(upvotes: list[Upvote]) -> list[HotOutcome]:
-    """question_upvote for a burst. A second upvote of one question by one participant (stored before, or twice
-    in the burst) is refused (None), as question_upvote refuses it."""
+def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
+    """Question upvotes, a burst of them or one (question_upvote). A second upvote of one question by one
+    participant (stored before, or twice in the burst) is refused."""
     questions = {q.pk: q for q in Question.objects.select_related("debate")
                  .filter(pk__in={u.target_id for u in upvotes})}
 
-    def acceptable(u: Upvote) -> Debate | None:
+    def judge(u: Upvote) -> Debate | ServiceError:
         question = questions.get(u.target_id)
-        debate = question.debate if question is not None else None
-        return debate if _open_for_citizens(debate, u.code) and question.is_public else None
+        debate = citizen_debate(question.debate if question is not None else None, u.code)
+        if isinstance(debate, Debate) and not question.is_public:
+            return ServiceError(_("This question cannot be upvoted."), status=409)
+        return debate
 
-    outcome: list[HotOutcome] = [None] * len(upvotes)
-    accepted = [(i, u, d) for i, u in enumerate(upvotes) if (d := acceptable(u)) is not None]
+    outcome, accepted = _judged(upvotes, judge)
     if not accepted:
         return outcome
     with transaction.atomic():
-        rows = _first_upvotes(QuestionUpvote, "question_id", accepted, outcome)
+        rows = _first_upvotes(QuestionUpvote, "question_id", accepted, outcome,
+                              ServiceError(_("You have already upvoted this question."), status=409))
         added: dict[int, int] = {}
         for row in rows:
             added[row.question_id] = added.get(row.question_id, 0) + 1
@@ -329,20 +345,36 @@ def question_upvote_many(upvotes: list[Upvote]) -> list[HotOutcome]:
     return outcome
 
 
+def _judged(items: list[Upvote], judge: Callable[[Upvote], Debate | ServiceError]
+            ) -> tuple[list[Outcome], list[tuple[int, Upvote, Debate]]]:
+    """Each item's refusal, or its debate when the rules accept it (its outcome is filled in once stored)."""
+    outcome: list[Outcome] = []
+    accepted: list[tuple[int, Upvote, Debate]] = []
+    for i, item in enumerate(items):
+        judged = judge(item)
+        outcome.append(judged if isinstance(judged, ServiceError) else not_found())
+        if isinstance(judged, Debate):
+            accepted.append((i, item, judged))
+    return outcome, accepted
+
+
 def _first_upvotes(model: type[QuestionUpvote] | type[ArgumentUpvote], target: str,
-                   accepted: list[tuple[int, Upvote, Debate]], outcome: list[HotOutcome]) -> list[Any]:
+                   accepted: list[tuple[int, Upvote, Debate]], outcome: list[Outcome],
+                   again: ServiceError) -> list[Any]:
     """Store one `model` row (target, participant) per accepted upvote whose participant has none for that target
-    yet, and fill in their outcome; the others stay None (refused). Call inside the write's transaction."""
-    voters = _session_participants([(u.session_participants, d) for _i, u, d in accepted])
+    yet, and fill in their outcome; the others are refused with `again`. Call inside the write's transaction."""
+    voters = participants_for_sessions([(u.session_participants, d) for _i, u, d in accepted])
     taken = set(model.objects.filter(**{f"{target}__in": {u.target_id for _i, u, _d in accepted}},
-                                     participant_id__in=set(voters)).values_list(target, "participant_id"))
+                                     participant_id__in={v.pk for v in voters}).values_list(target, "participant_id"))
     rows = []
-    for (i, u, d), pid in zip(accepted, voters):
-        if (u.target_id, pid) not in taken:
-            taken.add((u.target_id, pid))
-            rows.append(model(**{target: u.target_id}, participant_id=pid))
-            outcome[i] = (d.pk, pid)
-    # A concurrent upvote through the ordinary view can still collide: the IntegrityError rolls the whole batch
-    # back, and the hot path replays each request through the view, one by one.
+    for (i, u, d), voter in zip(accepted, voters):
+        if (u.target_id, voter.pk) in taken:
+            outcome[i] = again
+            continue
+        taken.add((u.target_id, voter.pk))
+        rows.append(model(**{target: u.target_id}, participant_id=voter.pk))
+        outcome[i] = Stored(d.pk, voter.pk)
+    # A concurrent upvote through another process can still collide: the IntegrityError rolls the whole batch
+    # back; the hot path replays each request through the view, whose next attempt (services.one) sees the row.
     model.objects.bulk_create(rows)
     return rows

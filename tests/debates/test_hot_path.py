@@ -14,12 +14,13 @@ from http.cookies import SimpleCookie
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
+from django.utils import translation
 
 from debates import services, views_hot
 from debates.models import Argument, ArgumentUpvote, Debate, Participant, Question, QuestionUpvote, Vote
 from hub import hot_path
 from hub.asgi import application, django_asgi_app
-from live import publish
+from live import hooks
 from tests.factories import make_debate, make_moderator, make_participant, make_poll, make_question
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,15 +30,6 @@ CSRF = "abcdefghijklmnopqrstuvwxyz012345"
 
 def sync(fn, *args, **kwargs):
     return database_sync_to_async(fn)(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_coalescer():
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
-    yield
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
 
 
 @pytest.fixture
@@ -172,8 +164,7 @@ async def test_the_count_is_broadcast_after_a_hot_vote():
     option = await sync(lambda: poll.options.first().pk)
     sent: list[str] = []
     listener = lambda _debate_id, frames: sent.extend(h for _k, _v, h in frames.get("public.en", []))  # noqa: E731
-    publish.listeners.append(listener)
-    try:
+    with hooks.listening(listener):
         assert (await post(vote_path(debate, poll), f"option={option}"))[0] == 200
         for _ in range(50):
             if any(f'id="poll-{poll.pk}-results"' in html and "1 vote" in html for html in sent):
@@ -181,8 +172,6 @@ async def test_the_count_is_broadcast_after_a_hot_vote():
             await asyncio.sleep(0.1)
         else:
             pytest.fail(f"no broadcast of the new count: {sent!r}")
-    finally:
-        publish.listeners.remove(listener)
 
 
 async def test_a_failing_batch_is_replayed_vote_by_vote_through_django(monkeypatch):
@@ -200,7 +189,13 @@ async def test_a_failing_batch_is_replayed_vote_by_vote_through_django(monkeypat
     assert await sync(Vote.objects.filter(poll=poll).count) == 3
 
 
-def test_vote_cast_many_applies_vote_casts_rules_per_ballot(broadcasts):
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_vote_cast_many_applies_vote_casts_rules_per_ballot(broadcasts, english):
     debate, elsewhere = make_debate(), make_debate()
     poll, foreign = make_poll(debate), make_poll(elsewhere)
     yes, no, _abstain = poll.options.all()
@@ -218,21 +213,24 @@ def test_vote_cast_many_applies_vote_casts_rules_per_ballot(broadcasts):
     outcome = services.vote_cast_many(ballots)
     assert outcome[0] == outcome[1] == (debate.pk, regular.pk)
     assert outcome[2][0] == outcome[3][0] == debate.pk and len({outcome[2][1], outcome[3][1], regular.pk}) == 3
-    assert outcome[4:] == [None, None, None]
+    assert [(o.status, o.message) for o in outcome[4:]] == [
+        (404, "not found"), (400, "This option does not belong to this poll."), (404, "not found")]
     stored = dict(Vote.objects.values_list("participant_id", "option_id"))
     assert stored == {regular.pk: no.pk, outcome[2][1]: yes.pk, outcome[3][1]: yes.pk}
     assert f"poll:{poll.pk}" in broadcasts.keys() and "3 votes" in broadcasts.html()
 
 
-def test_vote_cast_many_refuses_closed_polls_and_closed_debates():
+def test_vote_cast_many_refuses_closed_polls_and_closed_debates(english):
     debate = make_debate()
     moderator = make_moderator(debate)
     poll = make_poll(debate, actor=moderator)
     services.poll_close(poll=poll, actor=moderator)
-    assert services.vote_cast_many([services.Ballot(debate.code, poll.pk, poll.options.first().pk, {})]) == [None]
+    [refused] = services.vote_cast_many([services.Ballot(debate.code, poll.pk, poll.options.first().pk, {})])
+    assert (refused.status, refused.message) == (409, "This poll is closed: votes are no longer accepted.")
     live = make_poll(debate, actor=moderator)
     Debate.objects.filter(pk=debate.pk).update(status=Debate.Status.CLOSED)
-    assert services.vote_cast_many([services.Ballot(debate.code, live.pk, live.options.first().pk, {})]) == [None]
+    [refused] = services.vote_cast_many([services.Ballot(debate.code, live.pk, live.options.first().pk, {})])
+    assert (refused.status, refused.message) == (409, "This debate is closed: posting and voting are over.")
     assert Vote.objects.count() == 0 and Participant.objects.count() == 0
 
 
@@ -288,13 +286,14 @@ async def test_an_upvote_burst_counts_each_citizen_once():
     assert question.upvote_count == 30
 
 
-async def test_two_upvotes_of_one_citizen_in_one_burst_count_once(monkeypatch):
+async def test_two_upvotes_of_one_citizen_in_one_burst_count_once(english):
     debate = await sync(make_debate, premoderation=False)
     question = await sync(make_question, debate)
     voter = await sync(make_participant, debate)
     session = {str(debate.pk): voter.pk}
     outcome = await sync(services.question_upvote_many, [services.Upvote(debate.code, question.pk, session)] * 2)
-    assert outcome == [(debate.pk, voter.pk), None]
+    assert outcome[0] == (debate.pk, voter.pk)
+    assert (outcome[1].status, outcome[1].message) == (409, "You have already upvoted this question.")
     await sync(question.refresh_from_db)
     assert question.upvote_count == 1
 
@@ -339,3 +338,24 @@ async def test_a_support_burst_counts_each_citizen_once_and_refuses_hidden_argum
     assert again[0] == 409 and "already support" in again[2]
     refused = await post(f"/d/{debate.code}/arg/{hidden.pk}/support")
     assert refused[0] == 409 and await sync(ArgumentUpvote.objects.filter(argument=hidden).count) == 0
+
+
+async def test_refusals_are_answered_on_the_loop_without_a_replay(monkeypatch):
+    """One implementation per rule: the hot handler explains a refusal itself (the view's words and status)."""
+    debate = await sync(make_debate)
+    moderator = await sync(make_moderator, debate)
+    poll = await sync(make_poll, debate, actor=moderator)
+    option = await sync(lambda: poll.options.first().pk)
+    await sync(services.poll_close, poll=poll, actor=moderator)
+    replays: list[str] = []
+    original = type(django_asgi_app).__call__
+
+    async def counting(self, scope, receive, send):
+        replays.append(scope["path"])
+        return await original(self, scope, receive, send)
+
+    monkeypatch.setattr(type(django_asgi_app), "__call__", counting)
+    status, _h, html, _c = await post(vote_path(debate, poll), f"option={option}")
+    assert status == 409 and "This poll is closed" in html and replays == []
+    status, _h, _html, _c = await post(f"/d/{debate.code}/poll/999999/vote", f"option={option}")
+    assert status == 404 and replays == [f"/d/{debate.code}/poll/999999/vote"]  # the 404 page is the view's

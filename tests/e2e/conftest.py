@@ -43,6 +43,8 @@ def free_port() -> int:
 class LiveServer:
     url: str
     env: dict[str, str]
+    log_path: Path | None = None  # daphne's output
+    proc: subprocess.Popen | None = None
 
     def shell(self, code: str) -> str:
         """Run Python code against the server's database (Django set up); returns its stdout."""
@@ -59,7 +61,8 @@ class LiveServer:
 def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
     db = tmp_path / "e2e.sqlite3"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", PYTHONUNBUFFERED="1")
+    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", PYTHONUNBUFFERED="1",
+               RATE_LIMITS="question=100/60")  # browser tests type faster than any person
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
                    timeout=180)
     port = int(os.environ.get("E2E_PORT") or free_port())
@@ -84,7 +87,7 @@ def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("daphne did not start in time") from None
                 time.sleep(0.2)
-        yield LiveServer(url=url, env=env)
+        yield LiveServer(url=url, env=env, log_path=tmp_path / "daphne.log", proc=proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
