@@ -9,7 +9,8 @@ import pytest
 
 from live import registry
 from live import relay as relay_module
-from live.relay import DebateRelay, Relay
+from live.relay import DebateRelay
+from live.process import Runtime
 
 DEBATE = 765432  # nothing here touches the database: the renderer is replaced
 
@@ -28,9 +29,9 @@ def renders(monkeypatch):
 
 @pytest.fixture
 async def relay():
-    r = Relay(asyncio.get_running_loop())
-    r.redis = None
-    return r
+    rt = Runtime(asyncio.get_running_loop())
+    rt.redis = None  # presence stays in-process: the cache is what this test is about
+    return rt.relay
 
 
 async def test_items_are_kept_only_behind_a_snapshot_and_bounded(relay, renders):
