@@ -18,11 +18,12 @@ from django.utils.translation import get_language
 
 from hub.hot_path import GroupCommit
 
-from . import selectors, services, views
+from . import selectors, services, views, views_consult
 
 ballots = GroupCommit(services.vote_cast_many)
 question_upvotes = GroupCommit(services.question_upvote_many)
 argument_supports = GroupCommit(services.argument_upvote_many)
+proposal_supports = GroupCommit(services.proposal_support_many)
 _flash_cache: dict[tuple[str, str], str] = {}  # (message, language) → the success line (it depends on nothing else)
 
 
@@ -38,6 +39,11 @@ async def upvote(request: HttpRequest, code: str, question_id: int) -> HttpRespo
 async def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse | None:
     return await _serve(request, code, argument_supports, views.SUPPORT_COUNTED,
                         views.upvote_for(request, code, argument_id))
+
+
+async def proposal_support(request: HttpRequest, code: str, proposal_id: int) -> HttpResponse | None:
+    return await _serve(request, code, proposal_supports, views_consult.PROPOSAL_SUPPORTED,
+                        views.upvote_for(request, code, proposal_id))
 
 
 def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) -> HttpResponse:
@@ -65,4 +71,5 @@ async def _serve(request: HttpRequest, code: str, batch: GroupCommit, message: P
     return HttpResponse(html)
 
 
-HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support}
+HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support,
+             views_consult.proposal_support: proposal_support}
