@@ -19,7 +19,7 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("debates", "0009_item_versions")]
+    dependencies = [("debates", "0010_item_versions")]
 
     operations = [
         TrigramExtension(),
