@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: load balancers probe /healthz by address over plain HTTP (no ALLOWED_HOSTS check, no HTTPS redirect).
     "hub.middleware.HealthCheckMiddleware",
+    "hub.server_timing.ServerTimingMiddleware",  # times all the rest
     # A database outage answers 503 with a clear message (its process_exception runs for every view).
     "hub.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
