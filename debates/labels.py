@@ -80,17 +80,23 @@ LOG_KEY_LABELS = {
     "by": _("by"),
     "from": _("from"),
     "for": _("for"),
+    "kept_upvotes": _("upvotes of the kept question"),
+    "merged_into": _("merged into"),
+    "status": _("status"),
 }
 
 
 def _logged_field(object_type: str, key: str) -> Any:
+    """The model field a logged key names, or None. Only concrete fields: a key may also be the name of a reverse
+    relation (Question.upvotes, Question.merged), which has no verbose name nor choices."""
     from django.apps import apps
     from django.core.exceptions import FieldDoesNotExist
 
     try:
-        return apps.get_model("debates", object_type)._meta.get_field(key)
+        field = apps.get_model("debates", object_type)._meta.get_field(key)
     except (LookupError, FieldDoesNotExist):
         return None
+    return field if getattr(field, "concrete", False) else None
 
 
 def log_key_label(object_type: str, key: str) -> str:
@@ -120,6 +126,8 @@ def log_value_label(object_type: str, key: str, value: Any) -> str:
     if key in ("on_screen", "segment"):
         return f"#{value}"
     field = _logged_field(object_type, key)
-    if getattr(field, "choices", None):  # a reverse relation (e.g. "votes") has none
+    if field is not None and field.is_relation:
+        return f"#{value}"
+    if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)

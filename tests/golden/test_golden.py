@@ -37,6 +37,7 @@ LANGUAGES = ("fr", "en")
 _CSRF = [
     (re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")'), r"\1CSRF\2"),
     (re.compile(r'("X-CSRFToken": ")[^"]+(")'), r"\1CSRF\2"),
+    (re.compile(r'(<meta name="csrf-token" content=")[^"]+(")'), r"\1CSRF\2"),
 ]
 
 
