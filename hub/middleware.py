@@ -68,6 +68,8 @@ class HealthCheckMiddleware(MiddlewareMixin):
     (SecurityMiddleware). It reveals nothing but the state of the database and Redis.
     """
 
+    hot_path_safe = True  # only /healthz (never a hot URL) touches the database
+
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         if request.path_info not in HEALTH_PATHS:
             return None
@@ -86,6 +88,8 @@ class StaffSessionAuthenticationMiddleware(AuthenticationMiddleware):
     Like Django's, request.user stays lazy: its query runs only when a view or role check looks at the user, so the
     hot path (which runs this hook on the event loop and never looks) does not touch the database.
     """
+
+    hot_path_safe = True
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
