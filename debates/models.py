@@ -272,11 +272,18 @@ class Participant(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_secret_token, editable=False)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     muted = models.BooleanField(_("muted"), default=False)
+    # Made up by the citizen's browser (random, kept in its storage) and sent with each write, so that a retried
+    # first write whose answer (and session cookie) was lost finds the participant it made instead of a second one.
+    client_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["debate", "client_key"], condition=Q(client_key__isnull=False),
+                                    name="one_participant_per_client_key"),
+        ]
 
     def __str__(self) -> str:
         return self.public_name
