@@ -43,11 +43,8 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
                 poll.status, poll.closed_at = Poll.Status.CLOSED, now
                 poll.save(update_fields=["status", "closed_at"])
             seg = debate.current_segment
-            if seg and seg.ended_at is None and seg.started_at is not None:
-                if seg.paused_at:
-                    seg.paused_seconds += (now - seg.paused_at).total_seconds()
-                    seg.paused_at = None
-                seg.ended_at = now
+            if seg is not None:
+                seg.end(now)
                 seg.save()
         debate.save()
         _log(debate, actor, "debate_status", debate, before, {"status": status})
