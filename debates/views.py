@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe, require_POST
 
-from . import fragments, selectors, services
+from . import fragments, limits, selectors, services
 from .models import Debate
 from .services import ServiceError
 from .services.text import clean_line
@@ -36,8 +36,13 @@ def public_url(request: HttpRequest, path: str) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     code = "".join(clean_line(request.GET.get("code", ""), 40).upper().split())
     if code:
+        address = limits.client_address(request)
+        if limits.over("code_guess", address):
+            return render(request, "debates/home.html", _home_context(code_error=True, code=code, rate_limited=True),
+                          status=429)
         if selectors.is_join_code(code) and Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists():
             return redirect("citizen", code=code)
+        limits.record_failure("code_guess", address)
         return render(request, "debates/home.html", _home_context(code_error=True, code=code), status=404)
     return render(request, "debates/home.html", _home_context())
 
@@ -85,6 +90,9 @@ def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, A
     announced are rendered in the response too (for the citizen's own language)."""
     debate = selectors.debate_for_code(code)
     try:
+        if str(debate.pk) not in request.session.get(selectors.SESSION_KEY, {}):
+            # A newcomer: many per address in a hall (one Wi-Fi), but not a script minting participants.
+            limits.enforce("participant_per_address", limits.client_address(request))
         participant = services.participant_for_request(request, debate)
         with services.announced() as keys:
             message = action(debate, participant)
@@ -111,6 +119,10 @@ def refusal_response(request: HttpRequest, debate: Debate, refusal: ServiceError
     if not is_htmx(request):
         ctx = citizen_context(request, debate)
         ctx["page_error"] = refusal.message
+        # Without JavaScript the page is rebuilt: what the citizen typed goes back into its box.
+        match = request.resolver_match
+        ctx["kept"] = {"view": match.url_name if match else "", "poll": (match.kwargs if match else {}).get("poll_id"),
+                       "text": request.POST.get("text", "")}
         return render(request, "debates/citizen.html", ctx, status=refusal.status)
     participant = selectors.participant_for_request(request, debate)
     html = flash_html(request, refusal.message, ok=False, me_json=selectors.participant_state_json(participant))
@@ -151,7 +163,7 @@ def _burst_write(request: HttpRequest, code: str, work: Callable[[list[Any]], li
 def ask(request: HttpRequest, code: str) -> HttpResponse:
     def action(debate: Debate, participant: Any) -> str:
         name = request.POST.get("display_name")
-        if name is not None and name.strip() != participant.display_name:
+        if name is not None and clean_line(name) != participant.display_name:
             services.participant_rename(participant=participant, display_name=name)
         question = services.question_submit(debate=debate, participant=participant, text=request.POST.get("text", ""))
         if question.status == "pending":

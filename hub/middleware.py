@@ -6,6 +6,7 @@ path (hub/hot_path.py) runs them on the event loop for votes in a burst.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -113,3 +114,55 @@ def _current_user(request: HttpRequest) -> Any:
             user = AnonymousUser()
         request._current_staff_user = user  # type: ignore[attr-defined]
     return request._current_staff_user  # type: ignore[attr-defined]
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class GuessLimitMiddleware(MiddlewareMixin):
+    """Failed guesses of join codes and screen secrets, counted per address (debates.limits): once over the limit, a
+    request naming a code or a secret answers 429 before any lookup, whether the code exists or not, so guessing
+    reveals nothing. Only failures count: a hall of citizens typing the right code is never slowed.
+
+    The hot path runs these hooks on the event loop, where a Redis round trip must not happen: there they do
+    nothing (a hot request with an unknown code is replayed through Django, which runs them in a thread).
+    """
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]) -> HttpResponse | None:
+        rule = _guess_rule(kwargs)
+        if rule is None or _on_event_loop():
+            return None
+        from debates import limits
+
+        if limits.over(rule, limits.client_address(request)):
+            from django.shortcuts import render
+            from django.utils.translation import gettext as _
+
+            response = render(request, "403.html", {"status": 429, "message": _(
+                "Too many wrong codes from your connection. Please wait a minute and try again.")}, status=429)
+            response["Retry-After"] = str(limits.rule(rule).window)
+            return response
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        match = getattr(request, "resolver_match", None)
+        if response.status_code == 404 and match is not None and not _on_event_loop():
+            rule = _guess_rule(match.kwargs)
+            if rule is not None:
+                from debates import limits
+
+                limits.record_failure(rule, limits.client_address(request))
+        return response
+
+
+def _guess_rule(kwargs: dict[str, Any]) -> str | None:
+    if "token" in kwargs:
+        return "screen_guess"
+    if "code" in kwargs:
+        return "code_guess"
+    return None

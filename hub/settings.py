@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, plus revocable staff sessions (debates/staff_sessions.py): logout ends every copy of a session.
     "hub.middleware.StaffSessionAuthenticationMiddleware",
+    # Failed join-code and screen-secret guesses per address (debates/limits.py).
+    "hub.middleware.GuessLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -209,6 +211,15 @@ STAFF_SESSION_AGE = int(os.environ.get("STAFF_SESSION_AGE", str(12 * 60 * 60)))
 # Key rotation: the new key in SECRET_KEY, the previous ones here (comma-separated) until the cookies signed with
 # them have expired. Citizens keep their participant (their signed session still reads), staff stay signed in.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
+# Abuse limits (debates/limits.py): "name=count/seconds,…" overrides its defaults, e.g. "question=5/60".
+RATE_LIMITS = dict(item.split("=", 1) for item in env_list("RATE_LIMITS") if "=" in item)
+# Failed sign-ins delay the next attempt; on an account (from any address) by this many seconds at most, so that a
+# stranger's failures never lock a moderator out.
+LOGIN_ACCOUNT_DELAY_CAP = int(os.environ.get("LOGIN_ACCOUNT_DELAY_CAP", "5"))
+# Load balancers or reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+# Empty: the address of the connection is the client's. Do not run daphne with --proxy-headers: it believes anyone.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 LOGGING = {
     "version": 1,

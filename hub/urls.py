@@ -5,6 +5,7 @@ from django.urls import include, path, re_path, register_converter
 
 from debates import views
 from hub import converters
+from hub.login import ThrottledLoginView
 
 register_converter(converters.JoinCodeConverter, "code")
 register_converter(converters.IdConverter, "id")
@@ -19,7 +20,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/debates", views.api_debates, name="api_debates"),
     path(f"api/d/{CODE}/state", views.api_state, name="api_state"),

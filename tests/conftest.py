@@ -74,8 +74,12 @@ def _reset_redis_live_keys():
         import redis
 
         client = redis.Redis.from_url(settings.REDIS_URL)
-        for key in client.scan_iter(f"{settings.REDIS_PREFIX}:live:*"):
-            client.delete(key)
+        for pattern in ("live", "limit"):
+            for key in client.scan_iter(f"{settings.REDIS_PREFIX}:{pattern}:*"):
+                client.delete(key)
+    from debates import limits
+
+    limits._memory.clear()  # abuse counters (questions per participant, failed guesses…) start from zero
     yield
 
 

@@ -19,6 +19,7 @@ from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
 from .participants import Outcome, _group, citizen_debate, one, session_mapping_for
 from .questions import Upvote, _first_upvotes, _judged
+from .. import limits
 from .text import _clean_text, matched_words
 
 
@@ -58,6 +59,7 @@ def argument_post(*, poll: Poll, participant: Participant, side: str, text: str)
     if side not in Argument.Side.values:
         raise ServiceError(_("Choose a side: for or against."))
     text = _clean_text(text, debate.argument_max_length, _("argument"))
+    limits.enforce("argument", participant.pk, _("You have posted several arguments in a row: please wait a minute."))
     flagged = matched_words(debate, text)
     with transaction.atomic():
         arg = Argument.objects.create(

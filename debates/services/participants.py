@@ -18,6 +18,7 @@ from ..models import (
 from .. import selectors
 from ..permissions import require_moderator
 from .common import _log, announce, citizen_refusal, nudge
+from .. import limits
 from .text import clean_line
 
 T = TypeVar("T")
@@ -33,6 +34,9 @@ def participant_rename(*, participant: Participant, display_name: str) -> Partic
         raise ServiceError(_("Your name is too long (60 characters at most)."))
     if not name and not participant.debate.allow_anonymous:
         raise ServiceError(_("This debate asks participants for a name."))
+    if name == participant.display_name:
+        return participant
+    limits.enforce("rename", participant.pk, _("You have changed your name several times: please wait a minute."))
     participant.display_name = name
     participant.save(update_fields=["display_name"])
     return participant

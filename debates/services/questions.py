@@ -24,6 +24,7 @@ from ..models import (
 from ..permissions import _forbidden, has_role, require_moderator, require_official
 from .common import _log, _require_open_for_citizens, announce, nudge
 from .participants import Outcome, Stored, citizen_debate, not_found, one, participants_for_sessions, session_mapping_for
+from .. import limits
 from .text import _clean_text, clean_line, matched_words
 
 
@@ -33,6 +34,7 @@ def question_submit(*, debate: Debate, participant: Participant, text: str) -> Q
     if not debate.allow_anonymous and not participant.display_name:
         raise ServiceError(_("This debate asks participants for a name before they post."))
     text = _clean_text(text, debate.question_max_length, _("question"))
+    limits.enforce("question", participant.pk, _("You have asked several questions in a row: please wait a minute."))
     flagged = matched_words(debate, text)
     approved = not debate.premoderation and not flagged
     with transaction.atomic():

@@ -59,7 +59,8 @@ class LiveServer:
 def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
     db = tmp_path / "e2e.sqlite3"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", PYTHONUNBUFFERED="1")
+    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", PYTHONUNBUFFERED="1",
+               RATE_LIMITS="question=100/60")  # browser tests type faster than any person
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
                    timeout=180)
     port = int(os.environ.get("E2E_PORT") or free_port())
