@@ -133,6 +133,8 @@ class GuessLimitMiddleware(MiddlewareMixin):
     nothing (a hot request with an unknown code is replayed through Django, which runs them in a thread).
     """
 
+    hot_path_safe = True  # its hooks do nothing on the event loop (above)
+
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]) -> HttpResponse | None:
         rule = _guess_rule(kwargs)
         if rule is None or _on_event_loop():
