@@ -191,6 +191,8 @@ def server_env(db_url: str, redis_url: str) -> dict:
         "DEBUG": "0", "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0", "LOG_LEVEL": "WARNING",
+        # Every load client connects from 127.0.0.1: the per-address connect bucket (live/limits.py) is off here.
+        "LIVE_CONNECT_BURST": "0",
         "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
     })
     return env

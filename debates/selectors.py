@@ -153,12 +153,39 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
         "supported": list(participant.argument_upvotes.values_list("argument_id", flat=True)),
         "name": participant.display_name,
         "muted": participant.muted,
-        "mine": [
-            {"id": q.pk, "text": q.text, "status": q.status, "status_label": q.get_status_display(),
-             "reason": q.rejection_reason}
-            for q in participant.questions.order_by("-created_at")[:20]
-        ],
+        "mine": [_my_question(q) for q in participant.questions.select_related("merged_into")
+                 .prefetch_related(_answers_prefetch()).order_by("-created_at", "-id")[:MY_QUESTIONS]],
     }
+
+
+MY_QUESTIONS = 30
+
+# What became of a citizen's question, in the reader's language (read now, never the language of whoever acted:
+# a merge stored its French reason while an English page showed it).
+FATE_LABELS = {
+    "pending": gettext_lazy("Awaiting moderation"),
+    "published": gettext_lazy("Published"),
+    "answered": gettext_lazy("Answered"),
+    "rejected": gettext_lazy("Not published"),
+    "merged": gettext_lazy("Merged into a similar question"),
+}
+
+
+def _my_question(q: Question) -> dict[str, Any]:
+    if q.merged_into_id:
+        fate = "merged"
+    else:
+        fate = {Question.Status.PENDING: "pending", Question.Status.APPROVED: "published",
+                Question.Status.ANSWERED: "answered"}.get(q.status, "rejected")
+    entry: dict[str, Any] = {
+        "id": q.pk, "text": q.text, "status": q.status, "fate": fate, "status_label": str(FATE_LABELS[fate]),
+        # A moderator's reason is theirs, shown as written; a merge has no reason of its own but the kept question.
+        "reason": q.rejection_reason if fate == "rejected" else "",
+        "answers": [a.text for a in q.answers.all()],
+    }
+    if fate == "merged" and q.merged_into is not None:
+        entry["merged_into"] = {"id": q.merged_into_id, "text": q.merged_into.text}
+    return entry
 
 
 def participant_state_json(participant: Participant | None, *, state: dict[str, Any] | None = None) -> str:

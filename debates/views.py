@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from django.contrib import messages
@@ -70,12 +71,29 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
 @require_safe
 def citizen(request: HttpRequest, code: str) -> HttpResponse:
     debate = selectors.debate_for_code(code)
-    return render(request, "debates/citizen.html", citizen_context(request, debate))
+    ctx = citizen_context(request, debate)
+    ctx["landing"] = _landing(request)
+    return render(request, "debates/citizen.html", ctx)
+
+
+def _landing(request: HttpRequest) -> dict[str, Any] | None:
+    """The confirmation of a plain form post, placed where the redirect lands (its anchor: poll-N, q-N, questions)."""
+    for m in messages.get_messages(request):
+        anchor = m.extra_tags or ""
+        kind, _dash, number = anchor.rpartition("-")
+        landing: dict[str, Any] = {"anchor": anchor, "message": m.message}
+        if number.isdigit():
+            landing["poll" if kind == "poll" else "question" if kind == "q" else "other"] = int(number)
+        elif anchor != "questions":
+            return None  # not for a place on this page: the usual message at the top
+        return landing
+    return None
 
 
 # The answers of the hot actions, shared with their burst-proof twins in views_hot.
 VOTE_RECORDED = gettext_lazy("Your vote is recorded. You can change it while the poll is open.")
 UPVOTE_COUNTED = gettext_lazy("Upvote counted.")
+UPVOTE_WITHDRAWN = gettext_lazy("Upvote taken back.")
 SUPPORT_COUNTED = gettext_lazy("Support counted.")
 
 
@@ -83,6 +101,9 @@ def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "
     """The status line every citizen action answers with (and, when given, the citizen's own state)."""
     return render_to_string("debates/_flash.html", {"message": message, "ok": ok, "me_json": me_json},
                             request=request)
+
+
+_ANCHOR = re.compile(r"[^a-z0-9-]")
 
 
 def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, Any], str]) -> HttpResponse:
@@ -109,8 +130,10 @@ def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, A
 
 
 def _success_redirect(request: HttpRequest, debate: Debate, message: str) -> HttpResponse:
-    messages.success(request, message)
-    return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + request.POST.get("anchor", ""))
+    # The message carries its anchor: the page shows it where the redirect lands (citizen view, _landing).
+    anchor = _ANCHOR.sub("", request.POST.get("anchor", ""))[:40]
+    messages.success(request, message, extra_tags=anchor)
+    return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + "#" + anchor)
 
 
 def refusal_response(request: HttpRequest, debate: Debate, refusal: ServiceError) -> HttpResponse:
@@ -177,6 +200,17 @@ def ask(request: HttpRequest, code: str) -> HttpResponse:
 def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
     return _burst_write(request, code, services.question_upvote_many, upvote_for(request, code, question_id),
                         UPVOTE_COUNTED)
+
+
+@require_POST
+def upvote_withdraw(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
+    """Take an upvote back (no burst twin: rare, and never a crowd at once)."""
+    def action(debate: Debate, participant: Any) -> str:
+        question = selectors.question_in_debate(debate, question_id)
+        services.question_upvote_withdraw(question=question, participant=participant)
+        return str(UPVOTE_WITHDRAWN)
+
+    return _citizen_action(request, code, action)  # answers with the citizen's state: the mark goes
 
 
 @require_POST

@@ -21,19 +21,30 @@ HOT_VIEWS = views_hot.HOT_VIEWS
 django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs the app registry ready)
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from hub.hot_path import GroupCommit  # noqa: E402
+from hub.proxies import TrustedProxies  # noqa: E402
 from hub.static_files import StaticFilesASGI  # noqa: E402
+from live import drain, wire  # noqa: E402
+from live.origin import PublicOriginValidator  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 from live.runtime import bind_loop  # noqa: E402
 
-router = ProtocolTypeRouter(
+# The client address comes from X-Forwarded-For only behind TRUSTED_PROXIES (hub.proxies); a websocket's Origin
+# must be a public origin of the site, scheme, host and port (live.origin).
+router = TrustedProxies(ProtocolTypeRouter(
     {
         "http": StaticFilesASGI(HotPath(django_asgi_app, HOT_VIEWS)),
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": PublicOriginValidator(URLRouter(websocket_urlpatterns)),
     }
-)
+))
+
+# Under daphne: autobahn refuses oversized websocket frames while reading them; SIGTERM drains the process (its
+# sockets told to reconnect elsewhere, its pending vote batches written) before it exits.
+wire.configure_daphne_at_startup(settings.LIVE_MAX_FRAME_BYTES)
+drain.on_drain(GroupCommit.wait_all_idle)
+drain.install_sigterm()
 
 
 # A server process: what was loaded so far lives as long as the process, so the garbage collector need not scan it

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -204,8 +205,11 @@ class GroupCommit:
     Django, which handles them one by one).
     """
 
+    instances: weakref.WeakSet[GroupCommit] = weakref.WeakSet()
+
     def __init__(self, work: Callable[[list[Any]], Sequence[Any]], *, max_batch: int = 500,
                  window: float = 0.02) -> None:
+        GroupCommit.instances.add(self)
         self.work = work
         self.max_batch = max_batch
         self.window = window
@@ -222,6 +226,16 @@ class GroupCommit:
         if self.drainer is None or self.drainer.done():
             self.drainer = loop.create_task(self._drain())
         return await future
+
+    async def wait_idle(self) -> None:
+        """Until nothing is queued or being written here (a process draining before exit: live.drain)."""
+        while self.drainer is not None and not self.drainer.done():
+            await asyncio.wait([self.drainer])
+
+    @classmethod
+    async def wait_all_idle(cls) -> None:
+        for group in list(cls.instances):
+            await group.wait_idle()
 
     async def _drain(self) -> None:
         run = database_sync_to_async(self.work, thread_sensitive=False)

@@ -131,7 +131,19 @@ LIVE_FLUSH_INTERVAL = float(os.environ.get("LIVE_FLUSH_INTERVAL", "0.25"))
 LIVE_FLUSH_SECONDS_PER_1000_CLIENTS = float(os.environ.get("LIVE_FLUSH_SECONDS_PER_1000_CLIENTS", "0.1"))
 # /healthz waits at most this long (seconds) for Redis to answer.
 HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "1"))
-LIVE_MAX_FRAME_BYTES = 8 * 1024
+# Websockets (live/): the largest frame a browser may send (enforced by autobahn while reading, under daphne); the
+# bytes queued for one client above which it is closed as stalled (its page reconnects and takes a snapshot); the
+# connect token bucket per client address (burst, then per second) and the cap of sockets per process; the public
+# origins a socket may come from (default: PUBLIC_BASE_URL and CSRF_TRUSTED_ORIGINS); the drain's spread of closes.
+LIVE_MAX_FRAME_BYTES = int(os.environ.get("LIVE_MAX_FRAME_BYTES", str(8 * 1024)))
+LIVE_SEND_HIGH_WATER_BYTES = int(os.environ.get("LIVE_SEND_HIGH_WATER_BYTES", str(1024 * 1024)))
+LIVE_CONNECT_BURST = int(os.environ.get("LIVE_CONNECT_BURST", "300"))
+LIVE_CONNECT_PER_SECOND = float(os.environ.get("LIVE_CONNECT_PER_SECOND", "30"))
+LIVE_MAX_SOCKETS_PER_PROCESS = int(os.environ.get("LIVE_MAX_SOCKETS_PER_PROCESS", "20000"))
+LIVE_ALLOWED_ORIGINS = env_list("LIVE_ALLOWED_ORIGINS")
+LIVE_DRAIN_SECONDS = float(os.environ.get("LIVE_DRAIN_SECONDS", "5"))
+# Addresses or networks of the load balancers in front (hub/proxies.py): X-Forwarded-For is believed from them only.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).
 HOT_PATH = env_bool("HOT_PATH", True)

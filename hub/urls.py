@@ -29,6 +29,7 @@ urlpatterns = [
     path(f"d/{CODE}/name", views.rename, name="rename"),
     path(f"d/{CODE}/me", views.me, name="me"),
     path(f"d/{CODE}/q/<id:question_id>/upvote", views.upvote, name="upvote"),
+    path(f"d/{CODE}/q/<id:question_id>/upvote/undo", views.upvote_withdraw, name="upvote_withdraw"),
     path(f"d/{CODE}/poll/<id:poll_id>/vote", views.vote, name="vote"),
     path(f"d/{CODE}/poll/<id:poll_id>/argue", views.argue, name="argue"),
     path(f"d/{CODE}/arg/<id:argument_id>/support", views.support, name="support"),

@@ -8,7 +8,7 @@ import os
 import pytest
 from django.conf import settings
 
-from live import publish
+from live import hooks
 
 
 class Broadcasts(list):
@@ -46,11 +46,8 @@ def broadcasts(db):
     from django.db import connection
 
     captured = Broadcasts(connection)
-    publish.listeners.append(lambda debate_id, frames: captured.append((debate_id, frames)))
-    try:
+    with hooks.listening(lambda debate_id, frames: captured.append((debate_id, frames))):
         yield captured
-    finally:
-        publish.listeners.pop()
 
 
 def broadcast_keys(captured: Broadcasts) -> set[str]:

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from live.publish import revoke
+
 from ..errors import ServiceError
 from ..models import (
     Debate,
@@ -17,7 +19,7 @@ from ..models import (
     Poll,
     PresenceSample,
 )
-from ..permissions import _forbidden, require_moderator
+from ..permissions import _forbidden, has_role, require_moderator
 from .common import _log, announce
 
 
@@ -61,6 +63,7 @@ def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
         debate.save(update_fields=["screen_token"])
         _log(debate, actor, "screen_link_regenerated", debate)
         announce(debate.pk, {"log"})
+        revoke(debate_id=debate.pk, role="screen", reason="new screen link")  # the old link's open screens close
     return debate
 
 
@@ -113,6 +116,9 @@ def role_remove(*, role: DebateRole, actor: Any) -> None:
     with transaction.atomic():
         _log(role.debate, actor, "role_removed", role, {"user": role.user.get_username(), "role": role.role}, {})
         role.delete()
+        if not any(has_role(role.debate, role.user, r) for r in (DebateRole.Role.MODERATOR, DebateRole.Role.OFFICIAL)):
+            # Their open console would keep receiving the pending queue: close it in every process.
+            revoke(debate_id=role.debate_id, role="moderators", user_id=role.user_id, reason="role removed")
 
 
 PRESENCE_SAMPLE_EVERY = timedelta(seconds=5)

@@ -62,6 +62,22 @@ def question_upvote(*, question: Question, participant: Participant) -> Question
     return Question.objects.select_related("debate").get(pk=question.pk)
 
 
+def question_upvote_withdraw(*, question: Question, participant: Participant) -> Question:
+    """A citizen takes their upvote back (a second tap on their own upvote). The counter goes down in the transaction
+    that deletes the row, by what was deleted: it never drifts from the rows."""
+    question = Question.objects.select_related("debate").get(pk=question.pk)
+    debate = question.debate
+    _require_open_for_citizens(debate, None)
+    with transaction.atomic():
+        deleted, _rows = QuestionUpvote.objects.filter(question=question, participant=participant).delete()
+        if not deleted:
+            raise ServiceError(_("You have not upvoted this question."), status=409)
+        Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") - deleted)
+    question.refresh_from_db(fields=["upvote_count"])
+    announce(debate.pk, {"questions"}, hot=True)
+    return question
+
+
 def _lock_question(question: Question) -> Question:
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the handled_by outer join.
     return Question.objects.select_for_update(of=("self",)).select_related("handled_by").get(pk=question.pk)

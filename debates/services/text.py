@@ -53,6 +53,9 @@ def _clean_text(text: str, limit: int, what: str) -> str:
     text = strip_controls(text).strip()
     if not text:
         raise ServiceError(_("Your %(what)s is empty.") % {"what": what})
+    # Stored composed (NFC), and the limit counts code points of that form: what the page's counter shows
+    # (live.js counts the same way), so "é" typed as e + accent counts once and a limit is never a surprise.
+    text = unicodedata.normalize("NFC", text)
     if len(text) > limit:
         raise ServiceError(
             _("Your %(what)s is too long (%(n)d characters, %(limit)d at most).")

@@ -60,22 +60,53 @@
       b.classList.toggle("chosen", mine);
       b.setAttribute("aria-pressed", mine ? "true" : "false");
     });
-    var mine = document.getElementById("mine");
-    if (mine && state.mine) {
-      mine.replaceChildren();
-      state.mine.forEach(function (q) {
-        if (q.status === "approved" || q.status === "answered") return;
-        var p = document.createElement("p");
-        p.className = "my-question status-" + q.status;
-        var s = document.createElement("strong");
-        s.textContent = q.status_label + (q.reason ? " — " + q.reason : "") + (document.documentElement.lang === "fr" ? " : " : ": ");
-        p.appendChild(s);
-        p.appendChild(document.createTextNode(q.text));
-        mine.appendChild(p);
-      });
-    }
+    renderMine(state);
     identify();
   }
+
+  // "My questions": each question's fate, labelled by the server in the page's language (state.mine). Each part in
+  // its own element: no label glued to a reason and the question with added punctuation.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function renderMine(state) {
+    var mine = document.getElementById("mine");
+    if (!mine || !state.mine) return;
+    var list = el("ol", "my-questions");
+    state.mine.forEach(function (q) {
+      var li = el("li", "my-question status-" + q.status + " fate-" + q.fate);
+      li.appendChild(el("p", "fate", q.status_label));
+      li.appendChild(el("p", "qtext", q.text));
+      if (q.reason) li.appendChild(el("p", "reason", q.reason));
+      (q.answers || []).forEach(function (a) {
+        var p = el("p", "my-answer");
+        p.appendChild(el("strong", "", mine.dataset.labelAnswer));
+        p.appendChild(document.createTextNode(" " + a));
+        li.appendChild(p);
+      });
+      if (q.merged_into) {
+        var kept = el("p", "kept");
+        kept.appendChild(document.createTextNode(mine.dataset.labelKept + " "));
+        var a = el("a", "", q.merged_into.text);
+        a.href = "#q-" + q.merged_into.id;
+        kept.appendChild(a);
+        li.appendChild(kept);
+      }
+      list.appendChild(li);
+    });
+    mine.replaceChildren(state.mine.length ? list : el("p", "muted", mine.dataset.empty));
+    var count = document.querySelector("[data-mine-count]");
+    if (count) count.textContent = state.mine.length ? " (" + state.mine.length + ")" : "";
+    // The "awaiting moderation" thank-you must not outlive what it said.
+    var flash = document.getElementById("flash");
+    var pending = state.mine.filter(function (q) { return q.fate === "pending"; }).length;
+    if (flash && pending < lastPending && flash.classList.contains("success")) flash.textContent = "";
+    lastPending = pending;
+  }
+  var lastPending = 0;
 
   // --- 3. Question order: one broadcast list, sorted here (most upvoted / newest) ------------------------------
   function sortMode() { return localStorage.getItem("qsort") || "top"; }
@@ -89,18 +120,98 @@
       if (mode === "new") return Number(b.dataset.created) - Number(a.dataset.created);
       return Number(b.dataset.upvotes) - Number(a.dataset.upvotes) || Number(a.dataset.created) - Number(b.dataset.created);
     });
-    items.forEach(function (li) { list.appendChild(li); });
-    document.querySelectorAll("[data-sort]").forEach(function (b) {
-      b.classList.toggle("active", b.dataset.sort === mode);
-      b.setAttribute("aria-pressed", b.dataset.sort === mode ? "true" : "false");
-    });
+    var more = list.querySelector(":scope > li.more");  // "show more" stays last
+    items.forEach(function (li) { list.insertBefore(li, more); });
   }
 
+
+  // --- 3b. Tabs (Top, Recent, My questions), search, "show more", and new questions held as "N new – show" ------
+  // The live list (#qlist) is a window: the tabs and the search replace it with another window from the server
+  // (GET …/questions), "show more" appends the next one. A question published while the reader is down the list
+  // (or searching, or on "My questions") is held, not inserted above what they read: a button says how many wait.
+  // The list itself is not a live region: only that button's text is announced, once per change.
+  var heldInserts = [];
+  function currentTab() { return localStorage.getItem("qtab") || "top"; }
+  function searching() { var s = document.getElementById("qsearch-text"); return !!(s && s.value.trim().length >= 3); }
+  function readingDown() {
+    var list = document.getElementById("qlist");
+    return !!list && list.getBoundingClientRect().top < 0;
+  }
+  function showHeld() {
+    var box = document.getElementById("qnew");
+    if (!box) return;
+    box.hidden = heldInserts.length === 0;
+    var b = box.querySelector("[data-show-new]");
+    var live = document.getElementById("live");
+    if (b && live) b.textContent = (live.dataset[heldInserts.length === 1 ? "msgNewOne" : "msgNewMany"] || "{n}").replace("{n}", heldInserts.length);
+  }
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || target.id !== "qlist" || !evt.detail.shouldSwap) return;
+    var incoming = evt.detail.fragment && (evt.detail.fragment.firstElementChild || evt.detail.fragment);
+    if (!incoming || !incoming.id || document.getElementById(incoming.id)) return;
+    if (!(readingDown() || searching() || currentTab() === "mine")) return;
+    evt.detail.shouldSwap = false;
+    heldInserts = heldInserts.filter(function (li) { return li.id !== incoming.id; });
+    heldInserts.push(incoming.cloneNode(true));
+    showHeld();
+  });
+  function insertHeld() {
+    var list = document.getElementById("qlist");
+    if (!list) return;
+    if (searching()) { var s = document.getElementById("qsearch-text"); s.value = ""; }
+    if (currentTab() === "mine") selectTab("top", false);
+    heldInserts.forEach(function (li) {
+      var item = li.getAttribute("data-item");
+      if (item && typeof removedAt !== "undefined" && removedAt[item] && Number(li.getAttribute("data-v")) < removedAt[item]) return;  // hidden meanwhile
+      if (document.getElementById(li.id)) return;
+      list.insertBefore(li, list.firstChild);
+      if (window.htmx) htmx.process(li);
+    });
+    heldInserts = [];
+    showHeld();
+    refresh();
+    list.scrollIntoView({ block: "start" });
+  }
+  function loadWindow() {
+    var form = document.getElementById("qsearch");
+    if (!form || !window.htmx) { sortQuestions(); return; }
+    htmx.trigger(form, "submit");
+  }
+  function selectTab(tab, load) {
+    localStorage.setItem("qtab", tab);
+    localStorage.setItem("qsort", tab === "recent" ? "new" : "top");
+    document.querySelectorAll("[data-tab]").forEach(function (b) {
+      b.setAttribute("aria-selected", b.dataset.tab === tab ? "true" : "false");
+      b.classList.toggle("active", b.dataset.tab === tab);
+    });
+    var mine = tab === "mine";
+    ["questions", "qsearch"].forEach(function (id) { var e = document.getElementById(id); if (e) e.hidden = mine; });
+    var panel = document.getElementById("mine");
+    if (panel) panel.hidden = !mine;
+    var order = document.getElementById("qorder");
+    if (order && !mine) order.value = tab;
+    if (load && !mine) loadWindow();
+  }
   document.addEventListener("click", function (evt) {
-    var b = evt.target.closest && evt.target.closest("[data-sort]");
-    if (!b) return;
-    localStorage.setItem("qsort", b.dataset.sort);
-    sortQuestions();
+    var tab = evt.target.closest && evt.target.closest("[data-tab]");
+    if (tab) { selectTab(tab.dataset.tab, true); return; }
+    if (evt.target.closest && evt.target.closest("[data-show-new]")) insertHeld();
+    var fab = evt.target.closest && evt.target.closest("[data-ask-jump]");
+    if (fab) {
+      evt.preventDefault();
+      var box = document.getElementById("ask-text");
+      if (box) { box.scrollIntoView({ block: "center" }); box.focus(); }
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    // A new window replaced the list: questions held for the old one are in it or will come with the next.
+    if (evt.detail.target && evt.detail.target.id === "qlist" && evt.detail.requestConfig) { heldInserts = []; showHeld(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.querySelector("[data-tab]")) return;
+    var tab = currentTab();
+    selectTab(tab, tab === "recent");  // the page comes with the Top window
   });
 
   // --- 4. Clocks: computed locally from server data, never pushed every second --------------------------------
@@ -144,14 +255,18 @@
     document.body.classList.toggle("offline", offline);
   }
   document.addEventListener("htmx:wsOpen", function () { showConn(false); });
+  // Close codes (live/relay.py): the extension itself retries only on 1006/1011/1012/1013. Every reconnect gets
+  // a fresh snapshot, so a page that was told to reconnect (4503 server restarting, 4408 too slow, a server
+  // error) catches up at once. 4429 (too many connections from this network) waits longer. 4401 (access revoked:
+  // new screen link, role removed, logged out), 4403 and 4404 never reconnect by themselves.
+  var NOT_HERE = [1006, 1011, 1012, 1013, 4401, 4403, 4404];  // the extension's own retries, or never
   document.addEventListener("htmx:wsClose", function (evt) {
     showConn(true);
     var code = evt.detail.event && evt.detail.event.code;
-    // The extension retries only on 1006/1011/1012/1013; a server restart can close with 1001 or 1000.
-    if ([1006, 1011, 1012, 1013, 4403, 4404].indexOf(code) < 0) {
-      var wrapper = evt.detail.socketWrapper;
-      setTimeout(function () { if (wrapper && wrapper.reconnect) wrapper.reconnect(); }, 1000 + Math.random() * 2000);
-    }
+    if (NOT_HERE.indexOf(code) >= 0) return;
+    var wrapper = evt.detail.socketWrapper;
+    var delay = code === 4429 ? 5000 + Math.random() * 15000 : 500 + Math.random() * 2500;
+    setTimeout(function () { if (wrapper && wrapper.reconnect) wrapper.reconnect(); }, delay);
   });
   document.addEventListener("htmx:wsAfterMessage", function (evt) {
     var m = /data-server-now-ms="(\d+)"/.exec(evt.detail.message || "");
@@ -207,7 +322,27 @@
     document.querySelectorAll("button.upvote, button.support").forEach(function (b) { if (closed) b.disabled = true; });
   }
 
-  function refresh() { applyMe(); sortQuestions(); applyClosed(); tick(); }
+  // Length counters: what the server counts (code points after NFC, spaces around trimmed), never a cut. Past
+  // the limit the counter says by how much, and the server refuses with its message; the text stays.
+  function codePoints(text) { return Array.from((text || "").normalize("NFC").trim()).length; }
+  function updateCounter(box) {
+    var counter = document.querySelector('[data-counter-for="' + box.id + '"]');
+    var max = Number(box.dataset.max);
+    if (!counter || !max) return;
+    var n = codePoints(box.value);
+    var live = document.getElementById("live");
+    var over = n > max;
+    var template = live && live.dataset[over ? "msgTooLong" : "msgCount"];
+    counter.textContent = template ? template.replace("{n}", over ? n - max : n).replace("{max}", max) : n + " / " + max;
+    counter.classList.toggle("over", over);
+    box.setAttribute("aria-invalid", over ? "true" : "false");
+  }
+  document.addEventListener("input", function (evt) {
+    if (evt.target && evt.target.matches && evt.target.matches("textarea[data-max]")) updateCounter(evt.target);
+  });
+  function updateCounters() { document.querySelectorAll("textarea[data-max]").forEach(updateCounter); }
+
+  function refresh() { applyMe(); sortQuestions(); applyClosed(); updateCounters(); tick(); }
   // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
   // Votes and upvotes answer with a message only (they are the hot path): record my choice here.
   document.addEventListener("htmx:afterRequest", function (evt) {
@@ -218,7 +353,9 @@
     var state = me();
     if (!button || !el || !state) return;
     if (button.dataset.poll) state.votes[button.dataset.poll] = Number(button.dataset.option);
-    if (button.dataset.qid && state.upvoted.indexOf(Number(button.dataset.qid)) < 0) state.upvoted.push(Number(button.dataset.qid));
+    var undone = /\/undo$/.test((evt.detail.pathInfo && evt.detail.pathInfo.requestPath) || "");
+    if (button.dataset.qid && undone) state.upvoted = state.upvoted.filter(function (id) { return id !== Number(button.dataset.qid); });
+    else if (button.dataset.qid && state.upvoted.indexOf(Number(button.dataset.qid)) < 0) state.upvoted.push(Number(button.dataset.qid));
     if (button.dataset.arg && state.supported.indexOf(Number(button.dataset.arg)) < 0) state.supported.push(Number(button.dataset.arg));
     el.textContent = JSON.stringify(state);
     applyMe();
@@ -247,6 +384,13 @@
     }
   });
   var sentTexts = new WeakMap();
+  // A tap on my own upvote takes it back: same form, sent to its undo address.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("upvote-form") || !form.dataset.undo) return;
+    var button = form.querySelector("button.upvote");
+    if (button && button.classList.contains("mine")) evt.detail.path = form.dataset.undo;
+  });
   document.addEventListener("htmx:configRequest", function (evt) {
     var form = evt.detail.elt;
     if (!form || form.tagName !== "FORM" || !form.hasAttribute("data-keep")) return;

@@ -20,7 +20,7 @@ from debates import services, views_hot
 from debates.models import Argument, ArgumentUpvote, Debate, Participant, QuestionUpvote, Vote
 from hub import hot_path
 from hub.asgi import application, django_asgi_app
-from live import publish
+from live import hooks
 from tests.factories import make_debate, make_moderator, make_participant, make_poll, make_question
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,15 +30,6 @@ CSRF = "abcdefghijklmnopqrstuvwxyz012345"
 
 def sync(fn, *args, **kwargs):
     return database_sync_to_async(fn)(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_coalescer():
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
-    yield
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
 
 
 @pytest.fixture
@@ -171,8 +162,7 @@ async def test_the_count_is_broadcast_after_a_hot_vote():
     option = await sync(lambda: poll.options.first().pk)
     sent: list[str] = []
     listener = lambda _debate_id, frames: sent.extend(h for _k, _v, h in frames.get("public.en", []))  # noqa: E731
-    publish.listeners.append(listener)
-    try:
+    with hooks.listening(listener):
         assert (await post(vote_path(debate, poll), f"option={option}"))[0] == 200
         for _ in range(50):
             if any(f'id="poll-{poll.pk}-results"' in html and "1 vote" in html for html in sent):
@@ -180,8 +170,6 @@ async def test_the_count_is_broadcast_after_a_hot_vote():
             await asyncio.sleep(0.1)
         else:
             pytest.fail(f"no broadcast of the new count: {sent!r}")
-    finally:
-        publish.listeners.remove(listener)
 
 
 async def test_a_failing_batch_is_replayed_vote_by_vote_through_django(monkeypatch):

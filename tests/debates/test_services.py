@@ -173,7 +173,7 @@ def test_one_question_on_screen_at_most(broadcasts):
     assert "onscreen" in broadcasts.keys()
     html = broadcasts.html("public.fr")
     onscreen = html[html.index('id="onscreen"'):]
-    assert "Seconde ?" in onscreen[:onscreen.index("</section>")]
+    assert "Seconde\u202f?" in onscreen[:onscreen.index("</section>")]  # French typography, on display
     services.question_put_on_screen(question=None, debate=debate, actor=mod)
     debate.refresh_from_db()
     assert debate.on_screen_id is None

@@ -43,6 +43,8 @@ def free_port() -> int:
 class LiveServer:
     url: str
     env: dict[str, str]
+    log_path: Path | None = None  # daphne's output
+    proc: subprocess.Popen | None = None
 
     def shell(self, code: str) -> str:
         """Run Python code against the server's database (Django set up); returns its stdout."""
@@ -85,7 +87,7 @@ def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("daphne did not start in time") from None
                 time.sleep(0.2)
-        yield LiveServer(url=url, env=env)
+        yield LiveServer(url=url, env=env, log_path=tmp_path / "daphne.log", proc=proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -110,6 +110,7 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
         "old => { const f = document.getElementById('flash'); return f.classList.contains('success') && f.innerText !== old }",
         arg=vote_flash,
     )
+    voter.click("#tab-mine")  # "My questions"
     voter.wait_for_selector("#mine .status-pending")  # "awaiting moderation", on the author's page only
     assert voter.input_value("#ask-text") == ""
     assert QUESTION not in watcher.inner_text("#questions")
@@ -131,15 +132,19 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     act(action="reject", question=str(rejected_id), reason="Hors sujet")
     voter.wait_for_selector("#mine .status-rejected", timeout=3000)
     assert "Hors sujet" in voter.inner_text("#mine")
+    # The approved one reads "Published", in French, with no stale "awaiting moderation" above it.
+    assert "Publiée" in voter.inner_text(f"#mine .fate-published")
+    assert "attente" not in voter.inner_text("#flash")
     mod_ctx.close()
+    voter.click("#tab-top")
     watcher.wait_for_function(
-        "q => document.getElementById('questions').innerText.includes(q)", arg=QUESTION, timeout=5000
+        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)", arg=QUESTION, timeout=5000
     )
     watcher.wait_for_function(
         "document.getElementById('polls').innerText.includes('Budget participatif')", timeout=5000
     )
     voter.wait_for_function(
-        "q => document.getElementById('questions').innerText.includes(q)", arg=QUESTION, timeout=5000
+        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)", arg=QUESTION, timeout=5000
     )
 
     # The draft survived the swaps of the polls widget around it (the box itself was carried over, not re-created).

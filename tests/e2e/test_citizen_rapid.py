@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from .conftest import requires_chromium
+from .conftest import SCREENSHOTS, requires_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
 
@@ -128,3 +128,122 @@ def test_an_open_phone_learns_that_the_debate_closed(daphne_server, browser):
     assert errors == []
     mod_ctx.close()
     ctx.close()
+
+
+PHONE_SETUP = """
+import json
+from django.utils import timezone
+from debates import services
+from debates.models import Debate
+from tests.factories import make_moderator
+d = Debate.objects.create(title="Budget participatif : à vous !", status="live", premoderation=False, word_filter="",
+                          opened_at=timezone.now())
+mod = make_moderator(d, username="browser-mod")
+author = services.participant_join(debate=d, display_name="Inès")
+q = services.question_submit(debate=d, participant=author, text="Pourquoi pas plus de bancs?")
+services.poll_create(debate=d, actor=mod, text="Quelle priorité pour 2027 ?", kind="choice", open_now=True,
+                     options=["Parcs et espaces verts", "Pistes cyclables protégées", "Rénovation des écoles"])
+prop = services.poll_create(debate=d, actor=mod, text="Piétonniser le centre ?", kind="yna", open_now=True)
+print(json.dumps({"code": d.code, "q": q.pk, "prop": prop.pk}))
+"""
+
+
+def test_phone_ballot_argument_counter_and_upvote_taken_back(daphne_server, browser):
+    """Issue 10, item 8 on a 390 px phone."""
+    data = json.loads(daphne_server.shell(PHONE_SETUP).strip().splitlines()[-1])
+    ctx, page, errors = _phone(browser, daphne_server.url, data["code"])
+    # The multiple-choice ballot: one full-width option per line, labels on one line each (no word per line).
+    boxes = page.evaluate("""Array.from(document.querySelectorAll('.poll-choice .ballot button.opt')).map(b => {
+        const r = b.getBoundingClientRect(); return [r.left, r.width, r.height]; })""")
+    assert len(boxes) == 3 and len({round(left) for left, _w, _h in boxes}) == 1
+    ballot_width = page.evaluate("document.querySelector('.poll-choice .ballot').getBoundingClientRect().width")
+    assert all(abs(w - ballot_width) < 2 and h < 60 for _l, w, h in boxes)
+    # French typography on display: a narrow no-break space before "?", added where it was missing.
+    assert "bancs\u202f?" in page.inner_text(f"#q-{data['q']}")
+    # The counter counts code points after NFC, shows the overflow, and nothing is cut.
+    decomposed = "e\u0301" * 10
+    page.fill("#ask-text", decomposed)
+    assert page.inner_text("#ask-text-count").startswith("10 / ")
+    long_text = "mot " * 80
+    page.fill("#ask-text", long_text)
+    assert "de trop" in page.inner_text("#ask-text-count")
+    assert page.input_value("#ask-text") == long_text
+    page.fill("#ask-text", "")
+    # The argument form: a clear for/against choice, two large buttons.
+    arg = page.locator(f"#argue-{data['prop']}")
+    sides = arg.locator(".side span")
+    assert sides.count() == 2 and all(sides.nth(i).bounding_box()["height"] >= 44 for i in range(2))
+    page.fill(f"#argtext-{data['prop']}", "Plus de place pour les piétons et les terrasses.")
+    arg.locator(".side-for span").tap()
+    arg.locator("button[type=submit]").tap()
+    page.wait_for_function("document.getElementById('flash').textContent.includes('argument')")
+    # An upvote, then taken back by a second tap; the wording matches the action.
+    up = page.locator(f"#q-{data['q']} button.upvote")
+    up.tap()
+    page.wait_for_function(f"document.querySelector('#q-{data['q']} button.upvote').classList.contains('mine')")
+    assert "vote pour cette question est compté" in page.inner_text("#flash")
+    up.tap()
+    page.wait_for_function(f"!document.querySelector('#q-{data['q']} button.upvote').classList.contains('mine')")
+    assert "retiré" in page.inner_text("#flash")
+    n = daphne_server.shell(f"from debates.models import Question\nprint(Question.objects.get(pk={data['q']}).upvote_count)")
+    assert n.strip().splitlines()[-1] == "0"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == []
+    ctx.close()
+
+
+SEEDED = """
+import json, random
+from django.db import transaction
+from django.utils import timezone
+from debates import services
+from debates.models import Debate, Participant, Question
+from tests.factories import make_moderator
+rng = random.Random(3)
+with transaction.atomic():
+    d = Debate.objects.create(title="Conseil citoyen : quelle ville pour 2030 ?", status="live", premoderation=True,
+                              word_filter="", opened_at=timezone.now())
+    mod = make_moderator(d, username="browser-mod")
+    people = Participant.objects.bulk_create([Participant(debate=d, display_name=f"Citoyen {i}") for i in range(60)])
+    topics = ["le tram", "les loyers", "les pistes cyclables", "la piscine", "les écoles", "le marché", "les parcs"]
+    Question.objects.bulk_create([
+        Question(debate=d, author=people[i % 60], text=f"Que prévoit la ville pour {topics[i % 7]} (question {i}) ?",
+                 status="approved", approved_at=timezone.now(), upvote_count=rng.randint(0, 80))
+        for i in range(300)])
+    me = services.participant_join(debate=d, display_name="Inès")
+    services.poll_create(debate=d, actor=mod, text="Quelle priorité pour 2027 ?", kind="choice", open_now=True,
+                         options=["Parcs et espaces verts", "Pistes cyclables protégées", "Rénovation des écoles"])
+    services.poll_create(debate=d, actor=mod, text="Piétonniser le centre le week-end ?", kind="yna", open_now=True)
+print(json.dumps({"code": d.code}))
+"""
+
+
+def test_citizen_page_on_a_seeded_debate_phone_and_laptop(daphne_server, browser):
+    """A debate of 300 questions: the ask button is reachable at once on a phone, My questions shows the fate,
+    and screenshots at 390×844 and 1440×900 (screenshots/citizen-seeded-390x844.png, citizen-1440x900.png)."""
+    data = json.loads(daphne_server.shell(SEEDED).strip().splitlines()[-1])
+    ctx, page, errors = _phone(browser, daphne_server.url, data["code"])
+    fab = page.locator("a.ask-fab")
+    assert fab.is_visible() and fab.bounding_box()["y"] < 844  # on the first screen
+    fab.tap()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ask-text'")
+    page.fill("#ask-text", "Et les bancs dans les parcs ?")
+    page.locator("#ask-form button[type=submit]").tap()
+    page.wait_for_function("document.getElementById('ask-text').value === ''")
+    page.click("#tab-mine")
+    page.wait_for_selector("#mine .fate-pending")
+    assert "En attente de modération" in page.inner_text("#mine")
+    page.click("#tab-top")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / "citizen-seeded-390x844.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == []
+    ctx.close()
+    laptop = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1,
+                                 extra_http_headers={"Accept-Language": "fr"})
+    lp = laptop.new_page()
+    lp.goto(f"{daphne_server.url}/d/{data['code']}/")
+    lp.wait_for_function("document.getElementById('presence').textContent.trim() !== ''")
+    lp.screenshot(path=str(SCREENSHOTS / "citizen-1440x900.png"))
+    laptop.close()

@@ -11,7 +11,7 @@ from .conftest import SCREENSHOTS, requires_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
 
-# A closed town hall of 150 participants: questions in every state, two polls whose votes spread over 40 minutes,
+# A closed town hall of 80 participants: questions in every state, two polls whose votes spread over 40 minutes,
 # attendance samples every minute.
 SETUP = """
 import json, random
@@ -21,38 +21,40 @@ from debates import services
 from debates.models import Debate, PresenceSample, Question, Vote
 from tests.factories import make_moderator, make_official
 rng = random.Random(7)
-d = Debate.objects.create(title="Conseil citoyen : quelle ville pour 2030 ?", status="live", premoderation=True,
-                          word_filter="", opened_at=timezone.now())
-mod = make_moderator(d, username="report-mod")
-maire = make_official(d, title="Hélène Durand, maire", username="report-maire")
-people = [services.participant_join(debate=d) for _ in range(150)]
-qs = [services.question_submit(debate=d, participant=people[i], text=f"Question {i} sur le tram et le logement ?")
-      for i in range(60)]
-for q in qs[:30]:
-    services.question_approve(question=q, actor=mod)
-for q in qs[30:40]:
-    services.question_reject(question=q, actor=mod, reason="Hors sujet")
-for q in qs[40:45]:
-    services.question_merge(duplicate=q, into=qs[0], actor=mod)
-services.answer_post(question=qs[0], actor=maire, text="Les travaux commencent en 2027.")
-yna = services.poll_create(debate=d, actor=mod, text="Piétonniser la rue de la République ?", kind="yna", open_now=True)
-choice = services.poll_create(debate=d, actor=mod, text="Quelle priorité pour le budget participatif ?", kind="choice",
-                              options=["Pistes cyclables", "Espaces verts", "Écoles"], open_now=True)
-for poll in (yna, choice):
-    options = list(poll.options.order_by("position"))
-    for p in people[: rng.randint(90, 140)]:
-        services.vote_cast(poll=poll, participant=p, option_id=rng.choice(options).pk)
-start = timezone.now() - timedelta(minutes=45)
-for poll in (yna, choice):
-    for v in Vote.objects.filter(poll=poll):
-        Vote.objects.filter(pk=v.pk).update(created_at=start + timedelta(seconds=rng.randint(60, 2400)))
-    type(poll).objects.filter(pk=poll.pk).update(opened_at=start)
-for minute in range(45):
-    PresenceSample.objects.create(debate=d, at=start + timedelta(minutes=minute),
-                                  connected=min(150, 20 + minute * 5 + rng.randint(0, 15)))
-for poll in (yna, choice):
-    services.poll_close(poll=poll, actor=mod)
-services.debate_set_status(debate=d, status="closed", actor=mod)
+from django.db import transaction
+with transaction.atomic():  # one commit: seconds, not minutes, on SQLite under load
+    d = Debate.objects.create(title="Conseil citoyen : quelle ville pour 2030 ?", status="live", premoderation=True,
+                              word_filter="", opened_at=timezone.now())
+    mod = make_moderator(d, username="report-mod")
+    maire = make_official(d, title="Hélène Durand, maire", username="report-maire")
+    people = [services.participant_join(debate=d) for _ in range(80)]
+    qs = [services.question_submit(debate=d, participant=people[i], text=f"Question {i} sur le tram et le logement ?")
+          for i in range(40)]
+    for q in qs[:20]:
+        services.question_approve(question=q, actor=mod)
+    for q in qs[20:30]:
+        services.question_reject(question=q, actor=mod, reason="Hors sujet")
+    for q in qs[30:34]:
+        services.question_merge(duplicate=q, into=qs[0], actor=mod)
+    services.answer_post(question=qs[0], actor=maire, text="Les travaux commencent en 2027.")
+    yna = services.poll_create(debate=d, actor=mod, text="Piétonniser la rue de la République ?", kind="yna", open_now=True)
+    choice = services.poll_create(debate=d, actor=mod, text="Quelle priorité pour le budget participatif ?", kind="choice",
+                                  options=["Pistes cyclables", "Espaces verts", "Écoles"], open_now=True)
+    for poll in (yna, choice):
+        options = list(poll.options.order_by("position"))
+        for p in people[: rng.randint(50, 75)]:
+            services.vote_cast(poll=poll, participant=p, option_id=rng.choice(options).pk)
+    start = timezone.now() - timedelta(minutes=45)
+    for poll in (yna, choice):
+        for v in Vote.objects.filter(poll=poll):
+            Vote.objects.filter(pk=v.pk).update(created_at=start + timedelta(seconds=rng.randint(60, 2400)))
+        type(poll).objects.filter(pk=poll.pk).update(opened_at=start)
+    for minute in range(45):
+        PresenceSample.objects.create(debate=d, at=start + timedelta(minutes=minute),
+                                      connected=min(80, 10 + minute * 2 + rng.randint(0, 15)))
+    for poll in (yna, choice):
+        services.poll_close(poll=poll, actor=mod)
+    services.debate_set_status(debate=d, status="closed", actor=mod)
 print(json.dumps({"code": d.code}))
 """
 

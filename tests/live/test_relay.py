@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from live import relay as relay_module
-from live.relay import Relay
+from live.process import Runtime
 
 DEBATE = 876543  # no database row needed: nothing here renders
 
@@ -16,6 +16,8 @@ DEBATE = 876543  # no database row needed: nothing here renders
 class Sock:
     write_frame = None
     participant_id = None
+    user_id = None
+    backlog = 0
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -28,8 +30,9 @@ class Sock:
 @pytest.fixture
 async def slow_layer_relay(monkeypatch):
     """A Relay whose layer yields to the loop in every call, like a network round trip."""
-    relay = Relay(asyncio.get_running_loop())
-    relay.redis = None  # presence and coalescing stay in-process; the layer is what this test is about
+    rt = Runtime(asyncio.get_running_loop())
+    rt.redis = None  # presence and coalescing stay in-process; the layer is what this test is about
+    relay = rt.relay
     layer = relay.layer
     for name in ("new_channel", "group_add", "group_discard"):
         original = getattr(layer, name)
