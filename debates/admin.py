@@ -94,3 +94,5 @@ class ModerationLogAdmin(SafeAdmin):
 for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
               Answer, PresenceSample, StaffSessionEpoch):
     admin.site.register(model, SafeAdmin)
+
+from . import admin_consult  # noqa: E402,F401  (consultation models register themselves there)

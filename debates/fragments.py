@@ -27,7 +27,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import selectors
+from . import fragments_consult, selectors
 from .models import Debate, Poll
 
 Context = dict[str, Any]
@@ -157,6 +157,7 @@ WIDGETS: dict[str, Widget] = {w.key: w for w in (
     Widget("log", snapshot=True, views={
         "moderators": View(f"{CONSOLE}#log", "mod-log", _log),
     }),
+    *fragments_consult.widget_rows(View, Widget),  # proposals (debates/fragments_consult.py)
 )}
 
 SNAPSHOT_KEYS = tuple(key for key, widget in WIDGETS.items() if widget.snapshot)

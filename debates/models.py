@@ -546,3 +546,9 @@ class StaffSessionEpoch(models.Model):
 
     class Meta:
         verbose_name = _("staff session epoch")
+
+
+# Consultations (proposals, voter codes…) live in their own module; importing them here registers them with the app.
+from .models_consult import (  # noqa: E402,F401
+    Article, CodeUse, Consultation, Phase, PollRules, Proposal, ProposalFlag, ProposalSupport, ResultDeclaration, SecretBallot, Text, VoterCode,
+)

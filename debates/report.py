@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from . import charts, selectors
+from .open_data_consult import articles_table, export_sections, proposals_table
 from .models import (
     AgendaSegment,
     Answer,
@@ -252,11 +253,14 @@ def log_table(debate: Debate) -> tuple[list[str], Iterable[list[Any]]]:
     return header, rows
 
 
+CONSULT_TABLES = {"proposals": proposals_table, "articles": articles_table}
+
 CSV_TABLES: dict[str, Callable[[Debate], tuple[list[str], Iterable[list[Any]]]]] = {
     "questions": questions_table,
     "polls": polls_table,
     "arguments": arguments_table,
     "log": log_table,
+    **CONSULT_TABLES,
 }
 
 
@@ -306,4 +310,5 @@ def export_document(debate: Debate) -> dict[str, Any]:
         "presence": [{"at": _iso(at), "connected": n}
                      for at, n in PresenceSample.objects.filter(debate=debate).order_by("at").values_list("at", "connected")],
         "log": log,
+        **export_sections(debate),
     }

@@ -22,6 +22,7 @@ from .models import (
     Participant,
     Poll,
     Question,
+    SecretBallot,
 )
 from .permissions import has_role
 
@@ -269,6 +270,10 @@ def argument_in_debate(debate: Debate, argument_id: Any) -> Argument:
 def poll_tally(poll: Poll) -> dict[str, Any]:
     """Per-option counts and percentages, straight from the votes table."""
     options = list(poll.options.annotate(n=Count("votes")).order_by("position", "id"))
+    secret = dict(SecretBallot.objects.filter(poll=poll).values_list("option").annotate(c=Count("pk"))
+                  .values_list("option", "c"))  # ballots of a secret poll, stored without voter
+    for o in options:
+        o.n += secret.get(o.pk, 0)
     total = sum(o.n for o in options)
     rows = []
     for o in options:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import selectors
+from .open_data_consult import state_sections
 from .models import Debate
 
 
@@ -67,4 +68,5 @@ def public_state(debate: Debate) -> dict[str, Any]:
         "on_screen": question(on_screen) if on_screen else None,
         "questions": [question(q) for q in selectors.public_questions(debate)],
         "polls": polls,
+        **state_sections(debate),
     }

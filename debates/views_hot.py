@@ -16,18 +16,20 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 
-from . import selectors, services, views
+from . import selectors, services, views, views_consult
 
 # The writes each kind of hot request batches. The wiring (hub.asgi) gives each its group commit (hub.hot_path
-# .GroupCommit), so the domain never imports the wiring: `install(GroupCommit)` sets the three below.
-BATCHED: dict[str, Callable[[list[Any]], list[services.Outcome]]] = {
+# .GroupCommit), so the domain never imports the wiring: `install(GroupCommit)` sets the ones below.
+BATCHED: dict[str, Callable[[list[Any]], list[Any]]] = {
     "ballots": services.vote_cast_many,
     "question_upvotes": services.question_upvote_many,
     "argument_supports": services.argument_upvote_many,
+    "proposal_supports": services.proposal_support_many,
 }
 ballots: Any = None
 question_upvotes: Any = None
 argument_supports: Any = None
+proposal_supports: Any = None
 _flash_cache: dict[tuple[str, str], str] = {}  # (message, language) → the success line (it depends on nothing else)
 
 
@@ -43,6 +45,11 @@ async def upvote(request: HttpRequest, code: str, question_id: int) -> HttpRespo
 async def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse | None:
     return await _serve(request, code, argument_supports, views.SUPPORT_COUNTED,
                         views.upvote_for(request, code, argument_id))
+
+
+async def proposal_support(request: HttpRequest, code: str, proposal_id: int) -> HttpResponse | None:
+    return await _serve(request, code, proposal_supports, views_consult.PROPOSAL_SUPPORTED,
+                        views.upvote_for(request, code, proposal_id))
 
 
 def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) -> HttpResponse:
@@ -70,10 +77,11 @@ async def _serve(request: HttpRequest, code: str, batch: Any, message: Promise, 
     return HttpResponse(html)
 
 
-HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support}
+HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support,
+             views_consult.proposal_support: proposal_support}
 
 
-def install(batcher: Callable[[Callable[[list[Any]], list[services.Outcome]]], Any]) -> None:
+def install(batcher: Callable[[Callable[[list[Any]], list[Any]]], Any]) -> None:
     """Give each batched write its batcher (an object with `async submit(item)`), once per process."""
     for name, work in BATCHED.items():
         globals()[name] = batcher(work)

@@ -31,6 +31,8 @@ DEBUG = env_bool("DEBUG", True)
 
 _DEV_SECRET = "django-insecure-embedded-demo-key-do-not-use-in-production-0123456789"
 SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
+# Key of the voter codes' hashes (debates.codes); defaults to SECRET_KEY. Changing it invalidates every code issued.
+VOTER_CODE_KEY = os.environ.get("VOTER_CODE_KEY", "")
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off.")
 

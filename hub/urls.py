@@ -34,5 +34,6 @@ urlpatterns = [
     path(f"d/{CODE}/poll/<id:poll_id>/argue", views.argue, name="argue"),
     path(f"d/{CODE}/arg/<id:argument_id>/support", views.support, name="support"),
     path(f"d/{CODE}/", include("debates.urls_staff")),
+    path(f"d/{CODE}/", include("debates.urls_consult")),
     re_path(rf"^(?P<code>{converters.JoinCodeConverter.regex})/?$", views.join_code, name="join_code"),
 ]

@@ -39,6 +39,25 @@ from .participants import (
     remember_participant,
 )
 from .polls import Ballot, poll_close, poll_create, poll_open, vote_cast, vote_cast_many
+from .proposals import (
+    consultation_update,
+    proposal_flag,
+    proposal_merge,
+    proposal_moderate,
+    proposal_submit,
+    proposal_support,
+    proposal_support_many,
+    proposal_withdraw_support,
+)
+from .dates import consultation_set_dates, consultation_tick
+from .texts import split_articles, text_publish, text_set_votes
+from .voting import (
+    poll_declare_result,
+    poll_set_rules,
+    voter_code_enter,
+    voter_code_revoke,
+    voter_codes_generate,
+)
 from .questions import (
     Upvote,
     answer_post,
@@ -64,4 +83,8 @@ __all__ = [
     "question_edit", "question_mark_answered", "question_merge", "question_put_on_screen", "question_reject",
     "question_star", "question_submit", "question_upvote", "question_upvote_many", "question_upvote_withdraw", "require_moderator",
     "require_official", "role_assign", "role_remove", "screen_token_regenerate", "vote_cast", "vote_cast_many",
+    "consultation_update", "proposal_flag", "proposal_merge", "proposal_moderate", "proposal_submit",
+    "proposal_support", "proposal_support_many", "proposal_withdraw_support", "poll_declare_result", "poll_set_rules",
+    "voter_code_enter", "voter_code_revoke", "voter_codes_generate", "split_articles", "text_publish",
+    "text_set_votes", "consultation_set_dates", "consultation_tick",
 ]

@@ -91,7 +91,7 @@ def citizen_debate(debate: Debate | None, code: str) -> Debate | ServiceError:
     may see it; else the refusal (not found, or the debate is not open to citizens' posts)."""
     if debate is None or debate.code != (code or "").upper() or debate.status == Debate.Status.DRAFT:
         return not_found()
-    return citizen_refusal(debate) or debate
+    return citizen_refusal(debate, memo=True) or debate
 
 
 Entry = tuple[Mapping[str, int], Debate, "str | None"]  # (session mapping, debate, the browser's client key)

@@ -31,12 +31,18 @@ def debate():
     participant = make_participant(debate, "Ana")
     services.argument_post(poll=poll, participant=participant, side="for", text="Un bon argument.")
     make_question(debate, actor=moderator)
+    # An official citizen proposal, for the proposal widgets (debates/fragments_consult.py).
+    services.consultation_update(debate=debate, actor=moderator, proposals_enabled=True, proposal_threshold=1)
+    proposal = services.proposal_submit(debate=debate, participant=participant, title="Des bancs", text="Au parc.")
+    services.proposal_support(proposal=proposal, participant=participant)
     return debate
 
 
 def _keys(debate) -> list[tuple[str, str | None]]:
-    poll = Poll.objects.filter(debate=debate).first()
-    return [(f"{key}:{poll.pk}" if widget.per_object else key, str(poll.pk) if widget.per_object else None)
+    poll = Poll.objects.filter(debate=debate, proposal__isnull=True).first()
+    ids = {"proposal": debate.proposals.get().pk, "proposal_news": debate.proposals.get().pk}
+    return [(f"{key}:{ids.get(key, poll.pk)}" if widget.per_object else key,
+             str(ids.get(key, poll.pk)) if widget.per_object else None)
             for key, widget in fragments.WIDGETS.items()]
 
 
