@@ -110,6 +110,8 @@ def participants_for_sessions(entries: list[Entry]) -> list[Participant]:
     where it holds none, the one this browser's client key already made in that debate (a first write retried
     after its answer was lost), else a new one (created in bulk, with the key). Call inside the write's
     transaction; a concurrent creation with the same key fails on the unique constraint and the caller retries."""
+    # (mapping, debate) without a client key is accepted too (a caller with no request behind it)
+    entries = [(e[0], e[1], e[2] if len(e) > 2 else None) for e in entries]  # type: ignore[misc]
     found = selectors.session_participants([(mapping, debate) for mapping, debate, _key in entries])
     wanted = {(debate.pk, key) for (_m, debate, key), p in zip(entries, found) if p is None and key}
     known: dict[tuple[int, str | None], Participant] = {}
