@@ -39,6 +39,15 @@ ACTION_LABELS = {
     "clock_reset": pgettext_lazy("log action", "reset the clock"),
     "role_assigned": pgettext_lazy("log action", "gave a role"),
     "role_removed": pgettext_lazy("log action", "removed a role"),
+    "debate_created": pgettext_lazy("log action", "created the debate"),
+    "debate_duplicated": pgettext_lazy("log action", "created the debate from a template"),
+    "debate_archived": pgettext_lazy("log action", "archived the debate"),
+    "debate_unarchived": pgettext_lazy("log action", "unarchived the debate"),
+    "agenda_changed": pgettext_lazy("log action", "changed the agenda"),
+    "invitation_created": pgettext_lazy("log action", "invited someone"),
+    "invitation_renewed": pgettext_lazy("log action", "made a new invitation link"),
+    "invitation_revoked": pgettext_lazy("log action", "withdrew an invitation"),
+    "invitation_accepted": pgettext_lazy("log action", "accepted an invitation"),
 }
 
 OBJECT_LABELS = {
@@ -49,6 +58,7 @@ OBJECT_LABELS = {
     "argument": _("argument"),
     "agendasegment": _("agenda segment"),
     "debaterole": _("role"),
+    "invitation": _("invitation"),
 }
 
 
@@ -65,6 +75,11 @@ LOG_KEY_LABELS = {
     "user": _("user"),
     "answer": _("answer"),
     "name": _("name"),
+    "agenda": _("Agenda"),
+    "archived": _("archived"),
+    "by": _("by"),
+    "from": _("from"),
+    "for": _("for"),
 }
 
 

@@ -143,12 +143,24 @@ class Debate(models.Model):
         related_name="+",
     )
     peak_connected = models.PositiveIntegerField(default=0)
+    auto_schedule = models.BooleanField(
+        _("open and close by itself"),
+        default=False,
+        help_text=_("The debate goes live at its scheduled start and closes at its scheduled end."),
+    )
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-scheduled_start", "-id"]
         verbose_name = _("debate")
         verbose_name_plural = _("debates")
+        # Given by an administrator (admin: user or group permissions); see README "Run your own debate".
+        permissions = [("organise_debates", _("Can organise debates"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(scheduled_end__isnull=True)
@@ -184,7 +196,23 @@ class Debate(models.Model):
 
     @property
     def accepts_posts(self) -> bool:
-        return self.status in (self.Status.LIVE, self.Status.SCHEDULED)
+        """Every citizen write asks here. A self-scheduling debate past its end accepts nothing, whether or not
+        the scheduler's tick has closed it yet (see debates.scheduler)."""
+        if self.status not in (self.Status.LIVE, self.Status.SCHEDULED):
+            return False
+        return not self.past_scheduled_end()
+
+    def past_scheduled_end(self, now: datetime | None = None) -> bool:
+        return bool(self.auto_schedule and self.scheduled_end and (now or timezone.now()) >= self.scheduled_end)
+
+    @property
+    def tz(self):  # noqa: ANN201 — a ZoneInfo
+        from zoneinfo import ZoneInfo
+
+        try:
+            return ZoneInfo(self.time_zone)
+        except Exception:  # an invalid stored name must not break a page: fall back to the site's zone
+            return ZoneInfo(settings.TIME_ZONE)
 
     def filtered_words(self) -> list[str]:
         return [w.strip().lower() for w in self.word_filter.splitlines() if w.strip()]
@@ -194,6 +222,8 @@ class DebateRole(models.Model):
     class Role(models.TextChoices):
         MODERATOR = "moderator", _("Moderator")
         OFFICIAL = "official", _("Official")
+        # The debate's organiser: edits it, invites and removes staff, deletes a draft (its creator gets it).
+        ADMIN = "admin", _("Debate administrator")
 
     debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="roles")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="debate_roles")
@@ -207,6 +237,54 @@ class DebateRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.debate.code}"
+
+
+class Invitation(models.Model):
+    """A single-use link that gives a role on a debate to whoever opens it signed in (or creates an account).
+
+    Only a SHA-256 of the token is stored: the link is shown once to the organiser, and a leaked database does not
+    hand out roles. Never matched against an e-mail address: the link itself is the proof.
+    """
+
+    MAX_AGE_DAYS = 7
+
+    debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=12, choices=DebateRole.Role.choices)
+    title = models.CharField(_("public title"), max_length=120, blank=True, help_text=_("e.g. Mayor of Nanterre"))
+    note = models.CharField(_("for"), max_length=120, blank=True, help_text=_("Who it is for (only you see it)."))
+    email = models.EmailField(_("e-mail (optional)"), blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} — {self.debate.code} — {self.note or self.title}"
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if (now or timezone.now()) >= self.expires_at:
+            return "expired"
+        return "pending"
+
+    def state_label(self) -> str:
+        return {"accepted": _("Accepted"), "revoked": _("Revoked"), "expired": _("Expired"),
+                "pending": _("Waiting")}[self.state()]
 
 
 class AgendaSegment(models.Model):

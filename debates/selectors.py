@@ -353,3 +353,27 @@ def question_counters(debate: Debate) -> dict[str, int]:
         rejected=Count("id", filter=Q(status=Question.Status.REJECTED)),
     )
     return agg
+
+
+# --- organisers ---------------------------------------------------------------------------------------------------
+def debates_of_staff(user: Any, *, archived: bool = False) -> list[tuple[str, Any, list[Debate]]]:
+    """"My debates": the debates where `user` has a role (every debate for a superuser), by state in the order an
+    organiser works through them; archived ones apart."""
+    qs = Debate.objects.all() if user.is_superuser else Debate.objects.filter(roles__user=user).distinct()
+    qs = qs.filter(archived_at__isnull=not archived).order_by("scheduled_start", "-id")
+    by_status: dict[str, list[Debate]] = {s: [] for s in Debate.Status.values}
+    for debate in qs:
+        by_status[debate.status].append(debate)
+    by_status[Debate.Status.CLOSED].sort(key=lambda d: d.closed_at or d.created_at, reverse=True)
+    order = (Debate.Status.LIVE, Debate.Status.SCHEDULED, Debate.Status.DRAFT, Debate.Status.CLOSED)
+    return [(s, Debate.Status(s).label, by_status[s]) for s in order]
+
+
+def staff_roles(debate: Debate) -> list[DebateRole]:
+    return list(debate.roles.select_related("user").order_by("role", "user__username"))
+
+
+def invitations_of(debate: Debate) -> list[Any]:
+    from .models import Invitation
+
+    return list(Invitation.objects.filter(debate=debate).select_related("accepted_by").order_by("-created_at"))

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -67,9 +68,12 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
         debate, staff = _debate_for_report(request, code)
     except ReportNotOpen as exc:
         return _report_not_open(request, exc)
-    ctx = report_data.report_context(debate)
-    ctx["is_staff"] = staff
-    return render(request, "debates/report.html", ctx)
+    # The report speaks the debate's language and shows its times in the debate's time zone, like the screen and
+    # the poster: it is the debate's public record, whatever language the reader's browser last chose.
+    with translation.override(debate.language), timezone.override(debate.tz):
+        ctx = report_data.report_context(debate)
+        ctx["is_staff"] = staff
+        return render(request, "debates/report.html", ctx)
 
 
 @require_safe

@@ -30,6 +30,7 @@ from live import drain, wire  # noqa: E402
 from live.origin import PublicOriginValidator  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 from live.runtime import bind_loop  # noqa: E402
+from debates.scheduler import start_ticker  # noqa: E402
 
 # The client address comes from X-Forwarded-For only behind TRUSTED_PROXIES (hub.proxies); a websocket's Origin
 # must be a public origin of the site, scheme, host and port (live.origin).
@@ -58,4 +59,5 @@ if settings.GC_THRESHOLDS:
 async def application(scope, receive, send):
     # Remember the server's loop so sync services can hand broadcasts to it.
     bind_loop()
+    start_ticker()  # this process's periodic scheduler tick (debates.scheduler), started once
     return await router(scope, receive, send)

@@ -144,8 +144,6 @@ LIVE_CONNECT_PER_SECOND = float(os.environ.get("LIVE_CONNECT_PER_SECOND", "30"))
 LIVE_MAX_SOCKETS_PER_PROCESS = int(os.environ.get("LIVE_MAX_SOCKETS_PER_PROCESS", "20000"))
 LIVE_ALLOWED_ORIGINS = env_list("LIVE_ALLOWED_ORIGINS")
 LIVE_DRAIN_SECONDS = float(os.environ.get("LIVE_DRAIN_SECONDS", "5"))
-# Addresses or networks of the load balancers in front (hub/proxies.py): X-Forwarded-For is believed from them only.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).
 HOT_PATH = env_bool("HOT_PATH", True)
@@ -161,11 +159,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "organise_dashboard"  # staff land on "My debates"
 LOGOUT_REDIRECT_URL = "home"
 
+# E-mail (invitations, staff password reset): SMTP when EMAIL_HOST is set; otherwise the console backend in
+# development (DEBUG=1) and no e-mail at all in production (links are copied by the organiser).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "debats@localhost")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_ENABLED = bool(EMAIL_HOST) or DEBUG
+
+# Every server process applies due scheduled transitions this often (debates.scheduler); 0 turns the tick off
+# (then run `manage.py tick` from cron). Writes check the dates themselves either way.
+SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "15"))
+
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# French and English are reviewed; Spanish, German, Italian and Arabic are drafts until a native speaker reviews
+# them (README). Each language is one more audience per role that every broadcast renders (live.groups).
+LANGUAGES = [("fr", _("French")), ("en", _("English")), ("es", _("Spanish")), ("de", _("German")),
+             ("it", _("Italian")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True

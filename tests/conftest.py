@@ -65,6 +65,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_scheduler_ticker(settings):
+    """In-process ASGI tests must not start the periodic scheduler tick (debates.scheduler): it would write to the
+    test database from its own thread between tests. Scheduler tests call tick() themselves; the e2e servers,
+    separate processes, tick as in production."""
+    settings.SCHEDULER_TICK_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _reset_redis_live_keys():
     """Redis keeps no state between tests (presence counts, flush locks) when the suite runs on Redis."""
     if settings.REDIS_URL:

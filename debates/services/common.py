@@ -63,7 +63,7 @@ def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None 
 def citizen_refusal(debate: Debate, participant: Participant | None = None, *, memo: bool = False
                     ) -> ServiceError | None:
     """Why citizens may not post or vote in this debate now (None: they may). The one rule, for every citizen write."""
-    if debate.status == Debate.Status.CLOSED:
+    if debate.status == Debate.Status.CLOSED or debate.past_scheduled_end():
         return ServiceError(_("This debate is closed: posting and voting are over."), status=409)
     if not debate.accepts_posts:
         return ServiceError(_("This debate is not open yet."), status=409)

@@ -19,7 +19,7 @@ from ..models import (
     Poll,
     PresenceSample,
 )
-from ..permissions import _forbidden, has_role, require_moderator
+from ..permissions import _forbidden, can_manage_staff, has_role, require_debate_admin, require_moderator
 from .common import _log, announce
 
 
@@ -41,17 +41,28 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
             debate.opened_at = now
         if status == Debate.Status.CLOSED:
             debate.closed_at = now
-            for poll in debate.polls.filter(status=Poll.Status.OPEN):
-                poll.status, poll.closed_at = Poll.Status.CLOSED, now
-                poll.save(update_fields=["status", "closed_at"])
-            seg = debate.current_segment
-            if seg is not None:
-                seg.end(now)
-                seg.save()
         debate.save()
+        status_side_effects(debate, status, now)
         _log(debate, actor, "debate_status", debate, before, {"status": status})
-        announce(debate.pk, {"status", "polls", "questions", "onscreen", "queue", "log"})
+        announce(debate.pk, STATUS_WIDGETS)
     return debate
+
+
+STATUS_WIDGETS = {"status", "polls", "questions", "onscreen", "queue", "log"}
+
+
+def status_side_effects(debate: Debate, status: str, now: Any) -> None:
+    """What a status change implies besides the status itself (shared with the scheduler's tick, which changes
+    the status with a conditional UPDATE): closing closes the open polls and ends the running segment."""
+    if status != Debate.Status.CLOSED:
+        return
+    for poll in debate.polls.filter(status=Poll.Status.OPEN):
+        poll.status, poll.closed_at = Poll.Status.CLOSED, now
+        poll.save(update_fields=["status", "closed_at"])
+    seg = debate.current_segment
+    if seg is not None:
+        seg.end(now)  # AgendaSegment folds a pause in one place
+        seg.save()
 
 
 def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
@@ -67,16 +78,32 @@ def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
     return debate
 
 
+MODERATOR_SETTINGS = frozenset({
+    "premoderation", "allow_anonymous", "question_max_length", "argument_max_length", "clock_warning_seconds",
+    "trending_threshold", "word_filter", "screen_theme", "description", "title",
+})
+# What only the debate's administrators change: when and in which language and time zone it runs.
+ADMIN_SETTINGS = frozenset({"language", "time_zone", "scheduled_start", "scheduled_end", "auto_schedule"})
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def debate_update_settings(*, debate: Debate, actor: Any, **fields: Any) -> Debate:
+    """Change settings (logged with before and after). Unknown names are ignored; values that did not change are
+    neither written nor logged."""
     require_moderator(debate, actor)
-    allowed = {"premoderation", "allow_anonymous", "question_max_length", "argument_max_length",
-               "clock_warning_seconds", "trending_threshold", "word_filter", "screen_theme", "description", "title"}
+    if ADMIN_SETTINGS & fields.keys():
+        require_debate_admin(debate, actor)
+    allowed = MODERATOR_SETTINGS | ADMIN_SETTINGS
     with transaction.atomic():
         debate = Debate.objects.select_for_update().get(pk=debate.pk)
-        before = {k: getattr(debate, k) for k in fields if k in allowed}
-        for key, value in fields.items():
-            if key in allowed:
-                setattr(debate, key, value)
+        before = {k: getattr(debate, k) for k, v in fields.items() if k in allowed and getattr(debate, k) != v}
+        if not before:
+            return debate
+        for key in before:
+            setattr(debate, key, fields[key])
         try:
             # Only what this change touches: a stored value that today's rules would refuse (the demo's vanity
             # code, say) must not block every settings change of that debate.
@@ -84,16 +111,18 @@ def debate_update_settings(*, debate: Debate, actor: Any, **fields: Any) -> Deba
         except ValidationError as exc:
             raise ServiceError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from None
         debate.save(update_fields=list(before))
-        _log(debate, actor, "settings_changed", debate, before, {k: fields[k] for k in before})
+        _log(debate, actor, "settings_changed", debate, {k: _jsonable(v) for k, v in before.items()},
+             {k: _jsonable(fields[k]) for k in before})
         announce(debate.pk, {"status", "questions", "queue", "log"})
     return debate
 
 
 def role_assign(*, debate: Debate, actor: Any, username: str, role: str, title: str = "") -> DebateRole:
-    """Give a staff account a role on this debate. Only administrators (permission to add roles) may."""
+    """Give a staff account a role on this debate. The debate's administrators and site administrators (permission
+    to add roles) may; others invite by link (services.organising.invitation_create)."""
     from django.contrib.auth import get_user_model
 
-    if not (getattr(actor, "is_authenticated", False) and actor.has_perm("debates.add_debaterole")):
+    if not can_manage_staff(debate, actor):
         raise _forbidden()
     if role not in DebateRole.Role.values:
         raise ServiceError(_("Unknown role."))
@@ -111,7 +140,7 @@ def role_assign(*, debate: Debate, actor: Any, username: str, role: str, title: 
 
 
 def role_remove(*, role: DebateRole, actor: Any) -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.has_perm("debates.delete_debaterole")):
+    if not (can_manage_staff(role.debate, actor) or getattr(actor, "has_perm", lambda p: False)("debates.delete_debaterole")):
         raise _forbidden()
     with transaction.atomic():
         _log(role.debate, actor, "role_removed", role, {"user": role.user.get_username(), "role": role.role}, {})

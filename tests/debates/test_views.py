@@ -89,7 +89,7 @@ def test_citizen_page_has_every_live_widget_and_states_its_modes(client):
 def test_citizen_page_in_french_by_browser_language():
     debate = make_debate()
     html = Client(HTTP_ACCEPT_LANGUAGE="fr").get(url(debate)).content.decode()
-    assert '<html lang="fr">' in html and "?lang=fr" in html
+    assert '<html lang="fr" dir="ltr">' in html and "?lang=fr" in html
 
 
 def test_closed_debate_shows_final_results_and_no_forms(client):

@@ -74,7 +74,8 @@ async def test_deeply_nested_json_and_binary_frames_are_refused_without_a_traceb
         await comm.send_to(text_data='{"type": ' * 500)
         await comm.send_to(bytes_data=b"\x00" * 100)
         await comm.send_to(text_data='{"type": "ping"}')
-        assert await comm.receive_nothing(timeout=0.3)  # still open, nothing answered
+        for frame in await quiet(comm):  # nothing answered and not closed (a late coalesced widget may arrive)
+            assert frame != "websocket.close" and 'hx-swap-oob="true"' in frame, frame
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     # Counted as bad frames: enough of them close with a code the servers accept, and a reason.
     for _ in range(20):
