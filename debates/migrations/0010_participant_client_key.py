@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0008_consultation_texts_dates'),
+        ('debates', '0009_organisers'),
     ]
 
     operations = [
