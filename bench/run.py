@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import content  # noqa: E402
 import load  # noqa: E402
 
 PY = sys.executable
@@ -40,7 +41,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
 ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
-ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two"]
+ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two", "content"]
 ROWS: list[dict] = []
 DETAILS: dict = {}
 
@@ -628,6 +629,7 @@ def main() -> int:
     parser.add_argument("--scenarios", default=",".join(ALL_SCENARIOS))
     parser.add_argument("--sizes", default="1000,2000,5000")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    content.add_arguments(parser)
     parser.add_argument("--vote-rate", type=float, default=None,
                         help="votes per second in the vote burst (default: the issue's 500/s)")
     args = parser.parse_args()
@@ -711,6 +713,8 @@ def main() -> int:
             f"{r['connect_p50_ms']:.0f} / {r['connect_p99_ms']:.0f}; {r['seconds_to_connect_all']:.1f}", "")
         row("storm", "idle memory per connection (KiB)", f"{r['kib_per_connection']:.1f}", "≤ 30 KiB",
             r["kib_per_connection"] <= 30)
+    if "content" in scenarios:
+        DETAILS["content"] = content.scenario_content(args, ctx, Server, SERVER_CORE, LOAD_CORE, log, row)
     if "two" in scenarios:
         r = DETAILS["two"] = scenario_two(args, ctx)
         if r:

@@ -51,6 +51,10 @@ class Widget:
     snapshot: bool = False  # sent to every socket on (re)connect and included in the pages
 
 
+SCREEN_TOP = 12  # questions the projected screen lists
+ARGUMENTS_PER_SIDE = 10  # arguments a poll shows per side at first
+
+
 def version_now() -> int:
     return time.time_ns() // 1000
 
@@ -64,24 +68,31 @@ def _onscreen(debate: Debate, arg: str | None, presence: int | None) -> Context:
     return {"on_screen": selectors.on_screen_question(debate), "officials": selectors.official_titles(debate)}
 
 
-def _questions(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {"questions": selectors.public_questions(debate), "officials": selectors.official_titles(debate),
-            "counters": None}
+# Lists are windows, never whole: what a page shows at first (its "show more" asks for the next window).
+def _questions(debate: Debate, arg: str | None, presence: int | None, *, limit: int = selectors.WINDOW) -> Context:
+    questions, next_cursor = selectors.question_window(debate, order="top", limit=limit)
+    return {"questions": questions, "next_cursor": next_cursor, "officials": selectors.official_titles(debate),
+            "question_total": selectors.public_question_count(debate), "counters": None}
+
+
+def _screen_questions(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return _questions(debate, arg, presence, limit=SCREEN_TOP)
 
 
 def _questions_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {**_questions(debate, arg, presence), "counters": selectors.question_counters(debate)}
+    page = selectors.approved_page(debate)
+    return {"approved_page": page, "questions": page["items"], "officials": selectors.official_titles(debate),
+            "counters": selectors.question_counters(debate)}
 
 
 def _queue(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    merge_targets = selectors.public_questions(debate)
+    # No merge list per card (the merge box asks for its choices when it opens), one page of each list.
+    pending, held = selectors.pending_page(debate), selectors.held_arguments_page(debate)
     return {
-        "pending": selectors.pending_questions(debate),
-        "held_arguments": selectors.held_arguments(debate),
+        "pending_page": pending, "pending": pending["items"],
+        "held_page": held, "held_arguments": held["items"],
         "counters": selectors.question_counters(debate),
-        "merge_targets": merge_targets,
-        "trending": [q for q in merge_targets if q.upvote_count >= debate.trending_threshold
-                     and q.status == "approved"],
+        "trending": selectors.trending_questions(debate),
     }
 
 
@@ -129,7 +140,7 @@ WIDGETS: dict[str, Widget] = {w.key: w for w in (
     }),
     Widget("questions", snapshot=True, views={
         "public": View(f"{CITIZEN}#questions", "questions", _questions),
-        "screen": View(f"{SCREEN}#top", "screen-top", _questions),
+        "screen": View(f"{SCREEN}#top", "screen-top", _screen_questions),
         "moderators": View(f"{CONSOLE}#approved", "mod-approved", _questions_for_moderators),
     }),
     Widget("queue", snapshot=True, views={
@@ -196,7 +207,8 @@ def poll_view(poll: Poll, *, moderator: bool = False, with_results: bool = True,
     if with_results:
         view["tally"] = selectors.poll_tally(poll)
     if with_arguments and poll.is_proposition:
-        view["arguments"] = selectors.poll_arguments(poll, include_hidden=moderator)
+        # The most supported few per side (a window): a new argument or support travels as its own fragment.
+        view["arguments"] = selectors.poll_arguments(poll, include_hidden=moderator, limit=ARGUMENTS_PER_SIDE)
     return view
 
 
@@ -213,6 +225,7 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
     version = version_now()
     debate = Debate.objects.select_related("current_segment", "on_screen").get(pk=debate_id)
     wanted = list(keys) if keys is not None else list(SNAPSHOT_KEYS)
+    wanted, items = split_item_keys(wanted)
     if keys is not None and "polls" in wanted:
         # A structural render of the polls already carries every poll's results and arguments.
         wanted = [k for k in wanted if not k.startswith(("poll:", "args:"))]
@@ -222,6 +235,8 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
         role, _dot, language = audience_name.partition(".")
         with translation.override(language or None):
             frames[audience_name] = _render_audience(debate, role, sorted(wanted), presence, version, contexts)
+            if items:
+                frames[audience_name] += render_items(debate, items, role, version, wanted)
     return frames
 
 
@@ -248,4 +263,136 @@ def _render_audience(debate: Debate, role: str, keys: list[str], presence: int |
             continue
         ctx = {"debate": debate, "oob": True, **data, "audience": role, "v": version}
         out.append([key, version, render_to_string(view.partial, ctx)])
+    return out
+
+
+# --- per-item fragments ---------------------------------------------------------------------------------------------
+# An event about one item sends that item, never its list: keys "<kind>:<id>", rendered per audience as one fragment
+# each, carrying the item's id (data-item) and its row version (data-v: models' `version`, bumped in the UPDATE that
+# changed it). static/js/live.js keeps the highest version it saw per item and drops older fragments, removals
+# included (a tombstone: a late insert cannot bring back a hidden or merged item).
+#   q+:<id>   a question was published: inserted at the top of the lists that show it (the console: also out of
+#             its queue)
+#   q:<id>    a question changed: its card replaced where it is shown, or a tombstone when it is no longer public
+#   qn:<id>   its upvote count changed: only the count (a hundred bytes)
+#   p+:<id>   a new pending question (moderators: top of the queue)
+#   a+:<id>   a visible argument was posted; a:<id> changed (tombstone when hidden); an:<id> its support count
+#   counters  the console's question counters
+# The projected screen shows the top few questions as one small widget: item keys re-render it (bounded).
+ITEM_KINDS = ("q+", "q", "qn", "p+", "a+", "a", "an")
+
+
+def split_item_keys(keys: list[str]) -> tuple[list[str], dict[str, set[int]]]:
+    """(widget keys, {item kind: ids}); a malformed id is ignored."""
+    widgets, items = [], {}
+    for key in keys:
+        kind, _, arg = key.partition(":")
+        if kind in ITEM_KINDS or key == "counters":
+            if key == "counters":
+                items.setdefault("counters", set())
+            elif arg.isdigit():
+                items.setdefault(kind, set()).add(int(arg))
+        else:
+            widgets.append(key)
+    return widgets, items
+
+
+def _tombstone(item: str, version: int) -> str:
+    return f'<template id="{item}" hx-swap-oob="delete" data-item="{item}" data-v="{version}" data-tombstone></template>'
+
+
+def _insert(target: str, item: str, version: int, html: str, where: str = "afterbegin") -> str:
+    return f'<div hx-swap-oob="{where}:#{target}" data-item="{item}" data-v="{version}">{html}</div>'
+
+
+def render_items(debate: Debate, items: dict[str, set[int]], audience: str, version: int,
+                 widgets: list[str]) -> list[list[Any]]:
+    """The fragments of the given items for one audience, as [key, version, html] (version: the item's)."""
+    out: list[list[Any]] = []
+    question_ids = items.get("q+", set()) | items.get("q", set()) | items.get("qn", set()) | items.get("p+", set())
+    if audience == "screen":
+        if (question_ids - items.get("p+", set())) and "questions" not in widgets:
+            ctx = widget_context(debate, "questions", "screen")
+            out.append(["questions", version, render_to_string(template_for("questions", "screen") or "",
+                                                               {**ctx, "audience": audience, "v": version})])
+        return out
+    questions = selectors.questions_by_id(debate, question_ids) if question_ids else {}
+    base = {"debate": debate, "audience": audience, "officials": selectors.official_titles(debate) if questions else {}}
+    moderators = audience == "moderators"
+    for kind in ("q+", "q", "qn", "p+"):
+        for qid in sorted(items.get(kind, ())):
+            q = questions.get(qid)
+            if q is None:
+                continue
+            key = f"{kind}:{qid}"
+            if moderators:
+                out.extend([key, q.version, html] for html in _moderator_question(kind, q, base))
+            elif kind == "p+":
+                continue
+            elif not _is_public(q):
+                out.append([key, q.version, _tombstone(f"q-{qid}", q.version)])
+            elif kind == "qn":
+                out.append([key, q.version, render_to_string("debates/citizen.html#question_count",
+                                                             {**base, "q": q, "count_oob": True})])
+            elif kind == "q+":
+                html = render_to_string("debates/citizen.html#question", {**base, "q": q})
+                out.append([key, q.version, _insert("qlist", f"q-{qid}", q.version, html)])
+            else:
+                out.append([key, q.version, render_to_string("debates/citizen.html#question",
+                                                             {**base, "q": q, "item_oob": True})])
+    if moderators and "counters" in items and "queue" not in widgets:
+        out.append(["counters", version, render_to_string("debates/moderate.html#counters", {
+            **base, "counters": selectors.question_counters(debate), "item_oob": True, "v": version})])
+    argument_ids = items.get("a+", set()) | items.get("a", set()) | items.get("an", set())
+    if argument_ids and not moderators:
+        arguments = selectors.arguments_by_id(debate, argument_ids)
+        for kind in ("a+", "a", "an"):
+            for aid in sorted(items.get(kind, ())):
+                a = arguments.get(aid)
+                if a is None:
+                    continue
+                key, item = f"{kind}:{aid}", f"arg-{aid}"
+                ctx = {**base, "a": a, "poll": {"id": a.poll_id, "obj": a.poll}}
+                if a.status != a.Status.VISIBLE:
+                    out.append([key, a.version, _tombstone(item, a.version)])
+                elif kind == "an":
+                    out.append([key, a.version, render_to_string("debates/citizen.html#argument_count",
+                                                                 {**ctx, "count_oob": True})])
+                elif kind == "a+":
+                    html = render_to_string("debates/citizen.html#argument", ctx)
+                    out.append([key, a.version, _insert(f"poll-{a.poll_id}-{a.side}", item, a.version, html,
+                                                        where="beforeend")])
+                else:
+                    out.append([key, a.version, render_to_string("debates/citizen.html#argument",
+                                                                 {**ctx, "item_oob": True})])
+    return out
+
+
+def _is_public(q: Any) -> bool:
+    return q.is_public and q.merged_into_id is None
+
+
+def _moderator_question(kind: str, q: Any, base: dict[str, Any]) -> list[str]:
+    """A question's fragments in the console: its pending card (queue) or its approved card, never both."""
+    qid = q.pk
+    if kind == "qn":
+        return [render_to_string("debates/moderate.html#approved_count", {**base, "q": q, "count_oob": True})]
+    pending = q.status == q.Status.PENDING and q.merged_into_id is None
+    if kind == "p+":
+        if not pending:
+            return []
+        return [_insert("mq-list", f"mq-{qid}", q.version, render_to_string("debates/moderate.html#pending_item",
+                                                                            {**base, "q": q}))]
+    out = []
+    if pending:
+        out.append(render_to_string("debates/moderate.html#pending_item", {**base, "q": q, "item_oob": True}))
+    else:
+        out.append(_tombstone(f"mq-{qid}", q.version))
+    if not _is_public(q):
+        out.append(_tombstone(f"ma-{qid}", q.version))
+    elif kind == "q+":
+        out.append(_insert("ma-list", f"ma-{qid}", q.version, render_to_string("debates/moderate.html#approved_item",
+                                                                               {**base, "q": q})))
+    else:
+        out.append(render_to_string("debates/moderate.html#approved_item", {**base, "q": q, "item_oob": True}))
     return out

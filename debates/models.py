@@ -425,6 +425,10 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     upvote_count = models.PositiveIntegerField(_("upvotes"), default=0)
+    # Bumped (F("version") + 1) in the very UPDATE that changes what the item shows: live fragments of this item
+    # carry it and browsers drop an older one (static/js/live.js). Not a timestamp (clocks differ across
+    # processes), not a count (counts go down).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged", verbose_name=_("merged into")
     )
@@ -483,6 +487,10 @@ class Poll(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.YES_NO_ABSTAIN)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
     results = models.CharField(_("results"), max_length=8, choices=Results.choices, default=Results.LIVE)
+    # Bumped (F("version") + 1) in the very UPDATE that changes what the poll or its results show: live fragments of this item
+    # carry it and browsers drop an older one (static/js/live.js). Not a timestamp (clocks differ across
+    # processes), not a count (counts go down).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
     position = models.PositiveIntegerField(default=0)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -548,6 +556,10 @@ class Argument(models.Model):
     side = models.CharField(_("side"), max_length=8, choices=Side.choices)
     text = models.TextField(_("argument"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.VISIBLE)
+    # Bumped (F("version") + 1) in the very UPDATE that changes what the item shows: live fragments of this item
+    # carry it and browsers drop an older one (static/js/live.js). Not a timestamp (clocks differ across
+    # processes), not a count (counts go down).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
     flagged_words = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -214,6 +214,201 @@ def public_questions(debate: Debate) -> list[Question]:
     )
 
 
+# --- windows: what a page shows of a list, never the whole list ------------------------------------------------------
+# Lists are read in windows of WINDOW items with keyset cursors: opaque to the browser (signed, so a forged or stale
+# one is refused with a 400, never a 500), stable while items are added (no OFFSET: a new question does not shift
+# the next page), cheap at any depth (an index range, not a count of what comes before).
+WINDOW = 30
+MAX_WINDOW = 100
+CURSOR_SALT = "debates.cursor"
+QUESTION_ORDERS = ("top", "recent")
+
+
+class BadCursor(ValueError):
+    """A cursor that this server did not issue for this list (or garbled): the view answers 400."""
+
+
+def encode_cursor(kind: str, debate_id: int, key: list[Any]) -> str:
+    return signing.dumps([kind, debate_id, key], salt=CURSOR_SALT, compress=True)
+
+
+def decode_cursor(raw: str | None, kind: str, debate_id: int) -> list[Any] | None:
+    """The position a cursor names, None for the first window; BadCursor when it is not ours for this list."""
+    if not raw:
+        return None
+    try:
+        got_kind, got_debate, key = signing.loads(str(raw), salt=CURSOR_SALT)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise BadCursor("bad cursor") from exc
+    if got_kind != kind or got_debate != debate_id or not isinstance(key, list):
+        raise BadCursor("cursor for another list")
+    return key
+
+
+def clamp_limit(raw: Any, default: int = WINDOW) -> int:
+    try:
+        return max(1, min(MAX_WINDOW, int(raw)))
+    except (TypeError, ValueError):
+        return default
+
+
+def _public_questions_qs(debate: Debate):
+    return Question.objects.filter(
+        debate=debate, status__in=[Question.Status.APPROVED, Question.Status.ANSWERED], merged_into__isnull=True
+    )
+
+
+def question_window(
+    debate: Debate, *, order: str = "top", limit: int = WINDOW, cursor: str | None = None, search: str = ""
+) -> tuple[list[Question], str | None]:
+    """One window of the public questions (most upvoted first, or newest first) and the cursor of the next one
+    (None at the end). `search` (≥ 3 characters) keeps the questions whose text contains it."""
+    if order not in QUESTION_ORDERS:
+        raise BadCursor("unknown order")
+    kind = f"q-{order}"
+    key = decode_cursor(cursor, kind, debate.pk)
+    qs = _public_questions_qs(debate)
+    search = (search or "").strip()
+    if len(search) >= 3:
+        qs = qs.filter(text__icontains=search)
+    try:
+        if order == "top":
+            qs = qs.order_by("-upvote_count", "created_at", "id")
+            if key is not None:
+                votes, created, pk = int(key[0]), timezone.datetime.fromisoformat(key[1]), int(key[2])
+                qs = qs.filter(Q(upvote_count__lt=votes) | Q(upvote_count=votes, created_at__gt=created)
+                               | Q(upvote_count=votes, created_at=created, id__gt=pk))
+        else:
+            qs = qs.order_by("-created_at", "-id")
+            if key is not None:
+                created, pk = timezone.datetime.fromisoformat(key[0]), int(key[1])
+                qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+    except (IndexError, TypeError, ValueError) as exc:
+        raise BadCursor("bad cursor position") from exc
+    items = list(qs.select_related("author").prefetch_related(_answers_prefetch())[: limit + 1])
+    more, items = len(items) > limit, items[:limit]
+    if not more or not items:
+        return items, None
+    last = items[-1]
+    position = ([last.upvote_count, last.created_at.isoformat(), last.pk] if order == "top"
+                else [last.created_at.isoformat(), last.pk])
+    return items, encode_cursor(kind, debate.pk, position)
+
+
+def public_question_count(debate: Debate) -> int:
+    return _public_questions_qs(debate).count()
+
+
+def questions_by_id(debate: Debate, ids: Any) -> dict[int, Question]:
+    """Questions of this debate by id, with what their card shows (author, answers): per-item fragments."""
+    return {q.pk: q for q in Question.objects.filter(debate=debate, pk__in=list(ids))
+            .select_related("author").prefetch_related(_answers_prefetch())}
+
+
+def page_of(qs: Any, page: Any, per_page: int) -> dict[str, Any]:
+    """A numbered page with the exact count (the console's lists: moderators need to know how many remain)."""
+    from django.core.paginator import Paginator
+
+    paginator = Paginator(qs, per_page)
+    current = paginator.get_page(page)
+    return {"items": list(current.object_list), "count": paginator.count, "number": current.number,
+            "pages": paginator.num_pages, "has_next": current.has_next(), "has_previous": current.has_previous()}
+
+
+CONSOLE_PAGE = 50
+
+
+def pending_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    """The moderation queue, newest first, one page of it with the exact count."""
+    return page_of(Question.objects.filter(debate=debate, status=Question.Status.PENDING, merged_into__isnull=True)
+                   .select_related("author").order_by("-created_at", "-id"), page, per_page)
+
+
+def approved_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    return page_of(_public_questions_qs(debate).select_related("author").prefetch_related(_answers_prefetch())
+                   .order_by("-upvote_count", "created_at", "id"), page, per_page)
+
+
+def held_arguments_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    return page_of(Argument.objects.filter(poll__debate=debate, status=Argument.Status.HELD)
+                   .select_related("poll", "author").order_by("-created_at", "-id"), page, per_page)
+
+
+def log_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    return page_of(debate.log.select_related("actor").order_by("-created_at", "-id"), page, per_page)
+
+
+def trending_questions(debate: Debate, limit: int = 10) -> list[Question]:
+    """Approved questions at or above the debate's trending threshold, most upvoted first (a few, not a list)."""
+    return list(_public_questions_qs(debate).filter(status=Question.Status.APPROVED,
+                                                    upvote_count__gte=debate.trending_threshold)
+                .select_related("author").order_by("-upvote_count", "created_at")[:limit])
+
+
+# --- merging: the target is searched, or suggested when the merge box opens ------------------------------------------
+MERGE_CHOICES = 10
+
+
+def merge_candidates(debate: Debate, *, exclude: int | None = None, search: str = "",
+                     limit: int = MERGE_CHOICES) -> list[Question]:
+    """Questions a duplicate can be merged into (approved, answered or pending, not merged), whose text contains
+    `search` (ranked by trigram similarity on PostgreSQL), else the most upvoted."""
+    from django.db import connection
+
+    qs = Question.objects.filter(
+        debate=debate, merged_into__isnull=True,
+        status__in=[Question.Status.APPROVED, Question.Status.ANSWERED, Question.Status.PENDING],
+    ).exclude(pk=exclude)
+    search = (search or "").strip()[:200]
+    if search and connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        # word similarity of the typed text within each question: "piscine" finds "la piscine municipale".
+        # `<%` is the indexed form of word_similarity ≥ pg_trgm.word_similarity_threshold (0.6); ILIKE catches the
+        # first letters typed (the same GIN index serves both).
+        return list(qs.extra(where=["(%s <%% debates_question.text OR debates_question.text ILIKE %s)"],
+                             params=[search, "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"])
+                    .annotate(sim=TrigramWordSimilarity(search, "text"))
+                    .order_by("-sim", "-upvote_count", "id")[:limit])
+    if search:
+        return list(qs.filter(text__icontains=search).order_by("-upvote_count", "id")[:limit])
+    return list(qs.order_by("-upvote_count", "id")[:limit])
+
+
+def similar_questions(question: Question, limit: int = 5) -> list[Question]:
+    """Likely duplicates of a question, most similar first: trigram similarity (pg_trgm, GIN index) on PostgreSQL;
+    elsewhere the number of shared words of four letters or more among the most recent 2,000 questions."""
+    from django.db import connection
+
+    qs = Question.objects.filter(
+        debate_id=question.debate_id, merged_into__isnull=True,
+        status__in=[Question.Status.APPROVED, Question.Status.ANSWERED, Question.Status.PENDING],
+    ).exclude(pk=question.pk)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        # The % operator (similarity above pg_trgm.similarity_threshold, 0.3) is what the GIN index serves.
+        return list(qs.extra(where=["debates_question.text %% %s"], params=[question.text])
+                    .annotate(sim=TrigramSimilarity("text", question.text))
+                    .order_by("-sim", "-upvote_count", "id")[:limit])
+    words = _words(question.text)
+    if not words:
+        return []
+    scored = []
+    for q in qs.order_by("-created_at")[:2000]:
+        common = len(words & _words(q.text))
+        if common:
+            scored.append((common / len(words | _words(q.text)), q.upvote_count, -q.pk, q))
+    scored.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    return [t[3] for t in scored[:limit] if t[0] >= 0.2]
+
+
+def _words(text: str) -> set[str]:
+    import re
+
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) >= 4}
+
+
 def pending_questions(debate: Debate) -> list[Question]:
     return list(
         Question.objects.filter(debate=debate, status=Question.Status.PENDING, merged_into__isnull=True)
@@ -291,15 +486,25 @@ def all_polls(debate: Debate) -> list[Poll]:
     return list(debate.polls.order_by("position", "id"))
 
 
-def poll_arguments(poll: Poll, *, include_hidden: bool = False) -> dict[str, list[Argument]]:
+def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | None = None) -> dict[str, list[Argument]]:
+    """Arguments per side, most supported first; with `limit`, that many per side (a window)."""
     qs = poll.arguments.annotate(support=Count("upvotes")).select_related("author")
     if not include_hidden:
         qs = qs.filter(status=Argument.Status.VISIBLE)
-    args = list(qs.order_by("-support", "created_at"))
+    qs = qs.order_by("-support", "created_at", "id")
+    if limit is not None:
+        return {side: list(qs.filter(side=side)[:limit]) for side in (Argument.Side.FOR, Argument.Side.AGAINST)}
+    args = list(qs)
     return {
         "for": [a for a in args if a.side == Argument.Side.FOR],
         "against": [a for a in args if a.side == Argument.Side.AGAINST],
     }
+
+
+def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
+    """Arguments of this debate by id with their support count: per-item fragments."""
+    return {a.pk: a for a in Argument.objects.filter(poll__debate=debate, pk__in=list(ids))
+            .annotate(support=Count("upvotes")).select_related("poll", "author")}
 
 
 def held_arguments(debate: Debate) -> list[Argument]:

@@ -53,6 +53,13 @@ def _not_staff(request: HttpRequest, debate: Debate) -> HttpResponse:
 # --- the console --------------------------------------------------------------------------------------------------
 def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool, is_official: bool) -> dict[str, Any]:
     ctx = fragments.page_context(debate, "moderators")
+    # The console's lists are paged (exact counts); live pushes keep each list's first page current.
+    pages = {"pending": selectors.pending_page, "approved": selectors.approved_page, "held": selectors.held_arguments_page}
+    for name, read in pages.items():
+        if request.GET.get(name):
+            ctx[f"{name}_page"] = read(debate, request.GET.get(name))
+    ctx["pending"], ctx["questions"] = ctx["pending_page"]["items"], ctx["approved_page"]["items"]
+    ctx["held_arguments"] = ctx["held_page"]["items"]
     ctx.update(
         can_moderate=can_moderate,
         is_official=is_official,
@@ -80,6 +87,25 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
         return _not_staff(request, debate)
     ctx = console_context(request, debate, can_moderate=can_moderate, is_official=is_official)
     return render(request, "debates/moderate.html", ctx)
+
+
+@login_required
+@require_safe
+def merge_choices(request: HttpRequest, code: str) -> HttpResponse:
+    """The merge box of one pending card, asked for when it opens (never rendered with the queue): likely
+    duplicates ranked by similarity, or the questions matching what the moderator types."""
+    debate, can_moderate, _is_official = _staff_debate(request, code)
+    if not can_moderate:
+        return _not_staff(request, debate)
+    question = selectors.question_in_debate(debate, request.GET.get("question"))
+    search = (request.GET.get("q") or "").strip()
+    if len(search) >= 2:
+        choices, suggested = selectors.merge_candidates(debate, exclude=question.pk, search=search), False
+    else:
+        choices, suggested = selectors.similar_questions(question), True
+    return render(request, "debates/moderate.html#merge_choices",
+                  {"debate": debate, "question": question, "choices": choices, "suggested": suggested,
+                   "search": search})
 
 
 @login_required
@@ -142,6 +168,18 @@ def _participant(debate: Debate, request: HttpRequest) -> Participant:
 def _approve(debate: Debate, request: HttpRequest) -> str:
     services.question_approve(question=_q(debate, request), actor=request.user)
     return _("Question approved.")
+
+
+def _bulk(action: str) -> Handler:
+    def handler(debate: Debate, request: HttpRequest) -> str:
+        done, skipped = services.question_moderate_many(
+            debate=debate, question_ids=request.POST.getlist("questions"), actor=request.user, action=action,
+            reason=request.POST.get("reason", ""))
+        message = (_("%(n)d questions approved.") if action == "approve" else _("%(n)d questions rejected.")) % {"n": done}
+        if skipped:
+            message += " " + _("%(n)d skipped (already handled).") % {"n": skipped}
+        return message
+    return handler
 
 
 def _reject(debate: Debate, request: HttpRequest) -> str:
@@ -260,6 +298,8 @@ def _regenerate(debate: Debate, request: HttpRequest) -> str:
 ACTIONS: dict[str, Handler] = {
     "approve": _approve,
     "reject": _reject,
+    "bulk_approve": _bulk("approve"),
+    "bulk_reject": _bulk("reject"),
     "edit": _edit,
     "merge": _merge,
     "star": _star(True),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: load balancers probe /healthz by address over plain HTTP (no ALLOWED_HOSTS check, no HTTPS redirect).
     "hub.middleware.HealthCheckMiddleware",
+    "hub.server_timing.ServerTimingMiddleware",  # times all the rest
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -6,8 +6,11 @@ debate's group from this process. A broadcast therefore costs one layer message 
 bytes: live/wire.py): no per-socket dispatch through Channels' consumer machinery, no ORM query, no template
 render.
 
-The relay also keeps the latest fragment of every widget it relayed, so a browser that connects (or reconnects)
-gets a snapshot without a render per connection during a connect storm.
+The relay also keeps the latest fragment of every widget of its snapshot, so a browser that connects (or
+reconnects) gets a snapshot without a render per connection during a connect storm. Fragments of single items
+(keys the snapshot does not hold: a question's new count, an insert) are never all cached: the relay keeps those
+relayed since its snapshot was rendered, at most MAX_DELTAS per audience, and sends them after the snapshot (the
+browser drops what is older than it shows); past that, the next connection renders a fresh snapshot.
 
 Robustness: a failing write to one socket drops that socket only; a client with more than
 LIVE_SEND_HIGH_WATER_BYTES queued is closed as stalled (its page reconnects and takes a snapshot); every reader is
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SNAPSHOT_MAX_AGE = 10.0  # seconds; older cached snapshots are rendered afresh from the database
+MAX_DELTAS = 200  # item fragments kept per audience after its cached snapshot; more: the snapshot is rendered again
 RESTART_DELAYS = (0.0, 0.1, 0.5, 2.0)  # a reader failing again and again backs off, never gives up
 
 # Sent to a citizen's sockets when their own state changed: the page fetches it (static/js/live.js).
@@ -81,6 +85,9 @@ class DebateRelay:
     # audience -> widget key -> (version, html)
     latest: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
     latest_full_at: dict[str, float] = field(default_factory=dict)
+    # audience -> [(sequence, html)]: item fragments relayed since that audience's snapshot render began
+    deltas: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    delta_seq: int = 0
     rendering: dict[str, asyncio.Future] = field(default_factory=dict)
     # Concurrent joins must not each subscribe a relay channel (duplicate readers = every message sent twice).
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -289,8 +296,17 @@ class Relay:
         for audience, fragments in frames.items():
             cache = relay.latest.setdefault(audience, {})
             for key, version, html in fragments:
-                if key not in cache or cache[key][0] <= version:
-                    cache[key] = (version, html)
+                if key in cache:
+                    if cache[key][0] <= version:
+                        cache[key] = (version, html)
+                elif audience in relay.latest_full_at or audience in relay.rendering:
+                    # an item: kept (bounded) only behind a cached snapshot, or one being rendered
+                    relay.delta_seq += 1
+                    deltas = relay.deltas.setdefault(audience, [])
+                    deltas.append((relay.delta_seq, html))
+                    if len(deltas) > MAX_DELTAS:
+                        relay.latest_full_at.pop(audience, None)
+                        relay.deltas.pop(audience, None)
             sockets = relay.sockets.get(audience)
             if not sockets or not fragments:  # nothing for this audience (a moderators-only widget, say)
                 continue
@@ -338,6 +354,7 @@ class Relay:
                 pending = self.loop.create_future()
                 relay.rendering[audience] = pending
                 try:
+                    started_at_seq = relay.delta_seq
                     presence = await self.presence_total(debate_id)
                     frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
                         debate_id, None, (audience,), presence
@@ -347,6 +364,8 @@ class Relay:
                         if key not in cache or cache[key][0] <= version:
                             cache[key] = (version, html)
                     relay.latest_full_at[audience] = time.monotonic()
+                    # Items relayed before this render began are in it (or older than it): drop them.
+                    relay.deltas[audience] = [d for d in relay.deltas.get(audience, []) if d[0] > started_at_seq]
                     pending.set_result(True)
                 except Exception as exc:
                     pending.set_exception(exc)
@@ -356,7 +375,7 @@ class Relay:
             else:
                 await asyncio.shield(pending)
         entries = sorted(relay.latest.get(audience, {}).values(), key=lambda e: e[0])
-        return "".join(html for _v, html in entries)
+        return "".join(html for _v, html in entries) + "".join(html for _s, html in relay.deltas.get(audience, []))
 
     # --- control: revocation, drain ---------------------------------------------------------------------------
     async def ensure_control(self) -> None:

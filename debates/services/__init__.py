@@ -63,6 +63,7 @@ from .questions import (
     answer_post,
     question_approve,
     question_edit,
+    question_moderate_many,
     question_mark_answered,
     question_merge,
     question_put_on_screen,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from ..errors import ServiceError
@@ -42,9 +43,10 @@ def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
     with transaction.atomic():
         rows = _first_upvotes(ArgumentUpvote, "argument_id", accepted, outcome,
                               ServiceError(_("You already support this argument."), status=409))
-        for debate_id, poll_ids in _group({(arguments[r.argument_id].poll.debate_id, arguments[r.argument_id].poll_id)
-                                           for r in rows}).items():
-            announce(debate_id, {f"args:{pid}" for pid in poll_ids}, hot=True)
+        Argument.objects.filter(pk__in={r.argument_id for r in rows}).update(version=F("version") + 1)
+        for debate_id, argument_ids in _group({(arguments[r.argument_id].poll.debate_id, r.argument_id)
+                                               for r in rows}).items():
+            announce(debate_id, {f"an:{aid}" for aid in argument_ids}, hot=True)
     return outcome
 
 
@@ -67,7 +69,8 @@ def argument_post(*, poll: Poll, participant: Participant, side: str, text: str)
             status=Argument.Status.HELD if flagged else Argument.Status.VISIBLE,
             flagged_words=", ".join(flagged)[:300],
         )
-        announce(debate.pk, {f"args:{poll.pk}", "queue"})
+        # A visible argument is one insert for citizens; a held one waits in the console's queue.
+        announce(debate.pk, {"queue"} if flagged else {f"a+:{arg.pk}"})
     return arg
 
 
@@ -92,7 +95,9 @@ def argument_set_status(*, argument: Argument, actor: Any, status: str) -> Argum
         arg = Argument.objects.select_for_update().get(pk=argument.pk)
         before = {"status": arg.status}
         arg.status = status
-        arg.save(update_fields=["status"])
+        arg.version += 1
+        arg.save(update_fields=["status", "version"])
         _log(debate, actor, f"argument_{status}", arg, before, {"status": status})
-        announce(debate.pk, {f"args:{arg.poll_id}", "queue", "log"})
+        item = f"a+:{arg.pk}" if status == Argument.Status.VISIBLE else f"a:{arg.pk}"
+        announce(debate.pk, {item, f"args:{arg.poll_id}", "queue", "log"})
     return arg

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,6 +88,7 @@ def poll_open(*, poll: Poll, actor: Any) -> Poll:
             raise ServiceError(_("This poll is already open."), status=409)
         before = {"status": p.status}
         p.status, p.opened_at, p.closed_at = Poll.Status.OPEN, timezone.now(), None
+        p.version += 1
         p.save()
         _log(debate, actor, "poll_opened", p, before, {"status": "open"})
         announce(debate.pk, {"polls", "log"})
@@ -101,6 +103,7 @@ def poll_close(*, poll: Poll, actor: Any) -> Poll:
         if p.status != Poll.Status.OPEN:
             raise ServiceError(_("This poll is not open."), status=409)
         p.status, p.closed_at = Poll.Status.CLOSED, timezone.now()
+        p.version += 1
         p.save()
         _log(debate, actor, "poll_closed", p, {"status": "open"}, {"status": "closed"})
         announce(debate.pk, {"polls", "log"})
@@ -194,6 +197,7 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
                                                  created_at=now, updated_at=now)
         Vote.objects.bulk_create(latest.values(), update_conflicts=True, unique_fields=["poll", "participant"],
                                  update_fields=["option", "updated_at"])
+        Poll.objects.filter(pk__in={b.poll_id for _i, b, _d in accepted}).update(version=F("version") + 1)
         for debate_id, poll_ids in _group({(d.pk, b.poll_id) for _i, b, d in accepted}).items():
             announce(debate_id, {f"poll:{pid}" for pid in poll_ids}, hot=True)
     return outcome

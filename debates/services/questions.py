@@ -46,7 +46,7 @@ def question_submit(*, debate: Debate, participant: Participant, text: str) -> Q
             flagged_words=", ".join(flagged)[:300],
             approved_at=timezone.now() if approved else None,
         )
-        announce(debate.pk, {"questions", "queue"} if approved else {"queue"})
+        announce(debate.pk, {f"q+:{question.pk}" if approved else f"p+:{question.pk}", "counters"})
     return question
 
 
@@ -72,9 +72,10 @@ def question_upvote_withdraw(*, question: Question, participant: Participant) ->
         deleted, _rows = QuestionUpvote.objects.filter(question=question, participant=participant).delete()
         if not deleted:
             raise ServiceError(_("You have not upvoted this question."), status=409)
-        Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") - deleted)
+        Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") - deleted,
+                                                       version=F("version") + 1)
     question.refresh_from_db(fields=["upvote_count"])
-    announce(debate.pk, {"questions"}, hot=True)
+    announce(debate.pk, {f"qn:{question.pk}"}, hot=True)
     return question
 
 
@@ -98,9 +99,10 @@ def question_approve(*, question: Question, actor: Any) -> Question:
         if q.status != Question.Status.PENDING:
             raise _already_handled(q)
         q.status, q.approved_at, q.handled_by = Question.Status.APPROVED, timezone.now(), actor
+        q.version += 1  # the row is locked: this UPDATE is the change and its version at once
         q.save()
         _log(q.debate, actor, "question_approved", q, {"status": "pending"}, {"status": "approved"})
-        announce(q.debate_id, {"questions", "queue", "log"})
+        announce(q.debate_id, {f"q+:{q.pk}", "counters", "log"})
         nudge(q.debate_id, [q.author_id])
     return q
 
@@ -114,14 +116,50 @@ def question_reject(*, question: Question, actor: Any, reason: str = "") -> Ques
             raise _already_handled(q)
         before = {"status": q.status}
         q.status, q.rejection_reason, q.handled_by = Question.Status.REJECTED, reason, actor
+        q.version += 1
         q.save()
         debate = q.debate
         if debate.on_screen_id == q.pk:
             Debate.objects.filter(pk=debate.pk).update(on_screen=None)
         _log(debate, actor, "question_rejected", q, before, {"status": "rejected", "reason": reason})
-        announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+        announce(q.debate_id, {f"q:{q.pk}", "counters", "onscreen", "log"})
         nudge(q.debate_id, [q.author_id])
     return q
+
+
+BULK_MAX = 200  # questions one bulk action may handle (a page of the queue is 50)
+
+
+def question_moderate_many(*, debate: Debate, question_ids: list[Any], actor: Any, action: str,
+                           reason: str = "") -> tuple[int, int]:
+    """Approve or reject a selection of pending questions in one transaction, each as question_approve /
+    question_reject would (logged one by one, announced per item). Questions another moderator handled meanwhile,
+    or not of this debate, are skipped. Returns (handled, skipped)."""
+    require_moderator(debate, actor)
+    if action not in ("approve", "reject"):
+        raise ServiceError(_("Unknown action."))
+    ids = []
+    for raw in question_ids[:BULK_MAX]:
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            continue
+    if not ids:
+        raise ServiceError(_("Select at least one question."))
+    done = skipped = 0
+    with transaction.atomic():
+        for question in (Question.objects.select_related("debate")
+                         .filter(debate=debate, pk__in=ids, status=Question.Status.PENDING).order_by("pk")):
+            try:
+                with transaction.atomic():
+                    if action == "approve":
+                        question_approve(question=question, actor=actor)
+                    else:
+                        question_reject(question=question, actor=actor, reason=reason)
+                done += 1
+            except ServiceError:
+                skipped += 1
+    return done, skipped + (len(set(ids)) - done - skipped)
 
 
 def question_edit(*, question: Question, actor: Any, text: str) -> Question:
@@ -131,9 +169,10 @@ def question_edit(*, question: Question, actor: Any, text: str) -> Question:
         q = _lock_question(question)
         before = {"text": q.text}
         q.text = text
-        q.save(update_fields=["text", "updated_at"])
+        q.version += 1
+        q.save(update_fields=["text", "version", "updated_at"])
         _log(q.debate, actor, "question_edited", q, before, {"text": text})
-        announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+        announce(q.debate_id, {f"q:{q.pk}", "onscreen", "log"})
         nudge(q.debate_id, [q.author_id])
     return q
 
@@ -157,12 +196,15 @@ def question_merge(*, duplicate: Question, into: Question, actor: Any) -> Questi
             # The duplicate's author supports the kept question too.
             QuestionUpvote.objects.get_or_create(question=kept, participant_id=dup.author_id)
         kept.upvote_count = kept.upvotes.count()
-        if kept.status == Question.Status.PENDING:
+        published = kept.status == Question.Status.PENDING
+        if published:
             kept.status, kept.approved_at = Question.Status.APPROVED, timezone.now()
         kept.handled_by = actor
+        kept.version += 1
         kept.save()
         before = {"status": dup.status, "upvotes": dup.upvote_count}
         dup.merged_into, dup.upvote_count, dup.handled_by = kept, 0, actor
+        dup.version += 1
         if dup.status == Question.Status.PENDING:
             dup.status = Question.Status.REJECTED
             dup.rejection_reason = _("Merged into a similar question.")
@@ -170,7 +212,8 @@ def question_merge(*, duplicate: Question, into: Question, actor: Any) -> Questi
         if kept.debate.on_screen_id == dup.pk:
             Debate.objects.filter(pk=kept.debate_id).update(on_screen=kept)
         _log(kept.debate, actor, "question_merged", dup, before, {"merged_into": kept.pk, "kept_upvotes": kept.upvote_count})
-        announce(kept.debate_id, {"questions", "queue", "onscreen", "log"})
+        announce(kept.debate_id, {f"q:{dup.pk}", f"q+:{kept.pk}" if published else f"q:{kept.pk}", "counters",
+                                  "onscreen", "log"})
         nudge(kept.debate_id, [dup.author_id, kept.author_id])
     return kept
 
@@ -180,9 +223,10 @@ def question_star(*, question: Question, actor: Any, starred: bool) -> Question:
     with transaction.atomic():
         q = _lock_question(question)
         q.starred = starred
-        q.save(update_fields=["starred", "updated_at"])
+        q.version += 1
+        q.save(update_fields=["starred", "version", "updated_at"])
         _log(q.debate, actor, "question_starred" if starred else "question_unstarred", q)
-        announce(q.debate_id, {"queue", "questions", "log"})
+        announce(q.debate_id, {f"q:{q.pk}", "log"})
     return q
 
 
@@ -191,22 +235,30 @@ def question_put_on_screen(*, question: Question | None, debate: Debate, actor: 
     require_moderator(debate, actor)
     with transaction.atomic():
         d = Debate.objects.select_for_update().get(pk=debate.pk)
+        keys = {"onscreen", "counters", "log"} | ({f"q:{d.on_screen_id}"} if d.on_screen_id else set())
         if question is not None:
             q = _lock_question(question)
             if q.debate_id != d.pk:
                 raise ServiceError(_("This question belongs to another debate."), status=404)
             if q.status == Question.Status.PENDING:
                 q.status, q.approved_at, q.handled_by = Question.Status.APPROVED, timezone.now(), actor
+                q.version += 1
                 q.save()
                 nudge(d.pk, [q.author_id])
+                keys.add(f"q+:{q.pk}")
             if not q.is_public:
                 raise ServiceError(_("Only approved questions can go on screen."), status=409)
+            if f"q+:{q.pk}" not in keys:
+                keys.add(f"q:{q.pk}")
         before = {"on_screen": d.on_screen_id}
+        # Both cards change (the "on screen" badge): the one leaving the screen and the one arriving.
+        Question.objects.filter(pk__in={d.on_screen_id, question.pk if question else None} - {None}).update(
+            version=F("version") + 1)
         d.on_screen = question
         d.save(update_fields=["on_screen"])
         _log(d, actor, "question_on_screen" if question else "screen_cleared", question or d, before,
              {"on_screen": question.pk if question else None})
-        announce(d.pk, {"onscreen", "questions", "queue", "log"})
+        announce(d.pk, keys)
     return d
 
 
@@ -221,9 +273,10 @@ def question_mark_answered(*, question: Question, actor: Any) -> Question:
         if not q.is_public:
             raise ServiceError(_("Only approved questions can be marked answered."), status=409)
         q.status, q.answered_at, q.handled_by = Question.Status.ANSWERED, timezone.now(), actor
+        q.version += 1
         q.save()
         _log(q.debate, actor, "question_answered", q, {"status": "approved"}, {"status": "answered"})
-        announce(q.debate_id, {"questions", "onscreen", "queue", "log"})
+        announce(q.debate_id, {f"q:{q.pk}", "onscreen", "counters", "log"})
         nudge(q.debate_id, [q.author_id])
     return q
 
@@ -238,11 +291,12 @@ def answer_post(*, question: Question, actor: Any, text: str) -> Answer:
         if not q.is_public:
             raise ServiceError(_("Only approved questions can be answered."), status=409)
         answer = Answer.objects.create(question=q, author=actor, text=text)
+        q.version += 1  # a new answer shows on the card
         if q.status != Question.Status.ANSWERED:
             q.status, q.answered_at = Question.Status.ANSWERED, timezone.now()
-            q.save(update_fields=["status", "answered_at", "updated_at"])
+        q.save(update_fields=["status", "answered_at", "version", "updated_at"])
         _log(debate, actor, "answer_posted", q, {}, {"answer": text})
-        announce(debate.pk, {"questions", "onscreen", "queue", "log"})
+        announce(debate.pk, {f"q:{q.pk}", "onscreen", "counters", "log"})
     return answer
 
 
@@ -279,12 +333,12 @@ def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
         for row in rows:
             added[row.question_id] = added.get(row.question_id, 0) + 1
         for question_id, n in added.items():
-            Question.objects.filter(pk=question_id).update(upvote_count=F("upvote_count") + n)
+            Question.objects.filter(pk=question_id).update(upvote_count=F("upvote_count") + n, version=F("version") + 1)
         counts = dict(Question.objects.filter(pk__in=added).values_list("pk", "upvote_count"))
         keys: dict[int, set[str]] = {}
         for question_id, n in added.items():
             debate = questions[question_id].debate
-            keys.setdefault(debate.pk, {"questions"})
+            keys.setdefault(debate.pk, set()).add(f"qn:{question_id}")
             if counts[question_id] - n < debate.trending_threshold <= counts[question_id]:
                 keys[debate.pk].add("queue")  # it just became trending: moderators see it flagged
         for debate_id, widget_keys in keys.items():

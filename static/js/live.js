@@ -10,17 +10,77 @@
     if (n) serverOffsetMs = n - Date.now();
   }
 
+  // --- 1a. Items: one version per item, removals remembered ---------------------------------------------------
+  // A fragment of one item (a question, an argument, a poll's results: data-item = the item's element id) carries
+  // the item's row version (data-v). Inserts, replacements, count updates and tombstones of the same item are
+  // compared by that version, whatever element they target: an older one is dropped, so a late insert cannot bring
+  // back an item that was hidden or merged, and an old card cannot undo a newer count.
+  var itemVersions = {}; // item id → highest version seen, removals included
+  var removedAt = {};    // item id → version of its tombstone
+
+  function itemOf(el) { return el && el.getAttribute ? el.getAttribute("data-item") : null; }
+
+  function knownVersion(item) {
+    var el = document.getElementById(item);
+    var shown = el ? Number(el.getAttribute("data-v")) || 0 : 0;
+    return Math.max(itemVersions[item] || 0, shown);
+  }
+
+  function noteItem(el) {
+    var item = itemOf(el), v = Number(el.getAttribute("data-v")) || 0;
+    if (!item || !v) return;
+    if (v > (itemVersions[item] || 0)) itemVersions[item] = v;
+    if (el.hasAttribute("data-tombstone") && v > (removedAt[item] || 0)) removedAt[item] = v;
+  }
+
+  // Returns false when the fragment is older than what the page knows of the item.
+  function acceptItem(incoming) {
+    var item = itemOf(incoming);
+    var v = Number(incoming.getAttribute("data-v")) || 0;
+    if (v < knownVersion(item)) return false;
+    noteItem(incoming);
+    return true;
+  }
+
+  // After a whole list was swapped in (a snapshot on reconnect), items removed since its render stay removed.
+  function pruneRemoved(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-item][data-v]").forEach(function (el) {
+      var item = el.getAttribute("data-item");
+      if (el.id === item && removedAt[item] && Number(el.getAttribute("data-v")) < removedAt[item]) el.remove();
+    });
+  }
+
+  // An item fragment whose target is not on the page (outside the window, already removed): remember its version.
+  document.addEventListener("htmx:oobErrorNoTarget", function (evt) {
+    var content = evt.detail.content;
+    if (itemOf(content)) noteItem(content);
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    for (var _k in removedAt) { pruneRemoved(document); return; }
+  });
+
   // --- 1. Drop stale fragments; never swap what a person is editing --------------------------------------------
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     var target = evt.detail.target;
     var fragment = evt.detail.fragment;
     if (!target || !fragment) return;
     var incoming = fragment.firstElementChild || fragment;
-    var newV = Number(incoming.getAttribute && incoming.getAttribute("data-v"));
-    var oldV = Number(target.getAttribute("data-v"));
-    if (newV && oldV && newV < oldV) {
-      evt.detail.shouldSwap = false; // an older render arrived late: keep the newer one
-      return;
+    var item = itemOf(incoming);
+    if (item) {
+      if (!acceptItem(incoming)) { evt.detail.shouldSwap = false; return; }
+      if (target.id !== item && incoming.id === item) {
+        // An insert of an item the page already shows moves it rather than showing it twice.
+        var existing = document.getElementById(item);
+        if (existing) existing.remove();
+      }
+    } else {
+      var newV = Number(incoming.getAttribute && incoming.getAttribute("data-v"));
+      var oldV = Number(target.getAttribute("data-v"));
+      if (newV && oldV && newV < oldV) {
+        evt.detail.shouldSwap = false; // an older render arrived late: keep the newer one
+        return;
+      }
     }
     // Forms marked data-keep also carry hx-preserve: htmx moves the live form (draft, half-filled ballot) into the
     // new content, with Element.moveBefore where the browser has it (focus and selection survive). Elsewhere the
@@ -111,6 +171,12 @@
   // --- 3. Question order: one broadcast list, sorted here (most upvoted / newest) ------------------------------
   function sortMode() { return localStorage.getItem("qsort") || "top"; }
 
+  // The count travels alone (an upvote flush sends only the count of each changed question): read it there.
+  function upvotesOf(li) {
+    var count = li.querySelector(".count");
+    return count ? Number(count.textContent) || 0 : Number(li.dataset.upvotes) || 0;
+  }
+
   function sortQuestions() {
     var list = document.querySelector("#questions ol.qlist");
     if (!list) return;
@@ -118,7 +184,7 @@
     var items = Array.prototype.slice.call(list.querySelectorAll(":scope > li.question"));
     items.sort(function (a, b) {
       if (mode === "new") return Number(b.dataset.created) - Number(a.dataset.created);
-      return Number(b.dataset.upvotes) - Number(a.dataset.upvotes) || Number(a.dataset.created) - Number(b.dataset.created);
+      return upvotesOf(b) - upvotesOf(a) || Number(a.dataset.created) - Number(b.dataset.created);
     });
     var more = list.querySelector(":scope > li.more");  // "show more" stays last
     items.forEach(function (li) { list.insertBefore(li, more); });

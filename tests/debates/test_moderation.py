@@ -292,7 +292,8 @@ def test_action_broadcasts_to_moderators(client, debate, moderator, broadcasts):
     broadcasts.clear()
     login(client, moderator)
     client.post(act_url(debate), {"action": "approve", "question": q.pk}, **HX)
-    assert {"queue", "questions", "log"} <= broadcasts.keys()
+    assert {f"q+:{q.pk}", "counters", "log"} <= broadcasts.keys()
+    assert f'<template id="mq-{q.pk}" hx-swap-oob="delete"' in broadcasts.html("moderators.fr")  # out of the queue
     assert f'id="ma-{q.pk}"' in broadcasts.html("moderators.fr")
 
 

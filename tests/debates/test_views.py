@@ -120,7 +120,7 @@ def test_ask_with_htmx_returns_flash_and_my_state(client):
     assert r.status_code == 200
     html = r.content.decode()
     assert 'id="flash"' in html and "published" in html
-    assert 'id="questions"' in html and "Pourquoi pas de bus le dimanche ?" in html
+    assert 'hx-swap-oob="afterbegin:#qlist"' in html and "Pourquoi pas de bus le dimanche ?" in html  # one insert
     assert 'id="me"' in html
     assert session_participant(client, debate).display_name == "Nour"
 
@@ -269,7 +269,7 @@ def test_argue_and_support(client):
     r = client.post(url(debate, f"poll/{poll.pk}/argue"), {"side": "for", "text": "Moins de pollution."}, **HTMX)
     assert r.status_code == 200
     html = r.content.decode()
-    assert f'id="poll-{poll.pk}-args"' in html and "Moins de pollution." in html
+    assert f'hx-swap-oob="beforeend:#poll-{poll.pk}-' in html and "Moins de pollution." in html  # one insert
     arg = Argument.objects.get()
     assert arg.author == session_participant(client, debate)
     r = client.post(url(debate, f"arg/{arg.pk}/support"), **HTMX)

@@ -163,10 +163,10 @@ async def test_question_approved_upvoted_on_screen_and_answered_are_pushed():
 
     await sync(services.question_approve, question=q, actor=mod)
     text, _ = await receive_until(comm, "Et le marché du samedi")
-    assert 'id="questions"' in text and 'data-upvotes="0"' in text
+    assert 'hx-swap-oob="afterbegin:#qlist"' in text and 'data-upvotes="0"' in text  # one insert
 
     await sync(services.question_upvote, question=q, participant=fan)
-    await receive_until(comm, 'data-upvotes="1"')
+    await receive_until(comm, f'id="q-{q.pk}-n" class="count" data-item="q-{q.pk}" data-v="3" hx-swap-oob="true">1<')
 
     await sync(services.question_put_on_screen, question=q, debate=debate, actor=mod)
     text, _ = await receive_until(comm, lambda t: 'id="onscreen"' in t and "Et le marché" in element(t, "onscreen"))
@@ -186,9 +186,9 @@ async def test_arguments_posted_supported_and_hidden_are_pushed():
     await drain(comm)
     arg = await sync(services.argument_post, poll=poll, participant=p1, side="for", text="Des rues plus sûres.")
     text, _ = await receive_until(comm, "Des rues plus sûres.")
-    assert f'id="poll-{poll.pk}-args"' in text
+    assert f'hx-swap-oob="beforeend:#poll-{poll.pk}-for"' in text
     await sync(services.argument_upvote, argument=arg, participant=p2)
-    await receive_until(comm, lambda t: f'id="poll-{poll.pk}-args"' in t and '<span class="count">1</span>' in t)
+    await receive_until(comm, f'id="arg-{arg.pk}-n" class="count" data-item="arg-{arg.pk}" data-v="2" hx-swap-oob="true">1<')
     await sync(services.argument_set_status, argument=arg, actor=mod, status=Argument.Status.HIDDEN)
     text, _ = await receive_until(comm, lambda t: f'id="poll-{poll.pk}-args"' in t and "Des rues" not in t)
     await comm.disconnect()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0009_organisers'),
+        ('debates', '0011_question_text_trigram'),
     ]
 
     operations = [
