@@ -168,3 +168,35 @@ def _guess_rule(kwargs: dict[str, Any]) -> str | None:
     if "code" in kwargs:
         return "code_guess"
     return None
+
+
+DEGRADED_RETRY_AFTER = 5  # seconds: what a 503 tells browsers and load balancers
+
+
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
+    """The database unreachable (connect or pool timeout, connection lost): a clear 503 instead of a bare 500.
+
+    Nothing was stored (the transaction did not commit), so the citizen may send again: htmx pages keep what was
+    typed on any refusal. The page says the service is degraded and will recover by itself; it does, since every
+    request asks the pool for a connection again. Rendered without the database (no user, no session lookup).
+    """
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import InterfaceError, OperationalError
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        log.warning("database unavailable: %r (%s %s)", exception, request.method, request.path)
+        from django.template.loader import render_to_string
+        from django.utils.translation import gettext as _
+
+        message = _("The service is degraded: the database cannot be reached right now. Nothing was lost of what "
+                    "was already saved; please try again in a few seconds.")
+        if request.headers.get("HX-Request") == "true":
+            html = render_to_string("debates/_flash.html", {"message": message, "ok": False})
+        else:
+            html = render_to_string("503.html", {"message": message})
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(DEGRADED_RETRY_AFTER)
+        response["Cache-Control"] = "no-store"
+        return response
