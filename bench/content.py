@@ -343,7 +343,6 @@ def dom_nodes(urls: list[tuple[str, str]]) -> dict:
 
 
 def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, log, row) -> dict:
-    from django.conf import settings
 
     info = ctx["info"]
     t0 = time.time()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from .errors import ServiceError
 from .wordlists import default_word_filter
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or off a poster is not mistyped.
@@ -342,6 +343,47 @@ class AgendaSegment(models.Model):
             return None
         return self.started_at + timedelta(seconds=self.duration_seconds + self.paused_seconds)
 
+    # --- transitions (the caller saves; debates.services.clock locks, logs and announces) ---------------------
+    def _fold_pause(self, now: datetime) -> None:
+        """A pause in progress becomes part of paused_seconds (the one place a pause is folded)."""
+        if self.paused_at is not None:
+            self.paused_seconds += (now - self.paused_at).total_seconds()
+            self.paused_at = None
+
+    def start(self, now: datetime) -> None:
+        """Start afresh (idle or ended), or carry on from a pause."""
+        if self.started_at is None or self.ended_at is not None:
+            self.started_at, self.paused_at, self.paused_seconds, self.ended_at = now, None, 0, None
+        else:
+            self._fold_pause(now)
+
+    def pause(self, now: datetime) -> None:
+        if not self.is_running:
+            raise ServiceError(_("The clock is not running."), status=409)
+        self.paused_at = now
+
+    def resume(self, now: datetime) -> None:
+        if not self.is_paused:
+            raise ServiceError(_("The clock is not paused."), status=409)
+        self._fold_pause(now)
+
+    def extend(self, seconds: int) -> None:
+        if not -3600 <= seconds <= 3600 or seconds == 0:
+            raise ServiceError(_("Add between 1 second and one hour."))
+        if self.duration_seconds + seconds < 0:  # taking time off must not leave a negative duration
+            raise ServiceError(_("The segment cannot last less than nothing."))
+        self.extra_seconds += seconds
+
+    def reset(self) -> None:
+        self.started_at = self.paused_at = self.ended_at = None
+        self.paused_seconds, self.extra_seconds = 0, 0
+
+    def end(self, now: datetime) -> None:
+        """Stop a started segment for good (next segment, debate closed); an idle or ended one is left as is."""
+        if self.started_at is not None and self.ended_at is None:
+            self._fold_pause(now)
+            self.ended_at = now
+
 
 class Participant(models.Model):
     """A citizen's identity in one debate, bound to their browser session (no account)."""
@@ -350,11 +392,18 @@ class Participant(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_secret_token, editable=False)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     muted = models.BooleanField(_("muted"), default=False)
+    # Made up by the citizen's browser (random, kept in its storage) and sent with each write, so that a retried
+    # first write whose answer (and session cookie) was lost finds the participant it made instead of a second one.
+    client_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["debate", "client_key"], condition=Q(client_key__isnull=False),
+                                    name="one_participant_per_client_key"),
+        ]
 
     def __str__(self) -> str:
         return self.public_name

@@ -160,11 +160,12 @@ def _session(request: HttpRequest) -> dict[str, int]:
 
 
 def ballot_for(request: HttpRequest, code: str, poll_id: int) -> services.Ballot:
-    return services.Ballot(code, poll_id, selectors.parse_id(request.POST.get("option")), _session(request))
+    return services.Ballot(code, poll_id, selectors.parse_id(request.POST.get("option")), _session(request),
+                           services.client_key(request))
 
 
 def upvote_for(request: HttpRequest, code: str, target_id: int) -> services.Upvote:
-    return services.Upvote(code, target_id, _session(request))
+    return services.Upvote(code, target_id, _session(request), services.client_key(request))
 
 
 def _burst_write(request: HttpRequest, code: str, work: Callable[[list[Any]], list[services.Outcome]], item: Any,

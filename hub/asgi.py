@@ -11,9 +11,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 django.setup(set_prefix=False)
 
-from debates.views_hot import HOT_VIEWS  # noqa: E402
+from debates import views_hot  # noqa: E402
 from hub.handlers import SyncChainASGIHandler  # noqa: E402
-from hub.hot_path import HotPath  # noqa: E402
+from hub.hot_path import GroupCommit, HotPath  # noqa: E402
+
+views_hot.install(GroupCommit)  # the domain's hot writes, batched by the wiring (the domain never imports hub)
+HOT_VIEWS = views_hot.HOT_VIEWS
 
 django_asgi_app = SyncChainASGIHandler()
 

@@ -41,20 +41,50 @@ HotHandler = Callable[..., Awaitable[HttpResponse | None]]
 MAX_BODY = 8192  # a vote is a few dozen bytes; anything larger goes to Django, which applies its own limits
 
 
+# What the hot path can run on the event loop: hooks that never touch the database or block. Django's own
+# middleware listed here qualify with cookie-based sessions; a project's own class qualifies by declaring
+# `hot_path_safe = True`. Under anything else the hot path turns itself off and every request takes Django's path.
+LOOP_SAFE_MIDDLEWARE = frozenset({
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+})
+# The session is read and saved on the loop: only an engine that keeps it in the cookie does no I/O. (The database
+# engine would save a newcomer's session from the loop: Django refuses, and the vote, already stored, answered 500.)
+LOOP_SAFE_SESSION_ENGINES = frozenset({"django.contrib.sessions.backends.signed_cookies"})
+
+
+def unservable(middleware_paths: Sequence[str], session_engine: str) -> str | None:
+    """Why the hot path cannot serve under these settings (None: it can)."""
+    if session_engine not in LOOP_SAFE_SESSION_ENGINES:
+        return f"session engine {session_engine} does I/O"
+    for path in middleware_paths:
+        middleware = import_string(path)
+        if not (isinstance(middleware, type) and issubclass(middleware, MiddlewareMixin)):
+            # Its behaviour is only known by calling it around a view: the hot path cannot reproduce it.
+            return f"middleware {path} is not a MiddlewareMixin"
+        if path not in LOOP_SAFE_MIDDLEWARE and not getattr(middleware, "hot_path_safe", False):
+            return f"middleware {path} is not known to be safe on the event loop"
+    return None
+
+
 class HotPath:
     def __init__(self, app: ASGIHandler, hot_views: dict[Callable[..., Any], HotHandler]) -> None:
         self.app = app
         self.hot_views = hot_views
         self.middleware: list[MiddlewareMixin] = []
         self.enabled = bool(getattr(settings, "HOT_PATH", True)) and bool(hot_views)
-        for path in settings.MIDDLEWARE:
-            middleware = import_string(path)
-            if not (isinstance(middleware, type) and issubclass(middleware, MiddlewareMixin)):
-                # Its behaviour is only known by calling it around a view: the hot path cannot reproduce it.
-                log.warning("hot path disabled: middleware %s is not a MiddlewareMixin", path)
-                self.enabled = False
-                break
-            self.middleware.append(middleware(_not_reached))
+        reason = unservable(settings.MIDDLEWARE, settings.SESSION_ENGINE) if self.enabled else None
+        if reason is not None:
+            log.warning("hot path disabled: %s", reason)
+            self.enabled = False
+        if self.enabled:
+            self.middleware = [import_string(path)(_not_reached) for path in settings.MIDDLEWARE]
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if not (self.enabled and scope["type"] == "http" and scope["method"] == "POST"):

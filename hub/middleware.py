@@ -69,6 +69,8 @@ class HealthCheckMiddleware(MiddlewareMixin):
     (SecurityMiddleware). It reveals nothing but the state of the database and Redis.
     """
 
+    hot_path_safe = True  # only /healthz (never a hot URL) touches the database
+
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         if request.path_info not in HEALTH_PATHS:
             return None
@@ -87,6 +89,8 @@ class StaffSessionAuthenticationMiddleware(AuthenticationMiddleware):
     Like Django's, request.user stays lazy: its query runs only when a view or role check looks at the user, so the
     hot path (which runs this hook on the event loop and never looks) does not touch the database.
     """
+
+    hot_path_safe = True
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
@@ -128,6 +132,8 @@ class GuessLimitMiddleware(MiddlewareMixin):
     The hot path runs these hooks on the event loop, where a Redis round trip must not happen: there they do
     nothing (a hot request with an unknown code is replayed through Django, which runs them in a thread).
     """
+
+    hot_path_safe = True  # its hooks do nothing on the event loop (above)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]) -> HttpResponse | None:
         rule = _guess_rule(kwargs)

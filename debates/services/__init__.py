@@ -30,6 +30,7 @@ from .participants import (
     NOT_FOUND,
     Outcome,
     Stored,
+    client_key,
     one,
     participant_for_request,
     participant_join,
@@ -77,7 +78,7 @@ from .text import matched_words
 
 __all__ = [
     "NOT_FOUND", "PRESENCE_SAMPLE_EVERY", "Ballot", "Outcome", "ServiceError", "Stored", "announced", "Upvote", "answer_post", "argument_post",
-    "argument_set_status", "argument_upvote", "argument_upvote_many", "clock_action", "debate_set_status",
+    "argument_set_status", "argument_upvote", "client_key", "argument_upvote_many", "clock_action", "debate_set_status",
     "debate_update_settings", "has_role", "matched_words", "one", "participant_for_request", "participant_join", "participant_rename",
     "participant_set_muted", "poll_close", "remember_participant", "poll_create", "poll_open", "presence_record", "question_approve",
     "question_edit", "question_mark_answered", "question_merge", "question_put_on_screen", "question_reject",

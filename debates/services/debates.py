@@ -60,11 +60,8 @@ def status_side_effects(debate: Debate, status: str, now: Any) -> None:
         poll.status, poll.closed_at = Poll.Status.CLOSED, now
         poll.save(update_fields=["status", "closed_at"])
     seg = debate.current_segment
-    if seg and seg.ended_at is None and seg.started_at is not None:
-        if seg.paused_at:
-            seg.paused_seconds += (now - seg.paused_at).total_seconds()
-            seg.paused_at = None
-        seg.ended_at = now
+    if seg is not None:
+        seg.end(now)  # AgendaSegment folds a pause in one place
         seg.save()
 
 

@@ -10,7 +10,6 @@ through debate_set_status: this module never writes a status.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any

@@ -120,6 +120,7 @@ class Ballot:
     poll_id: int
     option_id: int | None
     session_participants: Mapping[str, int]
+    client_key: str | None = None  # the browser's (services.participants.client_key)
 
 
 def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote | None:
@@ -188,7 +189,7 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
         return outcome
     now = timezone.now()
     with transaction.atomic():
-        voters = participants_for_sessions([(b.session_participants, d) for _i, b, d in accepted])
+        voters = participants_for_sessions([(b.session_participants, d, b.client_key) for _i, b, d in accepted])
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
         for (i, b, d), voter in zip(accepted, voters):
             outcome[i] = Stored(d.pk, voter.pk)

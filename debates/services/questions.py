@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -307,6 +307,7 @@ class Upvote:
     code: str
     target_id: int
     session_participants: Mapping[str, int]
+    client_key: str | None = None  # the browser's (services.participants.client_key)
 
 
 def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
@@ -363,7 +364,7 @@ def _first_upvotes(model: type[QuestionUpvote] | type[ArgumentUpvote], target: s
                    again: ServiceError) -> list[Any]:
     """Store one `model` row (target, participant) per accepted upvote whose participant has none for that target
     yet, and fill in their outcome; the others are refused with `again`. Call inside the write's transaction."""
-    voters = participants_for_sessions([(u.session_participants, d) for _i, u, d in accepted])
+    voters = participants_for_sessions([(u.session_participants, d, u.client_key) for _i, u, d in accepted])
     taken = set(model.objects.filter(**{f"{target}__in": {u.target_id for _i, u, _d in accepted}},
                                      participant_id__in={v.pk for v in voters}).values_list(target, "participant_id"))
     rows = []

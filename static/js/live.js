@@ -431,6 +431,24 @@
   // citizen may already be typing the next question). Send is disabled meanwhile (hx-disabled-elt), so no second
   // request queues behind the first and reads the box later. A refusal keeps the text and shows the server's
   // reason (swapped into #flash); no answer at all (offline, server down) keeps it with a message.
+  // A random key of this browser, sent with every write: a retried first vote whose answer (and session cookie)
+  // was lost finds the participant it made on the server instead of making a second one.
+  function clientKey() {
+    try {
+      var key = localStorage.getItem("client-key");
+      if (!key && window.crypto && crypto.randomUUID) {
+        key = crypto.randomUUID();
+        localStorage.setItem("client-key", key);
+      }
+      return key;
+    } catch (e) { return null; }  // storage refused (private mode): the session cookie alone
+  }
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (evt.detail.verb !== "get") {
+      var key = clientKey();
+      if (key) evt.detail.headers["X-Client-Key"] = key;
+    }
+  });
   var sentTexts = new WeakMap();
   // A tap on my own upvote takes it back: same form, sent to its undo address.
   document.addEventListener("htmx:configRequest", function (evt) {

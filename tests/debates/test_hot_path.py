@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from django.utils import translation
 
 from debates import services, views_hot
-from debates.models import Argument, ArgumentUpvote, Debate, Participant, Question, QuestionUpvote, Vote
+from debates.models import Argument, ArgumentUpvote, Debate, Participant, QuestionUpvote, Vote
 from hub import hot_path
 from hub.asgi import application, django_asgi_app
 from live import hooks

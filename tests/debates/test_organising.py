@@ -13,7 +13,7 @@ from debates import services
 from debates.models import Debate, DebateRole, Invitation, ModerationLog
 from debates.permissions import can_organise, has_role
 from debates.services import organising
-from tests.factories import make_debate, make_moderator, make_participant, make_user
+from tests.factories import make_moderator, make_user
 
 pytestmark = pytest.mark.django_db
 

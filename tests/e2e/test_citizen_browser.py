@@ -133,7 +133,7 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     voter.wait_for_selector("#mine .status-rejected", timeout=3000)
     assert "Hors sujet" in voter.inner_text("#mine")
     # The approved one reads "Published", in French, with no stale "awaiting moderation" above it.
-    assert "Publiée" in voter.inner_text(f"#mine .fate-published")
+    assert "Publiée" in voter.inner_text("#mine .fate-published")
     assert "attente" not in voter.inner_text("#flash")
     mod_ctx.close()
     voter.click("#tab-top")

@@ -6,7 +6,6 @@ Redis."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 

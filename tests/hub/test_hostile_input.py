@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from debates.models import Debate, DebateRole
+from debates.models import DebateRole
 from tests.factories import make_debate, make_moderator, make_official, make_participant, make_poll, make_question
 from debates import services
 

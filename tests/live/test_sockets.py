@@ -6,7 +6,6 @@ closes the affected sockets. The same against a real daphne: tests/e2e/test_sock
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 
