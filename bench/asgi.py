@@ -82,12 +82,18 @@ def _event(debate_id: int, kind: str) -> None:
     if kind == "upvote":
         services.question_upvote(question=Question(pk=_event_rng.choice(questions)), participant=participant)
     elif kind == "question":
-        services.question_submit(debate=debate, participant=participant,
-                                 text=f"Question {n} du banc d'essai : que prévoyez-vous pour le quartier {n % 97} ?")
+        services.question_submit(
+            debate=debate,
+            participant=participant,
+            text=f"Question {n} du banc d'essai : que prévoyez-vous pour le quartier {n % 97} ?",
+        )
     elif kind == "argument":
-        services.argument_post(poll=Poll(pk=_event_rng.choice(polls)), participant=participant,
-                               side=_event_rng.choice(["for", "against"]),
-                               text=f"Argument {n} du banc d'essai : le quartier {n % 97} en profiterait.")
+        services.argument_post(
+            poll=Poll(pk=_event_rng.choice(polls)),
+            participant=participant,
+            side=_event_rng.choice(["for", "against"]),
+            text=f"Argument {n} du banc d'essai : le quartier {n % 97} en profiterait.",
+        )
     else:
         raise ValueError(kind)
 
@@ -101,8 +107,13 @@ async def _empty_body(receive) -> None:
 
 async def _json(send, data: dict) -> None:
     body = json.dumps(data).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -127,8 +138,13 @@ async def application(scope, receive, send):
         bind_loop()
         version = await sync_to_async(_write, thread_sensitive=False)(int(query["debate"][0]), int(query["user"][0]))
         body = json.dumps({"v": version}).encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
         return
     return await hub_application(scope, receive, send)

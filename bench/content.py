@@ -23,17 +23,33 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-WORDS = ("quand pourquoi comment combien les travaux du tram la piscine municipale le budget participatif "
-         "les pistes cyclables la cantine scolaire le marché couvert la voirie le stationnement les impôts locaux "
-         "la médiathèque le centre-ville les espaces verts la sécurité le logement social la propreté des rues "
-         "les transports en commun le conseil de quartier la maison de santé l'éclairage public").split()
+WORDS = (
+    "quand pourquoi comment combien les travaux du tram la piscine municipale le budget participatif "
+    "les pistes cyclables la cantine scolaire le marché couvert la voirie le stationnement les impôts locaux "
+    "la médiathèque le centre-ville les espaces verts la sécurité le logement social la propreté des rues "
+    "les transports en commun le conseil de quartier la maison de santé l'éclairage public"
+).split()
 
-BIG = {"approved": 2000, "pending": 1000, "upvotes": 30000, "polls": 5, "votes": 25000, "arguments": 3000,
-       "participants": 5000}
+BIG = {
+    "approved": 2000,
+    "pending": 1000,
+    "upvotes": 30000,
+    "polls": 5,
+    "votes": 25000,
+    "arguments": 3000,
+    "participants": 5000,
+}
 SMALL = {"approved": 10, "pending": 5, "upvotes": 50, "polls": 5, "votes": 100, "arguments": 10, "participants": 50}
 PAGE_TIMEOUT = 300  # seconds for one page load
-CONSULTATION = {"approved": 120000, "pending": 10000, "upvotes": 150000, "polls": 5, "votes": 25000,
-                "arguments": 20000, "participants": 13000}
+CONSULTATION = {
+    "approved": 120000,
+    "pending": 10000,
+    "upvotes": 150000,
+    "polls": 5,
+    "votes": 25000,
+    "arguments": 20000,
+    "participants": 13000,
+}
 
 
 def sentence(rng: random.Random, n_words: int) -> str:
@@ -48,22 +64,43 @@ def seed_debate(title: str, spec: dict, user_id: int, rng: random.Random) -> dic
     from django.db import transaction
     from django.utils import timezone
 
-    from debates.models import (AgendaSegment, Argument, ArgumentUpvote, Debate, DebateRole, Participant, Poll,
-                                PollOption, Question, QuestionUpvote, Vote)
+    from debates.models import (
+        AgendaSegment,
+        Argument,
+        ArgumentUpvote,
+        Debate,
+        DebateRole,
+        Participant,
+        Poll,
+        PollOption,
+        Question,
+        QuestionUpvote,
+        Vote,
+    )
 
     now = timezone.now()
     batch = 5000
     with transaction.atomic():
-        debate = Debate.objects.create(title=title, status=Debate.Status.LIVE, premoderation=False,
-                                       opened_at=now, scheduled_start=now - timedelta(minutes=5),
-                                       scheduled_end=now + timedelta(hours=3))
+        debate = Debate.objects.create(
+            title=title,
+            status=Debate.Status.LIVE,
+            premoderation=False,
+            opened_at=now,
+            scheduled_start=now - timedelta(minutes=5),
+            scheduled_end=now + timedelta(hours=3),
+        )
         DebateRole.objects.create(debate=debate, user_id=user_id, role=DebateRole.Role.MODERATOR)
-        seg = AgendaSegment.objects.create(debate=debate, position=0, title="Questions", planned_seconds=3600,
-                                           started_at=now)
+        seg = AgendaSegment.objects.create(
+            debate=debate, position=0, title="Questions", planned_seconds=3600, started_at=now
+        )
         Debate.objects.filter(pk=debate.pk).update(current_segment=seg)
         people = Participant.objects.bulk_create(
-            [Participant(debate=debate, display_name=f"Citoyen {i}" if i % 3 else "") for i in
-             range(spec["participants"])], batch_size=batch)
+            [
+                Participant(debate=debate, display_name=f"Citoyen {i}" if i % 3 else "")
+                for i in range(spec["participants"])
+            ],
+            batch_size=batch,
+        )
         pids = [p.pk for p in people]
         n_approved = spec["approved"]
         # Upvotes: a few popular questions, a long tail (distinct question × participant pairs), drawn by question
@@ -76,25 +113,53 @@ def seed_debate(title: str, spec: dict, user_id: int, rng: random.Random) -> dic
         counts: dict[int, int] = {}
         for qi, _p in pairs:
             counts[qi] = counts.get(qi, 0) + 1
-        questions = [Question(debate=debate, author_id=rng.choice(pids), text=sentence(rng, rng.randint(8, 30)),
-                              status=Question.Status.APPROVED, approved_at=now, upvote_count=counts.get(i, 0))
-                     for i in range(n_approved)]
-        questions += [Question(debate=debate, author_id=rng.choice(pids), text=sentence(rng, rng.randint(8, 30)),
-                               status=Question.Status.PENDING) for _ in range(spec["pending"])]
+        questions = [
+            Question(
+                debate=debate,
+                author_id=rng.choice(pids),
+                text=sentence(rng, rng.randint(8, 30)),
+                status=Question.Status.APPROVED,
+                approved_at=now,
+                upvote_count=counts.get(i, 0),
+            )
+            for i in range(n_approved)
+        ]
+        questions += [
+            Question(
+                debate=debate,
+                author_id=rng.choice(pids),
+                text=sentence(rng, rng.randint(8, 30)),
+                status=Question.Status.PENDING,
+            )
+            for _ in range(spec["pending"])
+        ]
         questions = Question.objects.bulk_create(questions, batch_size=batch)
         QuestionUpvote.objects.bulk_create(
-            [QuestionUpvote(question_id=questions[qi].pk, participant_id=p) for qi, p in pairs], batch_size=batch)
+            [QuestionUpvote(question_id=questions[qi].pk, participant_id=p) for qi, p in pairs], batch_size=batch
+        )
         polls = []
         for i in range(spec["polls"]):
             kind = Poll.Kind.YES_NO_ABSTAIN if i < 3 else Poll.Kind.CHOICE
-            polls.append(Poll.objects.create(debate=debate, text=f"Proposition {i + 1} : {sentence(rng, 8)}", kind=kind,
-                                             status=Poll.Status.OPEN, results=Poll.Results.LIVE, position=i,
-                                             opened_at=now))
+            polls.append(
+                Poll.objects.create(
+                    debate=debate,
+                    text=f"Proposition {i + 1} : {sentence(rng, 8)}",
+                    kind=kind,
+                    status=Poll.Status.OPEN,
+                    results=Poll.Results.LIVE,
+                    position=i,
+                    opened_at=now,
+                )
+            )
         options = {}
         for poll in polls:
             labels = ["Oui", "Non", "Abstention"] if poll.kind == Poll.Kind.YES_NO_ABSTAIN else ["A", "B", "C", "D"]
-            options[poll.pk] = [o.pk for o in PollOption.objects.bulk_create(
-                [PollOption(poll=poll, label=label, position=j) for j, label in enumerate(labels)])]
+            options[poll.pk] = [
+                o.pk
+                for o in PollOption.objects.bulk_create(
+                    [PollOption(poll=poll, label=label, position=j) for j, label in enumerate(labels)]
+                )
+            ]
         votes = []
         per_poll = spec["votes"] // len(polls)
         for poll in polls:
@@ -103,11 +168,21 @@ def seed_debate(title: str, spec: dict, user_id: int, rng: random.Random) -> dic
         Vote.objects.bulk_create(votes, batch_size=batch)
         propositions = [p for p in polls if p.kind == Poll.Kind.YES_NO_ABSTAIN]
         args = Argument.objects.bulk_create(
-            [Argument(poll=rng.choice(propositions), author_id=rng.choice(pids), side=rng.choice(["for", "against"]),
-                      text=sentence(rng, rng.randint(10, 40))) for _ in range(spec["arguments"])], batch_size=batch)
+            [
+                Argument(
+                    poll=rng.choice(propositions),
+                    author_id=rng.choice(pids),
+                    side=rng.choice(["for", "against"]),
+                    text=sentence(rng, rng.randint(10, 40)),
+                )
+                for _ in range(spec["arguments"])
+            ],
+            batch_size=batch,
+        )
         support = {(rng.choice(args).pk, rng.choice(pids)) for _ in range(spec["arguments"] * 2)}
-        ArgumentUpvote.objects.bulk_create([ArgumentUpvote(argument_id=a, participant_id=p) for a, p in support],
-                                           batch_size=batch)
+        ArgumentUpvote.objects.bulk_create(
+            [ArgumentUpvote(argument_id=a, participant_id=p) for a, p in support], batch_size=batch
+        )
     return {"debate": debate.pk, "code": debate.code, "spec": spec}
 
 
@@ -164,8 +239,14 @@ def listener_worker(url: str, n: int, counters, ready, stop) -> None:
 
         async def one() -> None:
             try:
-                async with connect(url, origin="http://127.0.0.1", compression=None, max_size=2 ** 26,
-                                   ping_interval=None, open_timeout=60) as ws:
+                async with connect(
+                    url,
+                    origin="http://127.0.0.1",
+                    compression=None,
+                    max_size=2**26,
+                    ping_interval=None,
+                    open_timeout=60,
+                ) as ws:
                     async for msg in ws:
                         counters[0] += 1
                         counters[1] += len(msg.encode() if isinstance(msg, str) else msg)
@@ -190,9 +271,11 @@ class Listeners:
         self.n = n
         self.counters = ctx.RawArray("q", 2)
         self.ready, self.stop_evt = ctx.Event(), ctx.Event()
-        self.proc = ctx.Process(target=listener_worker, daemon=True,
-                                args=(f"ws://127.0.0.1:{port}/ws/d/{code}/?lang=fr", n, self.counters, self.ready,
-                                      self.stop_evt))
+        self.proc = ctx.Process(
+            target=listener_worker,
+            daemon=True,
+            args=(f"ws://127.0.0.1:{port}/ws/d/{code}/?lang=fr", n, self.counters, self.ready, self.stop_evt),
+        )
         self.proc.start()
         os.sched_setaffinity(self.proc.pid, {core})
         if not self.ready.wait(120):
@@ -214,8 +297,9 @@ def trigger(port: int, debate_id: int, kind: str) -> None:
         resp.read()
 
 
-def measure_events(port: int, pid: int, debate_id: int, listeners: Listeners, kind: str, count: int,
-                   time_budget: float) -> dict:
+def measure_events(
+    port: int, pid: int, debate_id: int, listeners: Listeners, kind: str, count: int, time_budget: float
+) -> dict:
     """`count` events of one kind, one at a time: CPU of each (server, all threads) and bytes per listening socket."""
     cpu, per_socket, msgs = [], [], []
     trigger(port, debate_id, kind)  # warm-up (code paths, templates), not measured
@@ -237,9 +321,14 @@ def measure_events(port: int, pid: int, debate_id: int, listeners: Listeners, ki
         msgs.append((m1 - m0) / listeners.n)
         if time.time() - started > time_budget:
             break
-    return {"kind": kind, "events": len(cpu), "cpu_ms_median": statistics.median(cpu),
-            "cpu_ms_p90": sorted(cpu)[int(0.9 * (len(cpu) - 1))], "bytes_per_socket_median": statistics.median(per_socket),
-            "msgs_per_socket_median": statistics.median(msgs)}
+    return {
+        "kind": kind,
+        "events": len(cpu),
+        "cpu_ms_median": statistics.median(cpu),
+        "cpu_ms_p90": sorted(cpu)[int(0.9 * (len(cpu) - 1))],
+        "bytes_per_socket_median": statistics.median(per_socket),
+        "msgs_per_socket_median": statistics.median(msgs),
+    }
 
 
 def login_cookie(port: int, username: str, password: str) -> str:
@@ -307,10 +396,15 @@ def measure_page(url: str, loads: int, cookie: str = "", slow_after: float = 10.
         if wall > slow_after * 1000:  # today's console at scale takes minutes: one load is the figure
             break
     compressed = sent if served_gzip else len(gzip.compress(content, 6))
-    return {"raw_bytes": raw, "compressed_bytes": compressed, "served_compressed": served_gzip,
-            "loads": len(server_ms), "server_ms_median": statistics.median(server_ms),
-            "server_ms_p95": sorted(server_ms)[int(0.95 * (len(server_ms) - 1))],
-            "wall_ms_median": statistics.median(wall_ms)}
+    return {
+        "raw_bytes": raw,
+        "compressed_bytes": compressed,
+        "served_compressed": served_gzip,
+        "loads": len(server_ms),
+        "server_ms_median": statistics.median(server_ms),
+        "server_ms_p95": sorted(server_ms)[int(0.95 * (len(server_ms) - 1))],
+        "wall_ms_median": statistics.median(wall_ms),
+    }
 
 
 def dom_nodes(urls: list[tuple[str, str]]) -> dict:
@@ -323,14 +417,19 @@ def dom_nodes(urls: list[tuple[str, str]]) -> dict:
         return {}
     out = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--headless", "--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         for name, url, *cookie in urls:
             context = browser.new_context(viewport={"width": 390, "height": 844})
             if cookie and cookie[0]:
-                context.add_cookies([{"name": k, "value": v, "url": url} for k, _, v in
-                                     (part.strip().partition("=") for part in cookie[0].split(";"))])
+                context.add_cookies(
+                    [
+                        {"name": k, "value": v, "url": url}
+                        for k, _, v in (part.strip().partition("=") for part in cookie[0].split(";"))
+                    ]
+                )
             page = context.new_page()
             try:
                 page.goto(url, timeout=180_000, wait_until="load")
@@ -343,26 +442,28 @@ def dom_nodes(urls: list[tuple[str, str]]) -> dict:
 
 
 def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, log, row) -> dict:
-
     info = ctx["info"]
     t0 = time.time()
     debates = seed(info["user"], consultation=args.consultation)
     log("content: seeded", {k: (v["code"], v["seed_s"]) for k, v in debates.items()}, f"{time.time() - t0:.1f}s")
     port = ctx["ports"].take()
     server = server_cls("daphne", port, ctx["env"], server_core, ctx["logdir"])
-    out: dict = {"seed_s": round(time.time() - t0, 1), "debates": {k: {"code": v["code"], "seed_s": v["seed_s"]}
-                                                                   for k, v in debates.items()}}
+    out: dict = {
+        "seed_s": round(time.time() - t0, 1),
+        "debates": {k: {"code": v["code"], "seed_s": v["seed_s"]} for k, v in debates.items()},
+    }
     try:
         cookie = login_cookie(port, "bench-mod", "bench-mod-pw-123")
-        for name in (() if args.content_pages_only else ("small", "big")):
+        for name in () if args.content_pages_only else ("small", "big"):
             d = debates[name]
             listeners = Listeners(port, d["code"], args.content_listeners, int(load_core))
             time.sleep(1.0)  # presence flushes after the connects settle
             wait_quiet(server.pid, quiet=0.3)
             events = {}
             for kind in ("upvote", "question", "argument"):
-                events[kind] = measure_events(port, server.pid, d["debate"], listeners, kind, args.content_events,
-                                              args.content_budget)
+                events[kind] = measure_events(
+                    port, server.pid, d["debate"], listeners, kind, args.content_events, args.content_budget
+                )
                 log(f"content {name} {kind}", events[kind])
             listeners.stop()
             out["debates"][name]["events"] = events
@@ -389,24 +490,38 @@ def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, lo
 
 def report(out: dict, row) -> None:
     d = out["debates"]
-    row("content", "seed: small / big" + (" / consultation" if "consultation" in d else "") + " (s)",
-        " / ".join(str(d[k]["seed_s"]) for k in d), "< 60 s", out["seed_s"] < 60)
+    row(
+        "content",
+        "seed: small / big" + (" / consultation" if "consultation" in d else "") + " (s)",
+        " / ".join(str(d[k]["seed_s"]) for k in d),
+        "< 60 s",
+        out["seed_s"] < 60,
+    )
     targets = {"upvote": (3, 200), "question": (8, 2048), "argument": (None, None)}
     for kind, (cpu_target, bytes_target) in targets.items():
         if "events" not in d["small"]:
             break
         small, big = d["small"]["events"][kind], d["big"]["events"][kind]
         ratio = big["cpu_ms_median"] / small["cpu_ms_median"] if small["cpu_ms_median"] else float("nan")
-        row("content", f"{kind}: server CPU per event, small / big (ms, median of {big['events']}) ; big ÷ small",
+        row(
+            "content",
+            f"{kind}: server CPU per event, small / big (ms, median of {big['events']}) ; big ÷ small",
             f"{small['cpu_ms_median']:.1f} / {big['cpu_ms_median']:.1f} ; {ratio:.1f}×",
             f"big ≤ {cpu_target} ms, ≤ 1.5×" if cpu_target else "",
-            (big["cpu_ms_median"] <= cpu_target and ratio <= 1.5) if cpu_target else None)
-        bratio = big["bytes_per_socket_median"] / small["bytes_per_socket_median"] if small[
-            "bytes_per_socket_median"] else float("nan")
-        row("content", f"{kind}: bytes per listening socket, small / big ; big ÷ small",
+            (big["cpu_ms_median"] <= cpu_target and ratio <= 1.5) if cpu_target else None,
+        )
+        bratio = (
+            big["bytes_per_socket_median"] / small["bytes_per_socket_median"]
+            if small["bytes_per_socket_median"]
+            else float("nan")
+        )
+        row(
+            "content",
+            f"{kind}: bytes per listening socket, small / big ; big ÷ small",
             f"{small['bytes_per_socket_median']:.0f} / {big['bytes_per_socket_median']:.0f} ; {bratio:.1f}×",
             f"big ≤ {bytes_target} B" if bytes_target else "",
-            big["bytes_per_socket_median"] <= bytes_target if bytes_target else None)
+            big["bytes_per_socket_median"] <= bytes_target if bytes_target else None,
+        )
     for name in d:
         for page, (raw_t, gz_t, ms_t) in (("citizen", (120, 30, 80)), ("console", (300, None, 150))):
             p = d[name].get("pages", {}).get(page, {})
@@ -414,25 +529,48 @@ def report(out: dict, row) -> None:
                 row("content", f"{name} {page} page", p.get("error", "not measured"), "")
                 continue
             check = name != "small"
-            row("content", f"{name} {page}: KiB raw / compressed; server ms median / p95 ({p['loads']} loads)",
+            row(
+                "content",
+                f"{name} {page}: KiB raw / compressed; server ms median / p95 ({p['loads']} loads)",
                 f"{p['raw_bytes'] / 1024:.0f} / {p['compressed_bytes'] / 1024:.0f}"
                 f"{'' if p['served_compressed'] else ' (gzip -6, served raw)'}; "
-                + (f"{p['server_ms_median']:.0f} / {p['server_ms_p95']:.0f}" if p["server_ms_median"] == p["server_ms_median"]
-                   else f"no Server-Timing; wall {p['wall_ms_median']:.0f} ms"),
+                + (
+                    f"{p['server_ms_median']:.0f} / {p['server_ms_p95']:.0f}"
+                    if p["server_ms_median"] == p["server_ms_median"]
+                    else f"no Server-Timing; wall {p['wall_ms_median']:.0f} ms"
+                ),
                 f"≤ {raw_t} KiB" + (f" / ≤ {gz_t} KiB" if gz_t else "") + f"; ≤ {ms_t} ms" if check else "",
-                (p["raw_bytes"] <= raw_t * 1024 and (gz_t is None or p["compressed_bytes"] <= gz_t * 1024)
-                 and p["server_ms_median"] <= ms_t) if check else None)
+                (
+                    p["raw_bytes"] <= raw_t * 1024
+                    and (gz_t is None or p["compressed_bytes"] <= gz_t * 1024)
+                    and p["server_ms_median"] <= ms_t
+                )
+                if check
+                else None,
+            )
     for name, n in (out.get("dom_nodes") or {}).items():
-        row("content", f"{name}: DOM nodes", n, "≤ 2500" if "citizen" in name and "small" not in name else "",
-            (isinstance(n, int) and n <= 2500) if "citizen" in name and "small" not in name else None)
+        row(
+            "content",
+            f"{name}: DOM nodes",
+            n,
+            "≤ 2500" if "citizen" in name and "small" not in name else "",
+            (isinstance(n, int) and n <= 2500) if "citizen" in name and "small" not in name else None,
+        )
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--consultation", action="store_true",
-                        help="content scenario: also a consultation-size debate (150,000 contributions)")
+    parser.add_argument(
+        "--consultation",
+        action="store_true",
+        help="content scenario: also a consultation-size debate (150,000 contributions)",
+    )
     parser.add_argument("--content-events", type=int, default=100, help="events per kind and debate (median of)")
-    parser.add_argument("--content-budget", type=float, default=120.0,
-                        help="seconds at most per event kind and debate (fewer events when one is slow)")
+    parser.add_argument(
+        "--content-budget",
+        type=float,
+        default=120.0,
+        help="seconds at most per event kind and debate (fewer events when one is slow)",
+    )
     parser.add_argument("--content-listeners", type=int, default=100, help="listening sockets per debate")
     parser.add_argument("--content-loads", type=int, default=20, help="warm page loads per page")
     parser.add_argument("--content-no-dom", action="store_true", help="skip the chromium DOM count")

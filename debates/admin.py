@@ -5,8 +5,22 @@ from django.utils.translation import gettext_lazy as _
 from .services.text import strip_controls
 
 from .models import (
-    AgendaSegment, Answer, Argument, ArgumentUpvote, Debate, DebateRole, Invitation, ModerationLog, Participant, Poll,
-    PollOption, PresenceSample, Question, QuestionUpvote, StaffSessionEpoch, Vote,
+    AgendaSegment,
+    Answer,
+    Argument,
+    ArgumentUpvote,
+    Debate,
+    DebateRole,
+    Invitation,
+    ModerationLog,
+    Participant,
+    Poll,
+    PollOption,
+    PresenceSample,
+    Question,
+    QuestionUpvote,
+    StaffSessionEpoch,
+    Vote,
 )
 
 
@@ -100,8 +114,17 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ("debate", "role", "title", "note", "created_at", "expires_at", "accepted_at", "revoked_at")
     list_filter = ("role",)
     # Only the hash is stored; invitations are made on the debate's staff page, where the link is shown once.
-    readonly_fields = ("debate", "role", "title", "token_hash", "created_by", "created_at", "expires_at",
-                       "accepted_at", "accepted_by")
+    readonly_fields = (
+        "debate",
+        "role",
+        "title",
+        "token_hash",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -136,8 +159,19 @@ class ModerationLogAdmin(SafeAdmin):
         return False
 
 
-for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
-              Answer, PresenceSample, StaffSessionEpoch):
+for model in (
+    AgendaSegment,
+    DebateRole,
+    Participant,
+    QuestionUpvote,
+    PollOption,
+    Vote,
+    Argument,
+    ArgumentUpvote,
+    Answer,
+    PresenceSample,
+    StaffSessionEpoch,
+):
     admin.site.register(model, SafeAdmin)
 
 from . import admin_consult  # noqa: E402,F401  (consultation models register themselves there)

@@ -4,7 +4,18 @@ read-only here."""
 from django.contrib import admin
 
 from .models_consult import (
-    Article, CodeUse, Consultation, Phase, PollRules, Proposal, ProposalFlag, ProposalSupport, ResultDeclaration, SecretBallot, Text, VoterCode,
+    Article,
+    CodeUse,
+    Consultation,
+    Phase,
+    PollRules,
+    Proposal,
+    ProposalFlag,
+    ProposalSupport,
+    ResultDeclaration,
+    SecretBallot,
+    Text,
+    VoterCode,
 )
 
 
@@ -19,8 +30,16 @@ class ProposalAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("title", "text")
     raw_id_fields = ("author", "merged_into", "poll", "segment")
-    readonly_fields = ("status", "support_count", "flag_count", "official_at", "merged_into", "poll", "segment",
-                       "version")
+    readonly_fields = (
+        "status",
+        "support_count",
+        "flag_count",
+        "official_at",
+        "merged_into",
+        "poll",
+        "segment",
+        "version",
+    )
 
 
 for model in (ProposalSupport, ProposalFlag):

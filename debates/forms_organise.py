@@ -17,9 +17,21 @@ from .models import Debate, DebateRole
 from .services.organising import MAX_SEGMENT_MINUTES
 
 DEBATE_FIELDS = (
-    "title", "description", "language", "time_zone", "scheduled_start", "scheduled_end", "auto_schedule",
-    "premoderation", "allow_anonymous", "question_max_length", "argument_max_length", "trending_threshold",
-    "clock_warning_seconds", "screen_theme", "word_filter",
+    "title",
+    "description",
+    "language",
+    "time_zone",
+    "scheduled_start",
+    "scheduled_end",
+    "auto_schedule",
+    "premoderation",
+    "allow_anonymous",
+    "question_max_length",
+    "argument_max_length",
+    "trending_threshold",
+    "clock_warning_seconds",
+    "screen_theme",
+    "word_filter",
 )
 AGENDA_ROWS_MIN = 3  # blank rows offered beyond the existing segments (the browser adds more)
 
@@ -92,19 +104,33 @@ def agenda_errors(rows: list[tuple[str, str]]) -> list[str]:
         if not title:
             errors.append(_("Each segment needs a title."))
         elif not minutes.isdigit() or not 1 <= int(minutes) <= MAX_SEGMENT_MINUTES:
-            errors.append(_("“%(title)s”: the duration is a whole number of minutes, from 1 to 1440.")
-                          % {"title": title})
+            errors.append(
+                _("“%(title)s”: the duration is a whole number of minutes, from 1 to 1440.") % {"title": title}
+            )
     return errors
 
 
 class InviteForm(forms.Form):
-    role = forms.ChoiceField(choices=[(r.value, r.label) for r in (DebateRole.Role.MODERATOR, DebateRole.Role.OFFICIAL)])
-    title = forms.CharField(label=_("Public title"), max_length=120, required=False,
-                            help_text=_("Shown next to an official's answers, e.g. “Mayor of Nanterre”."))
-    note = forms.CharField(label=_("For"), max_length=120, required=False,
-                           help_text=_("A name to recognise the invitation by (only staff see it)."))
-    email = forms.EmailField(label=_("E-mail (optional)"), required=False,
-                             help_text=_("The link is also sent there if e-mail is set up; you can always copy it."))
+    role = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in (DebateRole.Role.MODERATOR, DebateRole.Role.OFFICIAL)]
+    )
+    title = forms.CharField(
+        label=_("Public title"),
+        max_length=120,
+        required=False,
+        help_text=_("Shown next to an official's answers, e.g. “Mayor of Nanterre”."),
+    )
+    note = forms.CharField(
+        label=_("For"),
+        max_length=120,
+        required=False,
+        help_text=_("A name to recognise the invitation by (only staff see it)."),
+    )
+    email = forms.EmailField(
+        label=_("E-mail (optional)"),
+        required=False,
+        help_text=_("The link is also sent there if e-mail is set up; you can always copy it."),
+    )
 
 
 class InviteeSignupForm(UserCreationForm):

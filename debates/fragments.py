@@ -71,8 +71,13 @@ def _onscreen(debate: Debate, arg: str | None, presence: int | None) -> Context:
 # Lists are windows, never whole: what a page shows at first (its "show more" asks for the next window).
 def _questions(debate: Debate, arg: str | None, presence: int | None, *, limit: int = selectors.WINDOW) -> Context:
     questions, next_cursor = selectors.question_window(debate, order="top", limit=limit)
-    return {"questions": questions, "next_cursor": next_cursor, "officials": selectors.official_titles(debate),
-            "question_total": selectors.public_question_count(debate), "counters": None}
+    return {
+        "questions": questions,
+        "next_cursor": next_cursor,
+        "officials": selectors.official_titles(debate),
+        "question_total": selectors.public_question_count(debate),
+        "counters": None,
+    }
 
 
 def _screen_questions(debate: Debate, arg: str | None, presence: int | None) -> Context:
@@ -81,16 +86,22 @@ def _screen_questions(debate: Debate, arg: str | None, presence: int | None) -> 
 
 def _questions_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
     page = selectors.approved_page(debate)
-    return {"approved_page": page, "questions": page["items"], "officials": selectors.official_titles(debate),
-            "counters": selectors.question_counters(debate)}
+    return {
+        "approved_page": page,
+        "questions": page["items"],
+        "officials": selectors.official_titles(debate),
+        "counters": selectors.question_counters(debate),
+    }
 
 
 def _queue(debate: Debate, arg: str | None, presence: int | None) -> Context:
     # No merge list per card (the merge box asks for its choices when it opens), one page of each list.
     pending, held = selectors.pending_page(debate), selectors.held_arguments_page(debate)
     return {
-        "pending_page": pending, "pending": pending["items"],
-        "held_page": held, "held_arguments": held["items"],
+        "pending_page": pending,
+        "pending": pending["items"],
+        "held_page": held,
+        "held_arguments": held["items"],
         "counters": selectors.question_counters(debate),
         "trending": selectors.trending_questions(debate),
     }
@@ -127,49 +138,88 @@ def _log(debate: Debate, arg: str | None, presence: int | None) -> Context:
 # --- the table ------------------------------------------------------------------------------------------------
 CITIZEN, SCREEN, CONSOLE = "debates/citizen.html", "debates/screen.html", "debates/moderate.html"
 
-WIDGETS: dict[str, Widget] = {w.key: w for w in (
-    Widget("status", snapshot=True, views={
-        "public": View(f"{CITIZEN}#status", "status", _status),
-        "screen": View(f"{SCREEN}#status", "screen-status", _status),
-        "moderators": View(f"{CONSOLE}#status", "mod-status", _status),
-    }),
-    Widget("onscreen", snapshot=True, views={
-        "public": View(f"{CITIZEN}#onscreen", "onscreen", _onscreen),
-        "screen": View(f"{SCREEN}#question", "screen-question", _onscreen),
-        "moderators": View(f"{CONSOLE}#onscreen", "mod-onscreen", _onscreen),
-    }),
-    Widget("questions", snapshot=True, views={
-        "public": View(f"{CITIZEN}#questions", "questions", _questions),
-        "screen": View(f"{SCREEN}#top", "screen-top", _screen_questions),
-        "moderators": View(f"{CONSOLE}#approved", "mod-approved", _questions_for_moderators),
-    }),
-    Widget("queue", snapshot=True, views={
-        "moderators": View(f"{CONSOLE}#queue", "mod-queue", _queue),
-    }),
-    Widget("polls", snapshot=True, views={
-        "public": View(f"{CITIZEN}#polls", "polls", _polls),
-        "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
-        "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
-    }),
-    Widget("poll", per_object=True, views={
-        "public": View(f"{CITIZEN}#poll_results", "poll-{id}-results", _poll_results),
-        "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
-        "moderators": View(f"{CONSOLE}#poll_results", "mod-poll-{id}-results", _poll_results),
-    }),
-    Widget("args", per_object=True, views={
-        "public": View(f"{CITIZEN}#poll_args", "poll-{id}-args", _poll_arguments),
-        "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
-    }),
-    Widget("presence", snapshot=True, views={
-        "public": View(f"{CITIZEN}#presence", "presence", _presence),
-        "screen": View(f"{SCREEN}#presence", "screen-presence", _presence),
-        "moderators": View(f"{CONSOLE}#presence", "mod-presence", _presence),
-    }),
-    Widget("log", snapshot=True, views={
-        "moderators": View(f"{CONSOLE}#log", "mod-log", _log),
-    }),
-    *fragments_consult.widget_rows(View, Widget),  # proposals (debates/fragments_consult.py)
-)}
+WIDGETS: dict[str, Widget] = {
+    w.key: w
+    for w in (
+        Widget(
+            "status",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#status", "status", _status),
+                "screen": View(f"{SCREEN}#status", "screen-status", _status),
+                "moderators": View(f"{CONSOLE}#status", "mod-status", _status),
+            },
+        ),
+        Widget(
+            "onscreen",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#onscreen", "onscreen", _onscreen),
+                "screen": View(f"{SCREEN}#question", "screen-question", _onscreen),
+                "moderators": View(f"{CONSOLE}#onscreen", "mod-onscreen", _onscreen),
+            },
+        ),
+        Widget(
+            "questions",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#questions", "questions", _questions),
+                "screen": View(f"{SCREEN}#top", "screen-top", _screen_questions),
+                "moderators": View(f"{CONSOLE}#approved", "mod-approved", _questions_for_moderators),
+            },
+        ),
+        Widget(
+            "queue",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#queue", "mod-queue", _queue),
+            },
+        ),
+        Widget(
+            "polls",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#polls", "polls", _polls),
+                "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+                "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
+            },
+        ),
+        Widget(
+            "poll",
+            per_object=True,
+            views={
+                "public": View(f"{CITIZEN}#poll_results", "poll-{id}-results", _poll_results),
+                "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+                "moderators": View(f"{CONSOLE}#poll_results", "mod-poll-{id}-results", _poll_results),
+            },
+        ),
+        Widget(
+            "args",
+            per_object=True,
+            views={
+                "public": View(f"{CITIZEN}#poll_args", "poll-{id}-args", _poll_arguments),
+                "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
+            },
+        ),
+        Widget(
+            "presence",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#presence", "presence", _presence),
+                "screen": View(f"{SCREEN}#presence", "screen-presence", _presence),
+                "moderators": View(f"{CONSOLE}#presence", "mod-presence", _presence),
+            },
+        ),
+        Widget(
+            "log",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#log", "mod-log", _log),
+            },
+        ),
+        *fragments_consult.widget_rows(View, Widget),  # proposals (debates/fragments_consult.py)
+    )
+}
 
 SNAPSHOT_KEYS = tuple(key for key, widget in WIDGETS.items() if widget.snapshot)
 
@@ -216,7 +266,9 @@ def screen_poll(debate: Debate) -> dict | None:
     """The poll the room sees: the open one, else the last closed."""
     polls = selectors.public_polls(debate)
     open_polls = [p for p in polls if p.status == Poll.Status.OPEN]
-    chosen = open_polls[-1] if open_polls else (max(polls, key=lambda p: p.closed_at or p.created_at) if polls else None)
+    chosen = (
+        open_polls[-1] if open_polls else (max(polls, key=lambda p: p.closed_at or p.created_at) if polls else None)
+    )
     return poll_view(chosen, with_arguments=False) if chosen else None
 
 
@@ -240,8 +292,14 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
     return frames
 
 
-def _render_audience(debate: Debate, role: str, keys: list[str], presence: int | None, version: int,
-                     contexts: dict[tuple[str, ContextBuilder], Context | None]) -> list[list[Any]]:
+def _render_audience(
+    debate: Debate,
+    role: str,
+    keys: list[str],
+    presence: int | None,
+    version: int,
+    contexts: dict[tuple[str, ContextBuilder], Context | None],
+) -> list[list[Any]]:
     out: list[list[Any]] = []
     roots: set[str] = set()
     for key in keys:
@@ -298,27 +356,61 @@ def split_item_keys(keys: list[str]) -> tuple[list[str], dict[str, set[int]]]:
 
 
 def _tombstone(item: str, version: int) -> str:
-    return f'<template id="{item}" hx-swap-oob="delete" data-item="{item}" data-v="{version}" data-tombstone></template>'
+    return (
+        f'<template id="{item}" hx-swap-oob="delete" data-item="{item}" data-v="{version}" data-tombstone></template>'
+    )
 
 
 def _insert(target: str, item: str, version: int, html: str, where: str = "afterbegin") -> str:
     return f'<div hx-swap-oob="{where}:#{target}" data-item="{item}" data-v="{version}">{html}</div>'
 
 
-def render_items(debate: Debate, items: dict[str, set[int]], audience: str, version: int,
-                 widgets: list[str]) -> list[list[Any]]:
+def render_items(
+    debate: Debate, items: dict[str, set[int]], audience: str, version: int, widgets: list[str]
+) -> list[list[Any]]:
     """The fragments of the given items for one audience, as [key, version, html] (version: the item's)."""
-    out: list[list[Any]] = []
     question_ids = items.get("q+", set()) | items.get("q", set()) | items.get("qn", set()) | items.get("p+", set())
     if audience == "screen":
-        if (question_ids - items.get("p+", set())) and "questions" not in widgets:
-            ctx = widget_context(debate, "questions", "screen")
-            out.append(["questions", version, render_to_string(template_for("questions", "screen") or "",
-                                                               {**ctx, "audience": audience, "v": version})])
-        return out
+        return _screen_items(debate, question_ids - items.get("p+", set()), version, widgets)
     questions = selectors.questions_by_id(debate, question_ids) if question_ids else {}
     base = {"debate": debate, "audience": audience, "officials": selectors.official_titles(debate) if questions else {}}
     moderators = audience == "moderators"
+    out = _question_items(items, questions, base, moderators)
+    if moderators and "counters" in items and "queue" not in widgets:
+        out.append(
+            [
+                "counters",
+                version,
+                render_to_string(
+                    "debates/moderate.html#counters",
+                    {**base, "counters": selectors.question_counters(debate), "item_oob": True, "v": version},
+                ),
+            ]
+        )
+    argument_ids = items.get("a+", set()) | items.get("a", set()) | items.get("an", set())
+    if argument_ids and not moderators:
+        out.extend(_argument_items(debate, items, argument_ids, base))
+    return out
+
+
+def _screen_items(debate: Debate, changed: set[int], version: int, widgets: list[str]) -> list[list[Any]]:
+    """The screen shows only its top questions: any change among them re-renders that short list."""
+    if not changed or "questions" in widgets:
+        return []
+    ctx = widget_context(debate, "questions", "screen")
+    return [
+        [
+            "questions",
+            version,
+            render_to_string(template_for("questions", "screen") or "", {**ctx, "audience": "screen", "v": version}),
+        ]
+    ]
+
+
+def _question_items(
+    items: dict[str, set[int]], questions: dict[int, Any], base: dict[str, Any], moderators: bool
+) -> list[list[Any]]:
+    out: list[list[Any]] = []
     for kind in ("q+", "q", "qn", "p+"):
         for qid in sorted(items.get(kind, ())):
             q = questions.get(qid)
@@ -327,44 +419,53 @@ def render_items(debate: Debate, items: dict[str, set[int]], audience: str, vers
             key = f"{kind}:{qid}"
             if moderators:
                 out.extend([key, q.version, html] for html in _moderator_question(kind, q, base))
-            elif kind == "p+":
+            elif kind != "p+":
+                out.append([key, q.version, _public_question(kind, q, base)])
+    return out
+
+
+def _public_question(kind: str, q: Any, base: dict[str, Any]) -> str:
+    if not _is_public(q):
+        return _tombstone(f"q-{q.pk}", q.version)
+    if kind == "qn":
+        return render_to_string("debates/citizen.html#question_count", {**base, "q": q, "count_oob": True})
+    if kind == "q+":
+        html = render_to_string("debates/citizen.html#question", {**base, "q": q})
+        return _insert("qlist", f"q-{q.pk}", q.version, html)
+    return render_to_string("debates/citizen.html#question", {**base, "q": q, "item_oob": True})
+
+
+def _argument_items(
+    debate: Debate, items: dict[str, set[int]], argument_ids: set[int], base: dict[str, Any]
+) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    arguments = selectors.arguments_by_id(debate, argument_ids)
+    for kind in ("a+", "a", "an"):
+        for aid in sorted(items.get(kind, ())):
+            a = arguments.get(aid)
+            if a is None:
                 continue
-            elif not _is_public(q):
-                out.append([key, q.version, _tombstone(f"q-{qid}", q.version)])
-            elif kind == "qn":
-                out.append([key, q.version, render_to_string("debates/citizen.html#question_count",
-                                                             {**base, "q": q, "count_oob": True})])
-            elif kind == "q+":
-                html = render_to_string("debates/citizen.html#question", {**base, "q": q})
-                out.append([key, q.version, _insert("qlist", f"q-{qid}", q.version, html)])
+            key, item = f"{kind}:{aid}", f"arg-{aid}"
+            ctx = {**base, "a": a, "poll": {"id": a.poll_id, "obj": a.poll}}
+            if a.status != a.Status.VISIBLE:
+                out.append([key, a.version, _tombstone(item, a.version)])
+            elif kind == "an":
+                out.append(
+                    [
+                        key,
+                        a.version,
+                        render_to_string("debates/citizen.html#argument_count", {**ctx, "count_oob": True}),
+                    ]
+                )
+            elif kind == "a+":
+                html = render_to_string("debates/citizen.html#argument", ctx)
+                out.append(
+                    [key, a.version, _insert(f"poll-{a.poll_id}-{a.side}", item, a.version, html, where="beforeend")]
+                )
             else:
-                out.append([key, q.version, render_to_string("debates/citizen.html#question",
-                                                             {**base, "q": q, "item_oob": True})])
-    if moderators and "counters" in items and "queue" not in widgets:
-        out.append(["counters", version, render_to_string("debates/moderate.html#counters", {
-            **base, "counters": selectors.question_counters(debate), "item_oob": True, "v": version})])
-    argument_ids = items.get("a+", set()) | items.get("a", set()) | items.get("an", set())
-    if argument_ids and not moderators:
-        arguments = selectors.arguments_by_id(debate, argument_ids)
-        for kind in ("a+", "a", "an"):
-            for aid in sorted(items.get(kind, ())):
-                a = arguments.get(aid)
-                if a is None:
-                    continue
-                key, item = f"{kind}:{aid}", f"arg-{aid}"
-                ctx = {**base, "a": a, "poll": {"id": a.poll_id, "obj": a.poll}}
-                if a.status != a.Status.VISIBLE:
-                    out.append([key, a.version, _tombstone(item, a.version)])
-                elif kind == "an":
-                    out.append([key, a.version, render_to_string("debates/citizen.html#argument_count",
-                                                                 {**ctx, "count_oob": True})])
-                elif kind == "a+":
-                    html = render_to_string("debates/citizen.html#argument", ctx)
-                    out.append([key, a.version, _insert(f"poll-{a.poll_id}-{a.side}", item, a.version, html,
-                                                        where="beforeend")])
-                else:
-                    out.append([key, a.version, render_to_string("debates/citizen.html#argument",
-                                                                 {**ctx, "item_oob": True})])
+                out.append(
+                    [key, a.version, render_to_string("debates/citizen.html#argument", {**ctx, "item_oob": True})]
+                )
     return out
 
 
@@ -381,8 +482,14 @@ def _moderator_question(kind: str, q: Any, base: dict[str, Any]) -> list[str]:
     if kind == "p+":
         if not pending:
             return []
-        return [_insert("mq-list", f"mq-{qid}", q.version, render_to_string("debates/moderate.html#pending_item",
-                                                                            {**base, "q": q}))]
+        return [
+            _insert(
+                "mq-list",
+                f"mq-{qid}",
+                q.version,
+                render_to_string("debates/moderate.html#pending_item", {**base, "q": q}),
+            )
+        ]
     out = []
     if pending:
         out.append(render_to_string("debates/moderate.html#pending_item", {**base, "q": q, "item_oob": True}))
@@ -391,8 +498,14 @@ def _moderator_question(kind: str, q: Any, base: dict[str, Any]) -> list[str]:
     if not _is_public(q):
         out.append(_tombstone(f"ma-{qid}", q.version))
     elif kind == "q+":
-        out.append(_insert("ma-list", f"ma-{qid}", q.version, render_to_string("debates/moderate.html#approved_item",
-                                                                               {**base, "q": q})))
+        out.append(
+            _insert(
+                "ma-list",
+                f"ma-{qid}",
+                q.version,
+                render_to_string("debates/moderate.html#approved_item", {**base, "q": q}),
+            )
+        )
     else:
         out.append(render_to_string("debates/moderate.html#approved_item", {**base, "q": q, "item_oob": True}))
     return out

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 
-
 from . import selectors_consult as reads
 from .models import Debate
 
@@ -34,8 +33,12 @@ def proposal_news(debate: Debate, arg: str | None, presence: int | None) -> dict
 
 
 def proposals_queue(debate: Debate, arg: str | None, presence: int | None) -> dict[str, Any]:
-    return {**_threshold(debate), "queue": reads.proposals_queue(debate), "counters": reads.proposal_counters(debate),
-            "merge_targets": reads.merge_targets(debate)}
+    return {
+        **_threshold(debate),
+        "queue": reads.proposals_queue(debate),
+        "counters": reads.proposal_counters(debate),
+        "merge_targets": reads.merge_targets(debate),
+    }
 
 
 def widget_rows(View: Any, Widget: Any) -> tuple[Any, ...]:
@@ -43,12 +46,13 @@ def widget_rows(View: Any, Widget: Any) -> tuple[Any, ...]:
     news = View(NEWS, "proposal-news", proposal_news)
     return (
         Widget("proposals", views={"public": View(f"{PROPOSALS}#proposal_list", "proposals", proposals)}),
-        Widget("proposal", per_object=True, views={
-            "public": View(f"{PROPOSALS}#progress", "proposal-{id}-progress", proposal_progress),
-        }),
+        Widget(
+            "proposal",
+            per_object=True,
+            views={
+                "public": View(f"{PROPOSALS}#progress", "proposal-{id}-progress", proposal_progress),
+            },
+        ),
         Widget("proposal_news", per_object=True, views={"public": news, "screen": news, "moderators": news}),
         Widget("proposals_queue", views={"moderators": View(f"{QUEUE}#queue", "proposals-queue", proposals_queue)}),
     )
-
-
-

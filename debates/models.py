@@ -83,8 +83,9 @@ class Debate(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code,
-                            validators=[validate_join_code])
+    code = models.CharField(
+        _("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code, validators=[validate_join_code]
+    )
     slug = models.SlugField(_("slug"), max_length=80, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     language = models.CharField(
@@ -95,7 +96,10 @@ class Debate(models.Model):
         help_text=_("The language of the screen, the poster and the report."),
     )
     time_zone = models.CharField(
-        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone],
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
         help_text=_("Dates and times of this debate are shown in it."),
     )
     scheduled_start = models.DateTimeField(_("scheduled start"), null=True, blank=True)
@@ -150,7 +154,11 @@ class Debate(models.Model):
     )
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -254,9 +262,7 @@ class Invitation(models.Model):
     note = models.CharField(_("for"), max_length=120, blank=True, help_text=_("Who it is for (only you see it)."))
     email = models.EmailField(_("e-mail (optional)"), blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -283,8 +289,9 @@ class Invitation(models.Model):
         return "pending"
 
     def state_label(self) -> str:
-        return {"accepted": _("Accepted"), "revoked": _("Revoked"), "expired": _("Expired"),
-                "pending": _("Waiting")}[self.state()]
+        return {"accepted": _("Accepted"), "revoked": _("Revoked"), "expired": _("Expired"), "pending": _("Waiting")}[
+            self.state()
+        ]
 
 
 class AgendaSegment(models.Model):
@@ -401,8 +408,11 @@ class Participant(models.Model):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         constraints = [
-            models.UniqueConstraint(fields=["debate", "client_key"], condition=Q(client_key__isnull=False),
-                                    name="one_participant_per_client_key"),
+            models.UniqueConstraint(
+                fields=["debate", "client_key"],
+                condition=Q(client_key__isnull=False),
+                name="one_participant_per_client_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -640,5 +650,16 @@ class StaffSessionEpoch(models.Model):
 
 # Consultations (proposals, voter codes…) live in their own module; importing them here registers them with the app.
 from .models_consult import (  # noqa: E402,F401
-    Article, CodeUse, Consultation, Phase, PollRules, Proposal, ProposalFlag, ProposalSupport, ResultDeclaration, SecretBallot, Text, VoterCode,
+    Article,
+    CodeUse,
+    Consultation,
+    Phase,
+    PollRules,
+    Proposal,
+    ProposalFlag,
+    ProposalSupport,
+    ResultDeclaration,
+    SecretBallot,
+    Text,
+    VoterCode,
 )

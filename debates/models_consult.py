@@ -22,7 +22,8 @@ class Consultation(models.Model):
     debate = models.OneToOneField("debates.Debate", on_delete=models.CASCADE, related_name="consultation")
     proposals_enabled = models.BooleanField(_("citizens may make proposals"), default=False)
     proposal_threshold = models.PositiveIntegerField(
-        _("supports for a proposal to become official"), default=15,
+        _("supports for a proposal to become official"),
+        default=15,
         validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
     )
     proposal_outcome = models.CharField(
@@ -39,8 +40,9 @@ class Consultation(models.Model):
 
     vote_mode = models.CharField(_("votes"), max_length=8, choices=VoteMode.choices, default=VoteMode.OPEN)
     opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
-    closes_at = models.DateTimeField(_("closes"), null=True, blank=True,
-                                     help_text=_("After this date nothing more can be posted or voted."))
+    closes_at = models.DateTimeField(
+        _("closes"), null=True, blank=True, help_text=_("After this date nothing more can be posted or voted.")
+    )
 
     class Meta:
         verbose_name = _("consultation settings")
@@ -64,8 +66,9 @@ class Proposal(models.Model):
         MERGED = "merged", _("Merged into another proposal")
 
     debate = models.ForeignKey("debates.Debate", on_delete=models.CASCADE, related_name="proposals")
-    author = models.ForeignKey("debates.Participant", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="proposals")
+    author = models.ForeignKey(
+        "debates.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     category = models.CharField(_("category"), max_length=80, blank=True)
@@ -73,13 +76,26 @@ class Proposal(models.Model):
     support_count = models.PositiveIntegerField(_("supports"), default=0)
     flag_count = models.PositiveIntegerField(_("flags to review"), default=0)
     flagged_words = models.CharField(max_length=300, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
-                                    verbose_name=_("merged into"))
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged", verbose_name=_("merged into")
+    )
     official_at = models.DateTimeField(_("became official at"), null=True, blank=True)
-    poll = models.OneToOneField("debates.Poll", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="proposal", verbose_name=_("proposition put to the vote"))
-    segment = models.OneToOneField("debates.AgendaSegment", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="proposal", verbose_name=_("agenda item"))
+    poll = models.OneToOneField(
+        "debates.Poll",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposal",
+        verbose_name=_("proposition put to the vote"),
+    )
+    segment = models.OneToOneField(
+        "debates.AgendaSegment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposal",
+        verbose_name=_("agenda item"),
+    )
     # Row version: every change of what the proposal's live fragments show bumps it, so a browser can drop an
     # older fragment of the same proposal (counts go down too, when a support is withdrawn: a count is no version).
     version = models.PositiveBigIntegerField(default=1)
@@ -132,8 +148,9 @@ class VoterCode(models.Model):
     debate = models.ForeignKey("debates.Debate", on_delete=models.CASCADE, related_name="voter_codes")
     digest = models.CharField(max_length=64, unique=True)
     batch = models.PositiveIntegerField(default=1)
-    participant = models.OneToOneField("debates.Participant", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="voter_code")
+    participant = models.OneToOneField(
+        "debates.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="voter_code"
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -255,5 +272,6 @@ class Phase(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                              name="phase_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start")
+        ]

@@ -90,8 +90,14 @@ def open_due_debates(now: datetime) -> int:
             [Debate.Status.LIVE, now, Debate.Status.SCHEDULED, now, now],
         )
         for debate in Debate.objects.filter(pk__in=ids):
-            _log(debate, None, "debate_status", debate, {"status": Debate.Status.SCHEDULED},
-                 {"status": Debate.Status.LIVE, "by": "schedule"})
+            _log(
+                debate,
+                None,
+                "debate_status",
+                debate,
+                {"status": Debate.Status.SCHEDULED},
+                {"status": Debate.Status.LIVE, "by": "schedule"},
+            )
             announce(debate.pk, STATUS_WIDGETS)
     return len(ids)
 
@@ -107,8 +113,9 @@ def close_due_debates(now: datetime) -> int:
 
     with transaction.atomic():
         before = dict(
-            Debate.objects.filter(auto_schedule=True, status__in=[Debate.Status.LIVE, Debate.Status.SCHEDULED],
-                                  scheduled_end__lte=now).values_list("pk", "status")
+            Debate.objects.filter(
+                auto_schedule=True, status__in=[Debate.Status.LIVE, Debate.Status.SCHEDULED], scheduled_end__lte=now
+            ).values_list("pk", "status")
         )
         if not before:
             return 0
@@ -119,8 +126,14 @@ def close_due_debates(now: datetime) -> int:
         )
         for debate in Debate.objects.filter(pk__in=ids).select_related("current_segment"):
             status_side_effects(debate, Debate.Status.CLOSED, now)
-            _log(debate, None, "debate_status", debate, {"status": before.get(debate.pk, "")},
-                 {"status": Debate.Status.CLOSED, "by": "schedule"})
+            _log(
+                debate,
+                None,
+                "debate_status",
+                debate,
+                {"status": before.get(debate.pk, "")},
+                {"status": Debate.Status.CLOSED, "by": "schedule"},
+            )
             announce(debate.pk, STATUS_WIDGETS)
     return len(ids)
 

@@ -154,8 +154,12 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
         "supported": list(participant.argument_upvotes.values_list("argument_id", flat=True)),
         "name": participant.display_name,
         "muted": participant.muted,
-        "mine": [_my_question(q) for q in participant.questions.select_related("merged_into")
-                 .prefetch_related(_answers_prefetch()).order_by("-created_at", "-id")[:MY_QUESTIONS]],
+        "mine": [
+            _my_question(q)
+            for q in participant.questions.select_related("merged_into")
+            .prefetch_related(_answers_prefetch())
+            .order_by("-created_at", "-id")[:MY_QUESTIONS]
+        ],
     }
 
 
@@ -176,10 +180,17 @@ def _my_question(q: Question) -> dict[str, Any]:
     if q.merged_into_id:
         fate = "merged"
     else:
-        fate = {Question.Status.PENDING: "pending", Question.Status.APPROVED: "published",
-                Question.Status.ANSWERED: "answered"}.get(q.status, "rejected")
+        fate = {
+            Question.Status.PENDING: "pending",
+            Question.Status.APPROVED: "published",
+            Question.Status.ANSWERED: "answered",
+        }.get(q.status, "rejected")
     entry: dict[str, Any] = {
-        "id": q.pk, "text": q.text, "status": q.status, "fate": fate, "status_label": str(FATE_LABELS[fate]),
+        "id": q.pk,
+        "text": q.text,
+        "status": q.status,
+        "fate": fate,
+        "status_label": str(FATE_LABELS[fate]),
         # A moderator's reason is theirs, shown as written; a merge has no reason of its own but the kept question.
         "reason": q.rejection_reason if fate == "rejected" else "",
         "answers": [a.text for a in q.answers.all()],
@@ -276,8 +287,11 @@ def question_window(
             qs = qs.order_by("-upvote_count", "created_at", "id")
             if key is not None:
                 votes, created, pk = int(key[0]), timezone.datetime.fromisoformat(key[1]), int(key[2])
-                qs = qs.filter(Q(upvote_count__lt=votes) | Q(upvote_count=votes, created_at__gt=created)
-                               | Q(upvote_count=votes, created_at=created, id__gt=pk))
+                qs = qs.filter(
+                    Q(upvote_count__lt=votes)
+                    | Q(upvote_count=votes, created_at__gt=created)
+                    | Q(upvote_count=votes, created_at=created, id__gt=pk)
+                )
         else:
             qs = qs.order_by("-created_at", "-id")
             if key is not None:
@@ -290,8 +304,11 @@ def question_window(
     if not more or not items:
         return items, None
     last = items[-1]
-    position = ([last.upvote_count, last.created_at.isoformat(), last.pk] if order == "top"
-                else [last.created_at.isoformat(), last.pk])
+    position = (
+        [last.upvote_count, last.created_at.isoformat(), last.pk]
+        if order == "top"
+        else [last.created_at.isoformat(), last.pk]
+    )
     return items, encode_cursor(kind, debate.pk, position)
 
 
@@ -301,8 +318,12 @@ def public_question_count(debate: Debate) -> int:
 
 def questions_by_id(debate: Debate, ids: Any) -> dict[int, Question]:
     """Questions of this debate by id, with what their card shows (author, answers): per-item fragments."""
-    return {q.pk: q for q in Question.objects.filter(debate=debate, pk__in=list(ids))
-            .select_related("author").prefetch_related(_answers_prefetch())}
+    return {
+        q.pk: q
+        for q in Question.objects.filter(debate=debate, pk__in=list(ids))
+        .select_related("author")
+        .prefetch_related(_answers_prefetch())
+    }
 
 
 def page_of(qs: Any, page: Any, per_page: int) -> dict[str, Any]:
@@ -311,8 +332,14 @@ def page_of(qs: Any, page: Any, per_page: int) -> dict[str, Any]:
 
     paginator = Paginator(qs, per_page)
     current = paginator.get_page(page)
-    return {"items": list(current.object_list), "count": paginator.count, "number": current.number,
-            "pages": paginator.num_pages, "has_next": current.has_next(), "has_previous": current.has_previous()}
+    return {
+        "items": list(current.object_list),
+        "count": paginator.count,
+        "number": current.number,
+        "pages": paginator.num_pages,
+        "has_next": current.has_next(),
+        "has_previous": current.has_previous(),
+    }
 
 
 CONSOLE_PAGE = 50
@@ -320,18 +347,34 @@ CONSOLE_PAGE = 50
 
 def pending_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
     """The moderation queue, newest first, one page of it with the exact count."""
-    return page_of(Question.objects.filter(debate=debate, status=Question.Status.PENDING, merged_into__isnull=True)
-                   .select_related("author").order_by("-created_at", "-id"), page, per_page)
+    return page_of(
+        Question.objects.filter(debate=debate, status=Question.Status.PENDING, merged_into__isnull=True)
+        .select_related("author")
+        .order_by("-created_at", "-id"),
+        page,
+        per_page,
+    )
 
 
 def approved_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
-    return page_of(_public_questions_qs(debate).select_related("author").prefetch_related(_answers_prefetch())
-                   .order_by("-upvote_count", "created_at", "id"), page, per_page)
+    return page_of(
+        _public_questions_qs(debate)
+        .select_related("author")
+        .prefetch_related(_answers_prefetch())
+        .order_by("-upvote_count", "created_at", "id"),
+        page,
+        per_page,
+    )
 
 
 def held_arguments_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
-    return page_of(Argument.objects.filter(poll__debate=debate, status=Argument.Status.HELD)
-                   .select_related("poll", "author").order_by("-created_at", "-id"), page, per_page)
+    return page_of(
+        Argument.objects.filter(poll__debate=debate, status=Argument.Status.HELD)
+        .select_related("poll", "author")
+        .order_by("-created_at", "-id"),
+        page,
+        per_page,
+    )
 
 
 def log_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
@@ -340,23 +383,28 @@ def log_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dic
 
 def trending_questions(debate: Debate, limit: int = 10) -> list[Question]:
     """Approved questions at or above the debate's trending threshold, most upvoted first (a few, not a list)."""
-    return list(_public_questions_qs(debate).filter(status=Question.Status.APPROVED,
-                                                    upvote_count__gte=debate.trending_threshold)
-                .select_related("author").order_by("-upvote_count", "created_at")[:limit])
+    return list(
+        _public_questions_qs(debate)
+        .filter(status=Question.Status.APPROVED, upvote_count__gte=debate.trending_threshold)
+        .select_related("author")
+        .order_by("-upvote_count", "created_at")[:limit]
+    )
 
 
 # --- merging: the target is searched, or suggested when the merge box opens ------------------------------------------
 MERGE_CHOICES = 10
 
 
-def merge_candidates(debate: Debate, *, exclude: int | None = None, search: str = "",
-                     limit: int = MERGE_CHOICES) -> list[Question]:
+def merge_candidates(
+    debate: Debate, *, exclude: int | None = None, search: str = "", limit: int = MERGE_CHOICES
+) -> list[Question]:
     """Questions a duplicate can be merged into (approved, answered or pending, not merged), whose text contains
     `search` (ranked by trigram similarity on PostgreSQL), else the most upvoted."""
     from django.db import connection
 
     qs = Question.objects.filter(
-        debate=debate, merged_into__isnull=True,
+        debate=debate,
+        merged_into__isnull=True,
         status__in=[Question.Status.APPROVED, Question.Status.ANSWERED, Question.Status.PENDING],
     ).exclude(pk=exclude)
     search = (search or "").strip()[:200]
@@ -366,10 +414,14 @@ def merge_candidates(debate: Debate, *, exclude: int | None = None, search: str 
         # word similarity of the typed text within each question: "piscine" finds "la piscine municipale".
         # `<%` is the indexed form of word_similarity ≥ pg_trgm.word_similarity_threshold (0.6); ILIKE catches the
         # first letters typed (the same GIN index serves both).
-        return list(qs.extra(where=["(%s <%% debates_question.text OR debates_question.text ILIKE %s)"],
-                             params=[search, "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"])
-                    .annotate(sim=TrigramWordSimilarity(search, "text"))
-                    .order_by("-sim", "-upvote_count", "id")[:limit])
+        return list(
+            qs.extra(
+                where=["(%s <%% debates_question.text OR debates_question.text ILIKE %s)"],
+                params=[search, "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+            )
+            .annotate(sim=TrigramWordSimilarity(search, "text"))
+            .order_by("-sim", "-upvote_count", "id")[:limit]
+        )
     if search:
         return list(qs.filter(text__icontains=search).order_by("-upvote_count", "id")[:limit])
     return list(qs.order_by("-upvote_count", "id")[:limit])
@@ -381,16 +433,19 @@ def similar_questions(question: Question, limit: int = 5) -> list[Question]:
     from django.db import connection
 
     qs = Question.objects.filter(
-        debate_id=question.debate_id, merged_into__isnull=True,
+        debate_id=question.debate_id,
+        merged_into__isnull=True,
         status__in=[Question.Status.APPROVED, Question.Status.ANSWERED, Question.Status.PENDING],
     ).exclude(pk=question.pk)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import TrigramSimilarity
 
         # The % operator (similarity above pg_trgm.similarity_threshold, 0.3) is what the GIN index serves.
-        return list(qs.extra(where=["debates_question.text %% %s"], params=[question.text])
-                    .annotate(sim=TrigramSimilarity("text", question.text))
-                    .order_by("-sim", "-upvote_count", "id")[:limit])
+        return list(
+            qs.extra(where=["debates_question.text %% %s"], params=[question.text])
+            .annotate(sim=TrigramSimilarity("text", question.text))
+            .order_by("-sim", "-upvote_count", "id")[:limit]
+        )
     words = _words(question.text)
     if not words:
         return []
@@ -435,7 +490,10 @@ def on_screen_question(debate: Debate) -> Question | None:
     if not debate.on_screen_id:
         return None
     return (
-        Question.objects.select_related("author").prefetch_related(_answers_prefetch()).filter(pk=debate.on_screen_id).first()
+        Question.objects.select_related("author")
+        .prefetch_related(_answers_prefetch())
+        .filter(pk=debate.on_screen_id)
+        .first()
     )
 
 
@@ -465,8 +523,9 @@ def argument_in_debate(debate: Debate, argument_id: Any) -> Argument:
 def poll_tally(poll: Poll) -> dict[str, Any]:
     """Per-option counts and percentages, straight from the votes table."""
     options = list(poll.options.annotate(n=Count("votes")).order_by("position", "id"))
-    secret = dict(SecretBallot.objects.filter(poll=poll).values_list("option").annotate(c=Count("pk"))
-                  .values_list("option", "c"))  # ballots of a secret poll, stored without voter
+    secret = dict(
+        SecretBallot.objects.filter(poll=poll).values_list("option").annotate(c=Count("pk")).values_list("option", "c")
+    )  # ballots of a secret poll, stored without voter
     for o in options:
         o.n += secret.get(o.pk, 0)
     total = sum(o.n for o in options)
@@ -503,8 +562,12 @@ def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | Non
 
 def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
     """Arguments of this debate by id with their support count: per-item fragments."""
-    return {a.pk: a for a in Argument.objects.filter(poll__debate=debate, pk__in=list(ids))
-            .annotate(support=Count("upvotes")).select_related("poll", "author")}
+    return {
+        a.pk: a
+        for a in Argument.objects.filter(poll__debate=debate, pk__in=list(ids))
+        .annotate(support=Count("upvotes"))
+        .select_related("poll", "author")
+    }
 
 
 def held_arguments(debate: Debate) -> list[Argument]:
@@ -562,7 +625,7 @@ def question_counters(debate: Debate) -> dict[str, int]:
 
 # --- organisers ---------------------------------------------------------------------------------------------------
 def debates_of_staff(user: Any, *, archived: bool = False) -> list[tuple[str, Any, list[Debate]]]:
-    """"My debates": the debates where `user` has a role (every debate for a superuser), by state in the order an
+    """ "My debates": the debates where `user` has a role (every debate for a superuser), by state in the order an
     organiser works through them; archived ones apart."""
     qs = Debate.objects.all() if user.is_superuser else Debate.objects.filter(roles__user=user).distinct()
     qs = qs.filter(archived_at__isnull=not archived).order_by("scheduled_start", "-id")

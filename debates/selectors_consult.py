@@ -21,8 +21,9 @@ def proposals_enabled(debate: Debate) -> bool:
     return Consultation.objects.filter(debate=debate, proposals_enabled=True).exists()
 
 
-def public_proposals(debate: Debate, *, sort: str = "top", category: str = "", limit: int = PROPOSALS_WINDOW
-                     ) -> list[Proposal]:
+def public_proposals(
+    debate: Debate, *, sort: str = "top", category: str = "", limit: int = PROPOSALS_WINDOW
+) -> list[Proposal]:
     qs = Proposal.objects.filter(debate=debate, status__in=[Proposal.Status.PUBLISHED, Proposal.Status.OFFICIAL])
     if category:
         qs = qs.filter(category=category)
@@ -46,7 +47,8 @@ def proposal_in_debate(debate: Debate, proposal_id: Any, *, staff: bool = False)
     """A proposal of this debate as citizens may see it (staff see every status)."""
     try:
         proposal = Proposal.objects.select_related("debate", "poll", "segment", "merged_into").get(
-            pk=int(proposal_id), debate=debate)
+            pk=int(proposal_id), debate=debate
+        )
     except (Proposal.DoesNotExist, ValueError, TypeError):
         raise Http404("unknown proposal") from None
     if not staff and proposal.status in (Proposal.Status.HELD, Proposal.Status.HIDDEN):
@@ -58,8 +60,10 @@ def proposals_queue(debate: Debate, limit: int = 50) -> list[Proposal]:
     """What moderators must look at: held by the word filter, or flagged by citizens (most flagged first)."""
     return list(
         Proposal.objects.filter(debate=debate)
-        .filter(Q(status=Proposal.Status.HELD) | Q(flag_count__gt=0, status__in=[Proposal.Status.PUBLISHED,
-                                                                                 Proposal.Status.OFFICIAL]))
+        .filter(
+            Q(status=Proposal.Status.HELD)
+            | Q(flag_count__gt=0, status__in=[Proposal.Status.PUBLISHED, Proposal.Status.OFFICIAL])
+        )
         .order_by("-flag_count", "-created_at")[:limit]
     )
 
@@ -97,17 +101,33 @@ def voting_overview(debate: Debate) -> dict[str, Any]:
 
     consultation = consultation_of(debate) or Consultation(debate=debate)
     counts = VoterCode.objects.filter(debate=debate).aggregate(
-        issued=Count("id"), claimed=Count("id", filter=Q(participant__isnull=False)),
-        revoked=Count("id", filter=Q(revoked_at__isnull=False)))
+        issued=Count("id"),
+        claimed=Count("id", filter=Q(participant__isnull=False)),
+        revoked=Count("id", filter=Q(revoked_at__isnull=False)),
+    )
     polls = list(debate.polls.order_by("position", "id"))
     rules = {r.poll_id: r for r in PollRules.objects.filter(poll__in=polls)}
-    uses = dict(CodeUse.objects.filter(poll__in=polls).values_list("poll").annotate(n=Count("id"))
-                .values_list("poll", "n"))
+    uses = dict(
+        CodeUse.objects.filter(poll__in=polls).values_list("poll").annotate(n=Count("id")).values_list("poll", "n")
+    )
     declared = {d.poll_id: d for d in ResultDeclaration.objects.filter(poll__in=polls).select_related("declared_by")}
-    rows = [{"poll": p, "rules": rules.get(p.pk), "uses": uses.get(p.pk, 0), "declaration": declared.get(p.pk),
-             "draft": p.status == Poll.Status.DRAFT, "closed": p.status == Poll.Status.CLOSED} for p in polls]
-    return {"consultation": consultation, "vote_modes": Consultation.VoteMode.choices, "codes": counts,
-            "poll_rows": rows}
+    rows = [
+        {
+            "poll": p,
+            "rules": rules.get(p.pk),
+            "uses": uses.get(p.pk, 0),
+            "declaration": declared.get(p.pk),
+            "draft": p.status == Poll.Status.DRAFT,
+            "closed": p.status == Poll.Status.CLOSED,
+        }
+        for p in polls
+    ]
+    return {
+        "consultation": consultation,
+        "vote_modes": Consultation.VoteMode.choices,
+        "codes": counts,
+        "poll_rows": rows,
+    }
 
 
 def voting_summary(debate: Debate) -> dict[str, Any] | None:
@@ -142,10 +162,15 @@ def dates_form(debate: Debate, consultation: Consultation) -> dict[str, Any]:
         "time_zone": getattr(debate, "time_zone", "") or "UTC",
         "opens_local": _local_input(debate, consultation.opens_at),
         "closes_local": _local_input(debate, consultation.closes_at),
-        "phase_rows": [{"kind": kind, "label": label,
-                        "start": _local_input(debate, phases[kind].starts_at) if kind in phases else "",
-                        "end": _local_input(debate, phases[kind].ends_at) if kind in phases else ""}
-                       for kind, label in Phase.Kind.choices],
+        "phase_rows": [
+            {
+                "kind": kind,
+                "label": label,
+                "start": _local_input(debate, phases[kind].starts_at) if kind in phases else "",
+                "end": _local_input(debate, phases[kind].ends_at) if kind in phases else "",
+            }
+            for kind, label in Phase.Kind.choices
+        ],
     }
 
 
@@ -162,10 +187,20 @@ def timeline(debate: Debate) -> dict[str, Any]:
     def local(when: Any) -> str:
         return date_format(when.astimezone(_zone(debate)), "DATETIME_FORMAT")
 
-    phases = [{"obj": p, "start_local": local(p.starts_at), "end_local": local(p.ends_at),
-               "state": "past" if p.ends_at <= now else "now" if p.starts_at <= now else "next"}
-              for p in consultation.phases.all()]
-    return {"consultation": consultation, "phases": phases,
-            "closed": bool(consultation.closes_at and consultation.closes_at <= now),
-            "closes_local": (local(consultation.closes_at) + f" ({getattr(debate, 'time_zone', '') or 'UTC'})")
-            if consultation.closes_at else ""}
+    phases = [
+        {
+            "obj": p,
+            "start_local": local(p.starts_at),
+            "end_local": local(p.ends_at),
+            "state": "past" if p.ends_at <= now else "now" if p.starts_at <= now else "next",
+        }
+        for p in consultation.phases.all()
+    ]
+    return {
+        "consultation": consultation,
+        "phases": phases,
+        "closed": bool(consultation.closes_at and consultation.closes_at <= now),
+        "closes_local": (local(consultation.closes_at) + f" ({getattr(debate, 'time_zone', '') or 'UTC'})")
+        if consultation.closes_at
+        else "",
+    }

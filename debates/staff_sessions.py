@@ -72,6 +72,8 @@ def revoke(user: Any) -> None:
 
 def has_any_role(user: Any) -> bool:
     # An organiser keeps their session when deleting their last draft (its roles go with it).
-    return (bool(user.is_superuser or user.is_staff) or DebateRole.objects.filter(user_id=user.pk).exists()
-            or user.has_perm("debates.organise_debates"))
-
+    return (
+        bool(user.is_superuser or user.is_staff)
+        or DebateRole.objects.filter(user_id=user.pk).exists()
+        or user.has_perm("debates.organise_debates")
+    )

@@ -43,14 +43,20 @@ def public_state(debate: Debate) -> dict[str, Any]:
             "results_visible": poll.shows_results,
             "total_votes": tally["total"] if poll.shows_results else None,
             "options": [
-                {"id": o["id"], "label": o["label"], **({"votes": o["count"], "percent": o["pct"]} if poll.shows_results else {})}
+                {
+                    "id": o["id"],
+                    "label": o["label"],
+                    **({"votes": o["count"], "percent": o["pct"]} if poll.shows_results else {}),
+                }
                 for o in tally["options"]
             ],
         }
         if poll.is_proposition:
             args = selectors.poll_arguments(poll)
             entry["arguments"] = {
-                side: [{"id": a.pk, "text": a.text, "support": a.support, "created_at": _iso(a.created_at)} for a in items]
+                side: [
+                    {"id": a.pk, "text": a.text, "support": a.support, "created_at": _iso(a.created_at)} for a in items
+                ]
                 for side, items in args.items()
             }
         polls.append(entry)

@@ -34,9 +34,14 @@ def _page_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     participant = selectors.participant_for_request(request, debate)
     consultation = reads.consultation_of(debate)
     return {
-        "debate": debate, "audience": "public", "oob": False, "v": fragments.version_now(),
-        "consultation": consultation, "threshold": consultation.proposal_threshold if consultation else 0,
-        "participant": participant, "mine_json": _mine_json(participant),
+        "debate": debate,
+        "audience": "public",
+        "oob": False,
+        "v": fragments.version_now(),
+        "consultation": consultation,
+        "threshold": consultation.proposal_threshold if consultation else 0,
+        "participant": participant,
+        "mine_json": _mine_json(participant),
         "is_moderator": selectors.user_can_moderate(debate, request.user),
     }
 
@@ -61,8 +66,9 @@ def proposal_detail(request: HttpRequest, code: str, proposal_id: int) -> HttpRe
     return render(request, "debates/proposal.html", ctx)
 
 
-def _citizen_proposal_action(request: HttpRequest, code: str,
-                             action: Callable[[Debate, Any], tuple[str, list[str]]]) -> HttpResponse:
+def _citizen_proposal_action(
+    request: HttpRequest, code: str, action: Callable[[Debate, Any], tuple[str, list[str]]]
+) -> HttpResponse:
     """Run a citizen's proposal write; answer htmx with the status line, the citizen's own marks and the widgets
     they changed, a plain form post with a redirect back to where they were."""
     debate = selectors.debate_for_code(code)
@@ -93,9 +99,13 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
         name = request.POST.get("display_name")
         if name is not None and name.strip() != participant.display_name:
             services.participant_rename(participant=participant, display_name=name)
-        proposal = services.proposal_submit(debate=debate, participant=participant, title=request.POST.get("title", ""),
-                                            text=request.POST.get("text", ""),
-                                            category=request.POST.get("category", ""))
+        proposal = services.proposal_submit(
+            debate=debate,
+            participant=participant,
+            title=request.POST.get("title", ""),
+            text=request.POST.get("text", ""),
+            category=request.POST.get("category", ""),
+        )
         if proposal.status == Proposal.Status.HELD:
             return _("Your proposal is held for review by a moderator."), []
         return _("Thank you! Your proposal is published: invite others to support it."), ["proposals"]
@@ -110,6 +120,7 @@ def _proposal(debate: Debate, proposal_id: int) -> Proposal:
 @require_POST
 def proposal_support(request: HttpRequest, code: str, proposal_id: int) -> HttpResponse:
     """Also served, in a burst, by views_hot.proposal_support (same URL), through services.proposal_support_many."""
+
     def action(debate: Debate, participant: Any) -> tuple[str, list[str]]:
         services.proposal_support(proposal=_proposal(debate, proposal_id), participant=participant)
         return str(PROPOSAL_SUPPORTED), [f"proposal:{proposal_id}"]
@@ -170,8 +181,11 @@ def _int(value: Any) -> int:
 def _settings(debate: Debate, request: HttpRequest) -> str:
     post = request.POST
     services.consultation_update(
-        debate=debate, actor=request.user, proposals_enabled=post.get("proposals_enabled") == "on",
-        proposal_threshold=_int(post.get("proposal_threshold")), proposal_outcome=post.get("proposal_outcome", ""),
+        debate=debate,
+        actor=request.user,
+        proposals_enabled=post.get("proposals_enabled") == "on",
+        proposal_threshold=_int(post.get("proposal_threshold")),
+        proposal_outcome=post.get("proposal_outcome", ""),
         categories=post.get("categories", ""),
     )
     return _("Consultation settings saved.")
@@ -181,8 +195,12 @@ def _moderate(action: str) -> Callable[[Debate, HttpRequest], str]:
     def handler(debate: Debate, request: HttpRequest) -> str:
         proposal = reads.proposal_in_debate(debate, request.POST.get("proposal"), staff=True)
         services.proposal_moderate(proposal=proposal, actor=request.user, action=action)
-        return {"hide": _("Proposal hidden."), "publish": _("Proposal published."),
-                "dismiss_flags": _("Flags dismissed: the proposal stays.")}[action]
+        return {
+            "hide": _("Proposal hidden."),
+            "publish": _("Proposal published."),
+            "dismiss_flags": _("Flags dismissed: the proposal stays."),
+        }[action]
+
     return handler
 
 
@@ -245,6 +263,11 @@ def _dates(debate: Debate, request: HttpRequest) -> str:
             phases.append((kind, start, end))
         elif start or end:
             raise ServiceError(_("Give a phase both its start and its end, or neither."))
-    services.consultation_set_dates(debate=debate, actor=request.user, opens_at=_when(debate, post.get("opens_at")),
-                                    closes_at=_when(debate, post.get("closes_at")), phases=phases)
+    services.consultation_set_dates(
+        debate=debate,
+        actor=request.user,
+        opens_at=_when(debate, post.get("opens_at")),
+        closes_at=_when(debate, post.get("closes_at")),
+        phases=phases,
+    )
     return _("Dates saved.")

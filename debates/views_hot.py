@@ -38,26 +38,34 @@ async def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse | 
 
 
 async def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse | None:
-    return await _serve(request, code, question_upvotes, views.UPVOTE_COUNTED,
-                        views.upvote_for(request, code, question_id))
+    return await _serve(
+        request, code, question_upvotes, views.UPVOTE_COUNTED, views.upvote_for(request, code, question_id)
+    )
 
 
 async def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse | None:
-    return await _serve(request, code, argument_supports, views.SUPPORT_COUNTED,
-                        views.upvote_for(request, code, argument_id))
+    return await _serve(
+        request, code, argument_supports, views.SUPPORT_COUNTED, views.upvote_for(request, code, argument_id)
+    )
 
 
 async def proposal_support(request: HttpRequest, code: str, proposal_id: int) -> HttpResponse | None:
-    return await _serve(request, code, proposal_supports, views_consult.PROPOSAL_SUPPORTED,
-                        views.upvote_for(request, code, proposal_id))
+    return await _serve(
+        request, code, proposal_supports, views_consult.PROPOSAL_SUPPORTED, views.upvote_for(request, code, proposal_id)
+    )
 
 
 def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) -> HttpResponse:
     return views.refusal_response(request, selectors.debate_for_code(code), refusal)
 
 
-async def _serve(request: HttpRequest, code: str, batch: Any, message: Promise, item: Any,
-                 ) -> HttpResponse | None:
+async def _serve(
+    request: HttpRequest,
+    code: str,
+    batch: Any,
+    message: Promise,
+    item: Any,
+) -> HttpResponse | None:
     if not views.is_htmx(request):
         return None  # a plain form post answers with a redirect and a flash message: the ordinary view does that
     try:
@@ -77,8 +85,12 @@ async def _serve(request: HttpRequest, code: str, batch: Any, message: Promise, 
     return HttpResponse(html)
 
 
-HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support,
-             views_consult.proposal_support: proposal_support}
+HOT_VIEWS = {
+    views.vote: vote,
+    views.upvote: upvote,
+    views.support: support,
+    views_consult.proposal_support: proposal_support,
+}
 
 
 def install(batcher: Callable[[Callable[[list[Any]], list[Any]]], Any]) -> None:

@@ -42,7 +42,9 @@ def _staff_debate(request: HttpRequest, code: str) -> tuple[Debate, bool, bool]:
     return debate, can_moderate, is_official
 
 
-def _forbidden_page(request: HttpRequest, message: str, status: int = 403, debate: Debate | None = None) -> HttpResponse:
+def _forbidden_page(
+    request: HttpRequest, message: str, status: int = 403, debate: Debate | None = None
+) -> HttpResponse:
     return render(request, "403.html", {"message": message, "status": status, "debate": debate}, status=status)
 
 
@@ -54,7 +56,11 @@ def _not_staff(request: HttpRequest, debate: Debate) -> HttpResponse:
 def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool, is_official: bool) -> dict[str, Any]:
     ctx = fragments.page_context(debate, "moderators")
     # The console's lists are paged (exact counts); live pushes keep each list's first page current.
-    pages = {"pending": selectors.pending_page, "approved": selectors.approved_page, "held": selectors.held_arguments_page}
+    pages = {
+        "pending": selectors.pending_page,
+        "approved": selectors.approved_page,
+        "held": selectors.held_arguments_page,
+    }
     for name, read in pages.items():
         if request.GET.get(name):
             ctx[f"{name}_page"] = read(debate, request.GET.get(name))
@@ -103,9 +109,11 @@ def merge_choices(request: HttpRequest, code: str) -> HttpResponse:
         choices, suggested = selectors.merge_candidates(debate, exclude=question.pk, search=search), False
     else:
         choices, suggested = selectors.similar_questions(question), True
-    return render(request, "debates/moderate.html#merge_choices",
-                  {"debate": debate, "question": question, "choices": choices, "suggested": suggested,
-                   "search": search})
+    return render(
+        request,
+        "debates/moderate.html#merge_choices",
+        {"debate": debate, "question": question, "choices": choices, "suggested": suggested, "search": search},
+    )
 
 
 @login_required
@@ -142,8 +150,13 @@ def settings_page(request: HttpRequest, code: str) -> HttpResponse:
         except services.ServiceError as exc:
             messages.error(request, exc.message)
             status = exc.status
-    ctx = {"debate": debate, "form": form, "role_form": role_form, "can_assign": can_assign,
-           "roles": debate.roles.select_related("user").order_by("role", "user__username")}
+    ctx = {
+        "debate": debate,
+        "form": form,
+        "role_form": role_form,
+        "can_assign": can_assign,
+        "roles": debate.roles.select_related("user").order_by("role", "user__username"),
+    }
     return render(request, "debates/moderation_settings.html", ctx, status=status)
 
 
@@ -173,12 +186,19 @@ def _approve(debate: Debate, request: HttpRequest) -> str:
 def _bulk(action: str) -> Handler:
     def handler(debate: Debate, request: HttpRequest) -> str:
         done, skipped = services.question_moderate_many(
-            debate=debate, question_ids=request.POST.getlist("questions"), actor=request.user, action=action,
-            reason=request.POST.get("reason", ""))
-        message = (_("%(n)d questions approved.") if action == "approve" else _("%(n)d questions rejected.")) % {"n": done}
+            debate=debate,
+            question_ids=request.POST.getlist("questions"),
+            actor=request.user,
+            action=action,
+            reason=request.POST.get("reason", ""),
+        )
+        message = (_("%(n)d questions approved.") if action == "approve" else _("%(n)d questions rejected.")) % {
+            "n": done
+        }
         if skipped:
             message += " " + _("%(n)d skipped (already handled).") % {"n": skipped}
         return message
+
     return handler
 
 
@@ -279,8 +299,12 @@ def _clock(debate: Debate, request: HttpRequest) -> str:
     clock_action = request.POST.get("clock_action", "")
     services.clock_action(debate=debate, actor=request.user, action=clock_action, seconds=seconds)
     labels = {
-        "start": _("Clock started."), "pause": _("Clock paused."), "resume": _("Clock resumed."),
-        "extend": _("Time added."), "next": _("Next segment."), "reset": _("Clock reset."),
+        "start": _("Clock started."),
+        "pause": _("Clock paused."),
+        "resume": _("Clock resumed."),
+        "extend": _("Time added."),
+        "next": _("Next segment."),
+        "reset": _("Clock reset."),
     }
     return labels.get(clock_action, _("Clock updated."))
 

@@ -24,7 +24,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms_organise import (
-    AGENDA_ROWS_MIN, DebateForm, InviteeSignupForm, InviteForm, agenda_errors, agenda_rows, form_tz,
+    AGENDA_ROWS_MIN,
+    DebateForm,
+    InviteeSignupForm,
+    InviteForm,
+    agenda_errors,
+    agenda_rows,
+    form_tz,
     time_zone_names,
 )
 from .models import Debate, DebateRole, Invitation
@@ -53,10 +59,16 @@ def _debate(request: HttpRequest, code: str, *, admin: bool = True) -> tuple[Deb
 def dashboard(request: HttpRequest) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     groups = selectors.debates_of_staff(request.user, archived=show_archived)
-    return render(request, "organise/dashboard.html", {
-        "groups": groups, "can_organise": can_organise(request.user), "show_archived": show_archived,
-        "empty": not any(items for _status, _label, items in groups),
-    })
+    return render(
+        request,
+        "organise/dashboard.html",
+        {
+            "groups": groups,
+            "can_organise": can_organise(request.user),
+            "show_archived": show_archived,
+            "empty": not any(items for _status, _label, items in groups),
+        },
+    )
 
 
 # --- create and edit ----------------------------------------------------------------------------------------------
@@ -66,11 +78,18 @@ def _agenda_context(debate: Debate | None, rows: list[tuple[str, str]] | None) -
     return rows + [("", "")] * max(AGENDA_ROWS_MIN - len(rows), 1)
 
 
-def _debate_page(request: HttpRequest, debate: Debate | None, form: DebateForm, rows: Any, errors: list[str],
-                 status: int = 200) -> HttpResponse:
-    ctx = {"debate": debate, "form": form, "agenda": _agenda_context(debate, rows), "agenda_errors": errors,
-           "time_zones": time_zone_names(), "is_new": debate is None,
-           "agenda_locked": debate is not None and debate.status not in (Debate.Status.DRAFT, Debate.Status.SCHEDULED)}
+def _debate_page(
+    request: HttpRequest, debate: Debate | None, form: DebateForm, rows: Any, errors: list[str], status: int = 200
+) -> HttpResponse:
+    ctx = {
+        "debate": debate,
+        "form": form,
+        "agenda": _agenda_context(debate, rows),
+        "agenda_errors": errors,
+        "time_zones": time_zone_names(),
+        "is_new": debate is None,
+        "agenda_locked": debate is not None and debate.status not in (Debate.Status.DRAFT, Debate.Status.SCHEDULED),
+    }
     if debate is not None:
         ctx.update(_debate_nav(request, debate))
     return render(request, "organise/debate_form.html", ctx, status=status)
@@ -89,24 +108,28 @@ def _validate(request: HttpRequest, debate: Debate | None) -> tuple[DebateForm, 
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     if not can_organise(request.user):
-        return _forbidden(request, _("Your account cannot create debates: ask an administrator for the "
-                                     "“can organise debates” permission."))
+        return _forbidden(
+            request,
+            _("Your account cannot create debates: ask an administrator for the “can organise debates” permission."),
+        )
     source = None
     if request.method == "POST":
         form, rows, errors = _validate(request, None)
         if form.is_valid() and not errors:
             fields = {k: form.cleaned_data[k] for k in form.Meta.fields}
             try:
-                debate = organising.debate_create(actor=request.user, segments=[(t, int(m)) for t, m in rows],
-                                                  **fields)
+                debate = organising.debate_create(actor=request.user, segments=[(t, int(m)) for t, m in rows], **fields)
             except ServiceError as exc:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, _("Debate created as a draft. Invite its staff, then announce it."))
                 return redirect("organise_staff", code=debate.code)
         return _debate_page(request, None, form, rows, errors, status=400)
-    initial = {"language": translation.get_language() if translation.get_language() in dict(settings.LANGUAGES)
-               else settings.LANGUAGE_CODE}
+    initial = {
+        "language": translation.get_language()
+        if translation.get_language() in dict(settings.LANGUAGES)
+        else settings.LANGUAGE_CODE
+    }
     return _debate_page(request, source, DebateForm(initial=initial), None, [])
 
 
@@ -123,8 +146,9 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 services.debate_update_settings(debate=debate, actor=request.user, **fields)
                 if not locked:
-                    organising.agenda_replace(debate=debate, actor=request.user,
-                                              segments=[(t, int(m)) for t, m in rows])
+                    organising.agenda_replace(
+                        debate=debate, actor=request.user, segments=[(t, int(m)) for t, m in rows]
+                    )
             except ServiceError as exc:
                 messages.error(request, exc.message)
             else:
@@ -145,8 +169,11 @@ def _debate_nav(request: HttpRequest, debate: Debate) -> dict[str, Any]:
         Debate.Status.LIVE: [(Debate.Status.CLOSED, _("Close the debate"))],
         Debate.Status.CLOSED: [],
     }[debate.status]
-    return {"moves": moves, "is_admin": is_debate_admin(debate, request.user),
-            "can_staff": can_manage_staff(debate, request.user)}
+    return {
+        "moves": moves,
+        "is_admin": is_debate_admin(debate, request.user),
+        "can_staff": can_manage_staff(debate, request.user),
+    }
 
 
 @login_required
@@ -251,9 +278,15 @@ def staff(request: HttpRequest, code: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
             status = exc.status
-    ctx = {"debate": debate, "form": form, "new_link": new_link, "roles": selectors.staff_roles(debate),
-           "invitations": selectors.invitations_of(debate), "email_enabled": settings.EMAIL_ENABLED,
-           **_debate_nav(request, debate)}
+    ctx = {
+        "debate": debate,
+        "form": form,
+        "new_link": new_link,
+        "roles": selectors.staff_roles(debate),
+        "invitations": selectors.invitations_of(debate),
+        "email_enabled": settings.EMAIL_ENABLED,
+        **_debate_nav(request, debate),
+    }
     return render(request, "organise/staff.html", ctx, status=status)
 
 
@@ -268,13 +301,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Where an invitation link lands: accept with the signed-in account, or create one, or sign in first."""
     found = organising.invitation_for_token(token)
     if found is None:
-        return render(request, "organise/invitation.html", {"problem": _("This invitation link is not valid.")},
-                      status=404)
+        return render(
+            request, "organise/invitation.html", {"problem": _("This invitation link is not valid.")}, status=404
+        )
     state = found.state()
     if state != "pending":
-        problem = {"accepted": _("This invitation has already been used."),
-                   "revoked": _("This invitation has been withdrawn."),
-                   "expired": _("This invitation has expired: ask the organiser for a new link.")}[state]
+        problem = {
+            "accepted": _("This invitation has already been used."),
+            "revoked": _("This invitation has been withdrawn."),
+            "expired": _("This invitation has expired: ask the organiser for a new link."),
+        }[state]
         return render(request, "organise/invitation.html", {"problem": problem, "invitation": found}, status=410)
     signup = InviteeSignupForm()
     if request.method == "POST":
@@ -282,16 +318,21 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             if request.POST.get("action") == "signup" and not request.user.is_authenticated:
                 signup = InviteeSignupForm(request.POST)
                 if not signup.is_valid():
-                    return render(request, "organise/invitation.html",
-                                  {"invitation": found, "signup": signup, "token": token}, status=400)
+                    return render(
+                        request,
+                        "organise/invitation.html",
+                        {"invitation": found, "signup": signup, "token": token},
+                        status=400,
+                    )
                 user = signup.save()
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             elif not request.user.is_authenticated:
                 return redirect(f"{reverse('login')}?next={request.path}")
             organising.invitation_accept(token=token, user=request.user)
         except ServiceError as exc:
-            return render(request, "organise/invitation.html", {"problem": exc.message, "invitation": found},
-                          status=exc.status)
+            return render(
+                request, "organise/invitation.html", {"problem": exc.message, "invitation": found}, status=exc.status
+            )
         messages.success(request, _("Welcome to the team of “%(title)s”.") % {"title": found.debate.title})
         return redirect("moderate", code=found.debate.code)
     return render(request, "organise/invitation.html", {"invitation": found, "signup": signup, "token": token})
@@ -320,10 +361,17 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     debate, _refused = _debate(request, code, admin=False)
     url = citizen_url(debate, request)
     with _in_debate_language(debate):
-        return render(request, "organise/poster.html", {
-            "debate": debate, "join_url": url, "join_short": short_display(url), "qr": qr_svg(url, border=1),
-            "lang_dir": "rtl" if translation.get_language_bidi() else "ltr",
-        })
+        return render(
+            request,
+            "organise/poster.html",
+            {
+                "debate": debate,
+                "join_url": url,
+                "join_short": short_display(url),
+                "qr": qr_svg(url, border=1),
+                "lang_dir": "rtl" if translation.get_language_bidi() else "ltr",
+            },
+        )
 
 
 @login_required
@@ -345,11 +393,16 @@ def howto(request: HttpRequest, code: str) -> HttpResponse:
     debate, _refused = _debate(request, code, admin=False)
     url = citizen_url(debate, request)
     with timezone.override(debate.tz):
-        return render(request, "organise/howto.html", {
-            "debate": debate, "join_short": short_display(url),
-            "console_url": absolute_url(reverse("moderate", args=[debate.code]), request),
-            "segments": list(debate.segments.all()),
-        })
+        return render(
+            request,
+            "organise/howto.html",
+            {
+                "debate": debate,
+                "join_short": short_display(url),
+                "console_url": absolute_url(reverse("moderate", args=[debate.code]), request),
+                "segments": list(debate.segments.all()),
+            },
+        )
 
 
 @login_required

@@ -17,6 +17,7 @@ from . import fragments, qr, report as report_data, selectors
 from .csvsafe import csv_response
 from .models import Debate
 
+
 @require_safe
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
@@ -28,7 +29,11 @@ def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     theme = request.GET.get("theme")
     ctx["theme"] = theme if theme in Debate.Theme.values else debate.screen_theme
     # Once closed, the code on the wall leads to the report rather than to a page where nothing can be done.
-    url = qr.absolute_url(reverse("report", args=[debate.code]), request) if debate.is_closed else qr.citizen_url(debate, request)
+    url = (
+        qr.absolute_url(reverse("report", args=[debate.code]), request)
+        if debate.is_closed
+        else qr.citizen_url(debate, request)
+    )
     ctx["join_url"] = url
     ctx["join_display"] = qr.short_display(url)
     ctx["qr"] = qr.qr_svg(url)
@@ -84,7 +89,9 @@ def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     except ReportNotOpen as exc:
         return _report_not_open(request, exc)
     if fmt == "json":
-        response = JsonResponse(report_data.export_document(debate), json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response = JsonResponse(
+            report_data.export_document(debate), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
         response["Content-Disposition"] = f'attachment; filename="debate-{debate.code}.json"'
         return response
     if fmt == "csv":
@@ -93,7 +100,8 @@ def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         if table is None:
             return HttpResponse(
                 json.dumps({"error": "what must be one of " + ", ".join(report_data.CSV_TABLES)}),
-                status=400, content_type="application/json",
+                status=400,
+                content_type="application/json",
             )
         header, rows = table(debate)
         return csv_response(f"debate-{debate.code}-{what}.csv", header, rows)

@@ -32,8 +32,9 @@ def enter_code(request: HttpRequest, code: str) -> HttpResponse:
     debate = selectors.debate_for_code(code)
     current = selectors.participant_for_request(request, debate)
     try:
-        participant = services.voter_code_enter(debate=debate, participant=current, typed=request.POST.get("code", ""),
-                                                client=_client(request))
+        participant = services.voter_code_enter(
+            debate=debate, participant=current, typed=request.POST.get("code", ""), client=_client(request)
+        )
         request.session[SESSION_KEY] = {**request.session.get(SESSION_KEY, {}), str(debate.pk): participant.pk}
         message, status = _("Your voter code is accepted: you vote with it, once per poll, on any device."), 200
     except ServiceError as exc:
@@ -41,8 +42,12 @@ def enter_code(request: HttpRequest, code: str) -> HttpResponse:
     if not is_htmx(request):
         (messages.success if status == 200 else messages.error)(request, message)
         return HttpResponseRedirect(reverse("citizen", args=[debate.code]))
-    html = flash_html(request, message, ok=status == 200,
-                      me_json=selectors.participant_state_json(participant) if status == 200 else "")
+    html = flash_html(
+        request,
+        message,
+        ok=status == 200,
+        me_json=selectors.participant_state_json(participant) if status == 200 else "",
+    )
     return HttpResponse(html, status=status)
 
 
@@ -83,8 +88,12 @@ def votes_act(request: HttpRequest, code: str) -> HttpResponse:
         elif action in ("rules", "declare"):
             poll = selectors.poll_in_debate(debate, request.POST.get("poll"))
             if action == "rules":
-                services.poll_set_rules(poll=poll, actor=request.user, binding=request.POST.get("binding") == "on",
-                                        secret=request.POST.get("secret") == "on")
+                services.poll_set_rules(
+                    poll=poll,
+                    actor=request.user,
+                    binding=request.POST.get("binding") == "on",
+                    secret=request.POST.get("secret") == "on",
+                )
                 message = _("Poll rules saved.")
             else:
                 services.poll_declare_result(poll=poll, actor=request.user)
@@ -113,8 +122,14 @@ def _generated(request: HttpRequest, debate: Debate) -> HttpResponse:
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="voter-codes-{debate.code}.csv"'
     else:
-        response = render(request, "debates/voter_codes_sheet.html", {"debate": debate, "codes": shown,
-                                                                      "join_url": request.build_absolute_uri(
-                                                                          reverse("citizen", args=[debate.code]))})
+        response = render(
+            request,
+            "debates/voter_codes_sheet.html",
+            {
+                "debate": debate,
+                "codes": shown,
+                "join_url": request.build_absolute_uri(reverse("citizen", args=[debate.code])),
+            },
+        )
     response["Cache-Control"] = "no-store"
     return response

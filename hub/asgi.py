@@ -34,12 +34,14 @@ from debates.scheduler import start_ticker  # noqa: E402
 
 # The client address comes from X-Forwarded-For only behind TRUSTED_PROXIES (hub.proxies); a websocket's Origin
 # must be a public origin of the site, scheme, host and port (live.origin).
-router = TrustedProxies(ProtocolTypeRouter(
-    {
-        "http": StaticFilesASGI(HotPath(django_asgi_app, HOT_VIEWS)),
-        "websocket": PublicOriginValidator(URLRouter(websocket_urlpatterns)),
-    }
-))
+router = TrustedProxies(
+    ProtocolTypeRouter(
+        {
+            "http": StaticFilesASGI(HotPath(django_asgi_app, HOT_VIEWS)),
+            "websocket": PublicOriginValidator(URLRouter(websocket_urlpatterns)),
+        }
+    )
+)
 
 # Under daphne: autobahn refuses oversized websocket frames while reading them; SIGTERM drains the process (its
 # sockets told to reconnect elsewhere, its pending vote batches written) before it exits.

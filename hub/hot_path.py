@@ -44,16 +44,18 @@ MAX_BODY = 8192  # a vote is a few dozen bytes; anything larger goes to Django, 
 # What the hot path can run on the event loop: hooks that never touch the database or block. Django's own
 # middleware listed here qualify with cookie-based sessions; a project's own class qualifies by declaring
 # `hot_path_safe = True`. Under anything else the hot path turns itself off and every request takes Django's path.
-LOOP_SAFE_MIDDLEWARE = frozenset({
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-})
+LOOP_SAFE_MIDDLEWARE = frozenset(
+    {
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    }
+)
 # The session is read and saved on the loop: only an engine that keeps it in the cookie does no I/O. (The database
 # engine would save a newcomer's session from the loop: Django refuses, and the vote, already stored, answered 500.)
 LOOP_SAFE_SESSION_ENGINES = frozenset({"django.contrib.sessions.backends.signed_cookies"})
@@ -114,7 +116,7 @@ class HotPath:
     def _hot_match(self, scope: dict) -> Any:
         path = scope["path"]
         root = scope.get("root_path", "")
-        path_info = path[len(root):] if root and path.startswith(root) else path
+        path_info = path[len(root) :] if root and path.startswith(root) else path
         try:
             match = get_resolver().resolve(path_info)
         except Resolver404:
@@ -207,8 +209,9 @@ class GroupCommit:
 
     instances: weakref.WeakSet[GroupCommit] = weakref.WeakSet()
 
-    def __init__(self, work: Callable[[list[Any]], Sequence[Any]], *, max_batch: int = 500,
-                 window: float = 0.02) -> None:
+    def __init__(
+        self, work: Callable[[list[Any]], Sequence[Any]], *, max_batch: int = 500, window: float = 0.02
+    ) -> None:
         GroupCommit.instances.add(self)
         self.work = work
         self.max_batch = max_batch
@@ -243,7 +246,7 @@ class GroupCommit:
         while self.pending:
             if burst and len(self.pending) < self.max_batch:
                 await asyncio.sleep(self.window)
-            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch:]
+            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
             try:
                 results = await run([item for item, _future in batch])
             except Exception as exc:

@@ -41,8 +41,7 @@ def _check_redis() -> str:
         import redis
 
         timeout = settings.HEALTH_CHECK_TIMEOUT
-        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=timeout,
-                                                            socket_connect_timeout=timeout)
+        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     client.ping()
     return "ok"
 
@@ -145,8 +144,15 @@ class GuessLimitMiddleware(MiddlewareMixin):
             from django.shortcuts import render
             from django.utils.translation import gettext as _
 
-            response = render(request, "403.html", {"status": 429, "message": _(
-                "Too many wrong codes from your connection. Please wait a minute and try again.")}, status=429)
+            response = render(
+                request,
+                "403.html",
+                {
+                    "status": 429,
+                    "message": _("Too many wrong codes from your connection. Please wait a minute and try again."),
+                },
+                status=429,
+            )
             response["Retry-After"] = str(limits.rule(rule).window)
             return response
         return None
@@ -190,8 +196,10 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
         from django.template.loader import render_to_string
         from django.utils.translation import gettext as _
 
-        message = _("The service is degraded: the database cannot be reached right now. Nothing was lost of what "
-                    "was already saved; please try again in a few seconds.")
+        message = _(
+            "The service is degraded: the database cannot be reached right now. Nothing was lost of what "
+            "was already saved; please try again in a few seconds."
+        )
         if request.headers.get("HX-Request") == "true":
             html = render_to_string("debates/_flash.html", {"message": message, "ok": False})
         else:

@@ -22,14 +22,18 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", ThrottledLoginView.as_view(extra_context={"email_enabled": settings.EMAIL_ENABLED}),
-         name="login"),
+    path(
+        "accounts/login/",
+        ThrottledLoginView.as_view(extra_context={"email_enabled": settings.EMAIL_ENABLED}),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Staff password reset (works when e-mail is set up: settings.EMAIL_ENABLED).
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
+    path(
+        "accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
+    ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("organise/", views_organise.dashboard, name="organise_dashboard"),
     path("organise/new/", views_organise.create, name="organise_create"),

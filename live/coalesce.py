@@ -116,7 +116,9 @@ class Coalescer:
                 if presence is not None:
                     await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
                 hooks.notify(debate_id, frames)
-                await self.rt.layer.group_send(groups.debate_group(debate_id), {"type": "live.frames", "frames": frames})
+                await self.rt.layer.group_send(
+                    groups.debate_group(debate_id), {"type": "live.frames", "frames": frames}
+                )
         except Exception:
             # Kept dirty and retried: the final count must get out once the layer (Redis) or database is back.
             log.warning("flush failed for debate %s; retrying", debate_id, exc_info=True)

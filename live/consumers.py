@@ -22,8 +22,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import drain, groups, process, registry, wire
-from .relay import (CLOSE_BAD_FRAMES, CLOSE_ERROR, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_RESTART,  # noqa: F401
-                    CLOSE_REVOKED, CLOSE_STALLED, CLOSE_TOO_BIG, CLOSE_TOO_MANY, Relay)
+from .relay import (
+    CLOSE_BAD_FRAMES,
+    CLOSE_ERROR,
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    CLOSE_RESTART,  # noqa: F401
+    CLOSE_TOO_BIG,
+    CLOSE_TOO_MANY,
+    Relay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +144,9 @@ class DebateConsumer(AsyncWebsocketConsumer):
             await self._refuse_open(CLOSE_RESTART, "server restarting")
             return
         client = self.scope.get("client")
-        if (rt.relay.total_count() >= settings.LIVE_MAX_SOCKETS_PER_PROCESS
-                or not await rt.limiter.allow(client[0] if client else None)):
+        if rt.relay.total_count() >= settings.LIVE_MAX_SOCKETS_PER_PROCESS or not await rt.limiter.allow(
+            client[0] if client else None
+        ):
             await self._refuse_open(CLOSE_TOO_MANY, "too many connections: retry later")
             return
         kwargs = self.scope["url_route"]["kwargs"]
@@ -178,7 +187,9 @@ class DebateConsumer(AsyncWebsocketConsumer):
         try:
             # The browser's offset to server time, fresh on every (re)connect; the snapshot may be cached.
             now_ms = int(time.time() * 1000)
-            await self.send_frame(f'<div id="server-time" hidden hx-swap-oob="true" data-server-now-ms="{now_ms}"></div>')
+            await self.send_frame(
+                f'<div id="server-time" hidden hx-swap-oob="true" data-server-now-ms="{now_ms}"></div>'
+            )
             await self.send_frame(await relay.snapshot(debate_id, audience))
         except Exception:
             log.exception("snapshot failed for debate %s", debate_id)

@@ -45,8 +45,11 @@ def _configured(entries: tuple[str, ...]) -> tuple[tuple[str, str, int], ...]:
 def configured_origins() -> tuple[tuple[str, str, int], ...]:
     entries = list(getattr(settings, "LIVE_ALLOWED_ORIGINS", []) or [])
     if not entries:
-        entries = [settings.PUBLIC_BASE_URL, *settings.CSRF_TRUSTED_ORIGINS] if settings.PUBLIC_BASE_URL \
+        entries = (
+            [settings.PUBLIC_BASE_URL, *settings.CSRF_TRUSTED_ORIGINS]
+            if settings.PUBLIC_BASE_URL
             else list(settings.CSRF_TRUSTED_ORIGINS)
+        )
     return _configured(tuple(e for e in entries if e))
 
 

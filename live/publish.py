@@ -74,8 +74,9 @@ def nudge(debate_id: int, participant_ids: Iterable[int | None]) -> None:
         )
 
 
-def revoke(*, debate_id: int | None = None, role: str | None = None, user_id: int | None = None,
-           reason: str = "access revoked") -> None:
+def revoke(
+    *, debate_id: int | None = None, role: str | None = None, user_id: int | None = None, reason: str = "access revoked"
+) -> None:
     """Close, in every server process, the open sockets whose access was just taken away; after the current
     transaction commits (at once outside one). Sockets so closed get code 4401 and do not reconnect by themselves
     (live.consumers.CLOSE_REVOKED); a later reconnect is authorised afresh.

@@ -404,8 +404,12 @@ class Relay:
                     waiter.set_result(True)
                 continue
             if message.get("type") == "live.revoke":
-                self.revoke(message.get("debate"), message.get("role"), message.get("user"),
-                            message.get("reason") or "access revoked")
+                self.revoke(
+                    message.get("debate"),
+                    message.get("role"),
+                    message.get("user"),
+                    message.get("reason") or "access revoked",
+                )
             for listener in list(self.control_listeners):
                 listener(message)
 
@@ -429,8 +433,13 @@ class Relay:
 
     def revoke(self, debate_id: int | None, role: str | None, user_id: int | None, reason: str) -> int:
         """Close this process's sockets matching the selectors (see live.publish.revoke); returns how many."""
-        relays = [self.debates[debate_id]] if debate_id in self.debates else [] if debate_id is not None \
+        relays = (
+            [self.debates[debate_id]]
+            if debate_id in self.debates
+            else []
+            if debate_id is not None
             else list(self.debates.values())
+        )
         closed = 0
         for relay in relays:
             for audience, sockets in relay.sockets.items():

@@ -34,8 +34,16 @@ log = logging.getLogger(__name__)
 FrameWriter = Callable[[bytes], int]
 
 # What direct mode needs; checked once, on the first daphne socket (see check_internals).
-_TRANSPORT_INTERNALS = ("dataBuffer", "_tempDataBuffer", "_tempDataLen", "offset", "writeSomeData", "connected",
-                        "disconnecting", "TLS")
+_TRANSPORT_INTERNALS = (
+    "dataBuffer",
+    "_tempDataBuffer",
+    "_tempDataLen",
+    "offset",
+    "writeSomeData",
+    "connected",
+    "disconnecting",
+    "TLS",
+)
 _modes: dict[tuple[type, type], str] = {}  # (protocol class, transport class) -> "direct" | "prepared"
 
 
@@ -54,7 +62,7 @@ def text_frame(text: str) -> bytes:
 
 def _payload(frame: bytes) -> bytes:
     n = frame[1] & 0x7F
-    return frame[2 + (2 if n == 126 else 8 if n == 127 else 0):]
+    return frame[2 + (2 if n == 126 else 8 if n == 127 else 0) :]
 
 
 def daphne_protocol(send: Any) -> Any | None:
@@ -76,8 +84,11 @@ def check_internals(protocol: Any) -> str:
     key = (type(protocol), type(getattr(protocol, "transport", None)))
     mode = _modes.get(key)
     if mode is None:
-        missing = [f"protocol.{name}" for name in ("_perMessageCompress", "state", "STATE_OPEN", "transport")
-                   if not hasattr(protocol, name)]
+        missing = [
+            f"protocol.{name}"
+            for name in ("_perMessageCompress", "state", "STATE_OPEN", "transport")
+            if not hasattr(protocol, name)
+        ]
         transport = getattr(protocol, "transport", None)
         missing += [f"transport.{name}" for name in _TRANSPORT_INTERNALS if not hasattr(transport, name)]
         try:
@@ -85,8 +96,10 @@ def check_internals(protocol: Any) -> str:
         except ImportError:
             missing.append("twisted.internet.tcp.Server")
         if missing:
-            log.error("live.wire: internals gone (%s): broadcasts fall back to autobahn's sendPreparedMessage",
-                      ", ".join(missing))
+            log.error(
+                "live.wire: internals gone (%s): broadcasts fall back to autobahn's sendPreparedMessage",
+                ", ".join(missing),
+            )
             mode = _modes[key] = "prepared"
         else:
             mode = _modes[key] = "direct"
@@ -126,8 +139,14 @@ def write_now(transport: Any, frame: bytes, plain_tcp: type) -> int:
     Twisted's own non-blocking send, as asyncio's transports do, instead of registering the socket for writing and
     unregistering it after the next loop turn (two epoll_ctl calls and a callback per socket per broadcast). What
     the kernel does not take is queued as usual."""
-    if (type(transport) is plain_tcp and not transport.TLS and transport.connected
-            and not transport.disconnecting and not transport.dataBuffer and not transport._tempDataBuffer):
+    if (
+        type(transport) is plain_tcp
+        and not transport.TLS
+        and transport.connected
+        and not transport.disconnecting
+        and not transport.dataBuffer
+        and not transport._tempDataBuffer
+    ):
         sent = transport.writeSomeData(frame)
         if not isinstance(sent, int):
             return -1  # connection lost: Twisted notices on its next read and closes the socket

@@ -129,7 +129,9 @@ def _close_database_pools(django_db_setup, django_db_blocker):
                 continue
             # Connections still held by finished worker threads (sync_to_async) never go back to the pool.
             with conn.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
             if getattr(conn, "pool", None) is not None:
                 conn.close_pool()

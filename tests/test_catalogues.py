@@ -39,8 +39,9 @@ def test_catalogue_is_complete_and_compiles(po_path, tmp_path):
         print(f"{po_path.parts[-3]} (draft): {len(empty)} untranslated entries")
     assert not fuzzy, f"{po_path.parts[-3]}: {len(fuzzy)} fuzzy: {fuzzy[:10]}"
     if shutil.which("msgfmt"):
-        result = subprocess.run(["msgfmt", "--check", "-o", str(tmp_path / "django.mo"), str(po_path)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["msgfmt", "--check", "-o", str(tmp_path / "django.mo"), str(po_path)], capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stderr
     else:  # polib still parses and compiles it
         po.save_as_mofile(str(tmp_path / "django.mo"))
@@ -53,6 +54,12 @@ def test_committed_mo_matches_its_po(po_path):
     assert mo_path.exists(), f"{mo_path} missing: run manage.py compilemessages"
     mo = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in polib.mofile(str(mo_path))}
     po = polib.pofile(str(po_path))
-    stale = [e.msgid for e in po if not e.obsolete and e.msgid and (e.msgstr or e.msgstr_plural.get(0, ""))
-             and mo.get((e.msgctxt, e.msgid)) != (e.msgstr or e.msgstr_plural.get(0, ""))]
+    stale = [
+        e.msgid
+        for e in po
+        if not e.obsolete
+        and e.msgid
+        and (e.msgstr or e.msgstr_plural.get(0, ""))
+        and mo.get((e.msgctxt, e.msgid)) != (e.msgstr or e.msgstr_plural.get(0, ""))
+    ]
     assert not stale, f"{mo_path.parts[-3]}: .mo out of date for {stale[:5]} (run compilemessages)"

@@ -25,8 +25,9 @@ def run_manage(*args: str, extra_env: dict[str, str] | None = None) -> subproces
     env = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
     env.update(PROD_ENV)
     env.update(extra_env or {})
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_has_no_warning_in_production():
@@ -72,8 +73,15 @@ def test_compose_load_balancer_runs_the_tested_haproxy_configuration():
     assert "./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in lb["volumes"]
     assert {lb["environment"]["HUB_WEB1"], lb["environment"]["HUB_WEB2"]} == {"web1:8000", "web2:8000"}
     config = (ROOT / "deploy" / "haproxy.cfg").read_text()
-    for needed in ("option httpchk", "uri /healthz", "timeout tunnel", "stats socket", "level admin",
-                   "option forwardfor", "option redispatch"):
+    for needed in (
+        "option httpchk",
+        "uri /healthz",
+        "timeout tunnel",
+        "stats socket",
+        "level admin",
+        "option forwardfor",
+        "option redispatch",
+    ):
         assert needed in config, needed
 
 
@@ -82,14 +90,24 @@ def test_compose_environment_is_what_settings_read():
     env = web["environment"]
     read = settings_env_names()
     assert set(env) <= read, f"compose sets variables settings never read: {set(env) - read}"
-    for required in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
-                     "TRUSTED_PROXIES"):
+    for required in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "TRUSTED_PROXIES",
+    ):
         assert required in env
     # Service names used in the URLs are the compose services.
     assert "@db:5432/" in env["DATABASE_URL"] and env["DATABASE_URL"].startswith("postgres://")
     assert env["REDIS_URL"].startswith("redis://redis:")
     db_env = compose()["services"]["db"]["environment"]
-    assert f"{db_env['POSTGRES_USER']}:{db_env['POSTGRES_PASSWORD']}@db:5432/{db_env['POSTGRES_DB']}" in env["DATABASE_URL"]
+    assert (
+        f"{db_env['POSTGRES_USER']}:{db_env['POSTGRES_PASSWORD']}@db:5432/{db_env['POSTGRES_DB']}"
+        in env["DATABASE_URL"]
+    )
 
 
 def test_compose_port_is_the_port_daphne_listens_on():
@@ -102,7 +120,15 @@ def test_compose_port_is_the_port_daphne_listens_on():
 
 def test_compose_settings_pass_deploy_check_with_their_deliberate_exceptions():
     env = {k: str(v) for k, v in compose()["services"]["web1"]["environment"].items() if "${" not in str(v)}
-    env.update({"SECRET_KEY": PROD_ENV["SECRET_KEY"], "ALLOWED_HOSTS": "localhost", "SECURE_SSL_REDIRECT": "0",
-                "SECURE_COOKIES": "0", "DATABASE_URL": PROD_ENV["DATABASE_URL"], "REDIS_URL": PROD_ENV["REDIS_URL"]})
+    env.update(
+        {
+            "SECRET_KEY": PROD_ENV["SECRET_KEY"],
+            "ALLOWED_HOSTS": "localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "DATABASE_URL": PROD_ENV["DATABASE_URL"],
+            "REDIS_URL": PROD_ENV["REDIS_URL"],
+        }
+    )
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", extra_env=env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -27,8 +27,9 @@ from .text import _clean_text, matched_words
 def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
     """Supports of arguments, a burst of them or one (argument_upvote); a second support of one argument by one
     participant is refused."""
-    arguments = {a.pk: a for a in Argument.objects.select_related("poll__debate")
-                 .filter(pk__in={s.target_id for s in supports})}
+    arguments = {
+        a.pk: a for a in Argument.objects.select_related("poll__debate").filter(pk__in={s.target_id for s in supports})
+    }
 
     def judge(s: Upvote) -> Debate | ServiceError:
         argument = arguments.get(s.target_id)
@@ -41,11 +42,17 @@ def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
     if not accepted:
         return outcome
     with transaction.atomic():
-        rows = _first_upvotes(ArgumentUpvote, "argument_id", accepted, outcome,
-                              ServiceError(_("You already support this argument."), status=409))
+        rows = _first_upvotes(
+            ArgumentUpvote,
+            "argument_id",
+            accepted,
+            outcome,
+            ServiceError(_("You already support this argument."), status=409),
+        )
         Argument.objects.filter(pk__in={r.argument_id for r in rows}).update(version=F("version") + 1)
-        for debate_id, argument_ids in _group({(arguments[r.argument_id].poll.debate_id, r.argument_id)
-                                               for r in rows}).items():
+        for debate_id, argument_ids in _group(
+            {(arguments[r.argument_id].poll.debate_id, r.argument_id) for r in rows}
+        ).items():
             announce(debate_id, {f"an:{aid}" for aid in argument_ids}, hot=True)
     return outcome
 
@@ -65,7 +72,10 @@ def argument_post(*, poll: Poll, participant: Participant, side: str, text: str)
     flagged = matched_words(debate, text)
     with transaction.atomic():
         arg = Argument.objects.create(
-            poll=poll, author=participant, side=side, text=text,
+            poll=poll,
+            author=participant,
+            side=side,
+            text=text,
             status=Argument.Status.HELD if flagged else Argument.Status.VISIBLE,
             flagged_words=", ".join(flagged)[:300],
         )

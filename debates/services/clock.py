@@ -36,8 +36,13 @@ def _transition(debate: Debate, seg: AgendaSegment, action: str, now: Any, secon
         seg.started_at = None  # the following segment starts afresh, whatever it was
         seg.start(now)
         return seg
-    simple = {"start": lambda: seg.start(now), "pause": lambda: seg.pause(now), "resume": lambda: seg.resume(now),
-              "extend": lambda: seg.extend(seconds), "reset": seg.reset}
+    simple = {
+        "start": lambda: seg.start(now),
+        "pause": lambda: seg.pause(now),
+        "resume": lambda: seg.resume(now),
+        "extend": lambda: seg.extend(seconds),
+        "reset": seg.reset,
+    }
     if action not in simple:
         raise ServiceError(_("Unknown clock action."))
     simple[action]()
@@ -59,6 +64,13 @@ def clock_action(*, debate: Debate, actor: Any, action: str, seconds: int = 60) 
         if d.current_segment_id != seg.pk:
             d.current_segment = seg
             d.save(update_fields=["current_segment"])
-        _log(d, actor, f"clock_{action}", seg, before, {"segment": seg.pk, "remaining": round(seg.remaining_seconds(now))})
+        _log(
+            d,
+            actor,
+            f"clock_{action}",
+            seg,
+            before,
+            {"segment": seg.pk, "remaining": round(seg.remaining_seconds(now))},
+        )
         announce(d.pk, {"status", "log"})
     return seg

@@ -48,7 +48,9 @@ def announced() -> Iterator[set[str]]:
         _announced.reset(token)
 
 
-def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None) -> None:
+def _log(
+    debate: Debate, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None
+) -> None:
     ModerationLog.objects.create(
         debate=debate,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -60,8 +62,9 @@ def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None 
     )
 
 
-def citizen_refusal(debate: Debate, participant: Participant | None = None, *, memo: bool = False
-                    ) -> ServiceError | None:
+def citizen_refusal(
+    debate: Debate, participant: Participant | None = None, *, memo: bool = False
+) -> ServiceError | None:
     """Why citizens may not post or vote in this debate now (None: they may). The one rule, for every citizen write."""
     if debate.status == Debate.Status.CLOSED or debate.past_scheduled_end():
         return ServiceError(_("This debate is closed: posting and voting are over."), status=409)

@@ -19,8 +19,14 @@ from ..permissions import require_moderator
 from .common import _log, announce
 
 
-def consultation_set_dates(*, debate: Debate, actor: Any, opens_at: datetime | None, closes_at: datetime | None,
-                           phases: list[tuple[str, datetime, datetime]]) -> Consultation:
+def consultation_set_dates(
+    *,
+    debate: Debate,
+    actor: Any,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    phases: list[tuple[str, datetime, datetime]],
+) -> Consultation:
     """Set the consultation's dates and its phases (all aware datetimes; the view reads them in the debate's zone)."""
     require_moderator(debate, actor)
     if opens_at and closes_at and closes_at <= opens_at:
@@ -36,9 +42,17 @@ def consultation_set_dates(*, debate: Debate, actor: Any, opens_at: datetime | N
         consultation.opens_at, consultation.closes_at = opens_at, closes_at
         consultation.save(update_fields=["opens_at", "closes_at"])
         consultation.phases.all().delete()
-        Phase.objects.bulk_create(Phase(consultation=consultation, kind=k, starts_at=s, ends_at=e) for k, s, e in phases)
-        _log(debate, actor, "consultation_dates_set", consultation, before,
-             {"opens_at": _iso(opens_at), "closes_at": _iso(closes_at), "phases": [k for k, _s, _e in phases]})
+        Phase.objects.bulk_create(
+            Phase(consultation=consultation, kind=k, starts_at=s, ends_at=e) for k, s, e in phases
+        )
+        _log(
+            debate,
+            actor,
+            "consultation_dates_set",
+            consultation,
+            before,
+            {"opens_at": _iso(opens_at), "closes_at": _iso(closes_at), "phases": [k for k, _s, _e in phases]},
+        )
         announce(debate.pk, {"status", "log"})
     return consultation
 
@@ -74,11 +88,15 @@ def require_within_dates(debate: Debate, now: datetime | None = None, *, phase: 
         return
     now = now or timezone.now()
     if consultation.closes_at and now >= consultation.closes_at:
-        raise ServiceError(_("This consultation closed on %(when)s: nothing more can be posted or voted.")
-                           % {"when": _local(debate, consultation.closes_at)}, status=409)
+        raise ServiceError(
+            _("This consultation closed on %(when)s: nothing more can be posted or voted.")
+            % {"when": _local(debate, consultation.closes_at)},
+            status=409,
+        )
     if consultation.opens_at and now < consultation.opens_at:
-        raise ServiceError(_("This consultation opens on %(when)s.") % {"when": _local(debate, consultation.opens_at)},
-                           status=409)
+        raise ServiceError(
+            _("This consultation opens on %(when)s.") % {"when": _local(debate, consultation.opens_at)}, status=409
+        )
     if phase is not None:
         phases = list(consultation.phases.filter(kind=phase))
         if phases and not any(p.starts_at <= now < p.ends_at for p in phases):
@@ -98,20 +116,31 @@ def consultation_tick(now: datetime | None = None) -> list[int]:
     """Apply due transitions: a live debate whose consultation's closing date has passed is closed (its open polls
     too). Exactly once across processes: the UPDATE only matches a debate still live. Returns the debates closed."""
     now = now or timezone.now()
-    due = list(Consultation.objects.filter(closes_at__lte=now, debate__status=Debate.Status.LIVE)
-               .values_list("debate_id", flat=True))
+    due = list(
+        Consultation.objects.filter(closes_at__lte=now, debate__status=Debate.Status.LIVE).values_list(
+            "debate_id", flat=True
+        )
+    )
     closed = []
     for debate_id in due:
         with transaction.atomic():
             won = Debate.objects.filter(pk=debate_id, status=Debate.Status.LIVE).update(
-                status=Debate.Status.CLOSED, closed_at=now)
+                status=Debate.Status.CLOSED, closed_at=now
+            )
             if not won:
                 continue  # another process closed it
-            Poll.objects.filter(debate_id=debate_id, status=Poll.Status.OPEN).update(status=Poll.Status.CLOSED,
-                                                                                   closed_at=now)
+            Poll.objects.filter(debate_id=debate_id, status=Poll.Status.OPEN).update(
+                status=Poll.Status.CLOSED, closed_at=now
+            )
             debate = Debate.objects.get(pk=debate_id)
-            _log(debate, None, "debate_status", debate, {"status": Debate.Status.LIVE},
-                 {"status": Debate.Status.CLOSED, "by": "closing date"})
+            _log(
+                debate,
+                None,
+                "debate_status",
+                debate,
+                {"status": Debate.Status.LIVE},
+                {"status": Debate.Status.CLOSED, "by": "closing date"},
+            )
             announce(debate_id, {"status", "polls", "questions", "onscreen", "queue", "log", "proposals"})
             closed.append(debate_id)
     return closed

@@ -31,7 +31,10 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
         if status not in Debate.TRANSITIONS.get(debate.status, set()):
             raise ServiceError(
                 _("A debate cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": debate.get_status_display(), "to": Debate.Status(status).label if status in Debate.Status.values else status},
+                % {
+                    "from": debate.get_status_display(),
+                    "to": Debate.Status(status).label if status in Debate.Status.values else status,
+                },
                 status=409,
             )
         before = {"status": debate.status}
@@ -78,10 +81,20 @@ def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
     return debate
 
 
-MODERATOR_SETTINGS = frozenset({
-    "premoderation", "allow_anonymous", "question_max_length", "argument_max_length", "clock_warning_seconds",
-    "trending_threshold", "word_filter", "screen_theme", "description", "title",
-})
+MODERATOR_SETTINGS = frozenset(
+    {
+        "premoderation",
+        "allow_anonymous",
+        "question_max_length",
+        "argument_max_length",
+        "clock_warning_seconds",
+        "trending_threshold",
+        "word_filter",
+        "screen_theme",
+        "description",
+        "title",
+    }
+)
 # What only the debate's administrators change: when and in which language and time zone it runs.
 ADMIN_SETTINGS = frozenset({"language", "time_zone", "scheduled_start", "scheduled_end", "auto_schedule"})
 
@@ -111,8 +124,14 @@ def debate_update_settings(*, debate: Debate, actor: Any, **fields: Any) -> Deba
         except ValidationError as exc:
             raise ServiceError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from None
         debate.save(update_fields=list(before))
-        _log(debate, actor, "settings_changed", debate, {k: _jsonable(v) for k, v in before.items()},
-             {k: _jsonable(fields[k]) for k in before})
+        _log(
+            debate,
+            actor,
+            "settings_changed",
+            debate,
+            {k: _jsonable(v) for k, v in before.items()},
+            {k: _jsonable(fields[k]) for k in before},
+        )
         announce(debate.pk, {"status", "questions", "queue", "log"})
     return debate
 
@@ -140,7 +159,9 @@ def role_assign(*, debate: Debate, actor: Any, username: str, role: str, title: 
 
 
 def role_remove(*, role: DebateRole, actor: Any) -> None:
-    if not (can_manage_staff(role.debate, actor) or getattr(actor, "has_perm", lambda p: False)("debates.delete_debaterole")):
+    if not (
+        can_manage_staff(role.debate, actor) or getattr(actor, "has_perm", lambda p: False)("debates.delete_debaterole")
+    ):
         raise _forbidden()
     with transaction.atomic():
         _log(role.debate, actor, "role_removed", role, {"user": role.user.get_username(), "role": role.role}, {})

@@ -29,9 +29,20 @@ from .common import _log
 from .debates import ADMIN_SETTINGS, MODERATOR_SETTINGS
 
 # What a template carries over to its copy: settings and agenda, never content, staff, dates or status.
-COPIED_FIELDS = ("description", "language", "time_zone", "premoderation", "allow_anonymous", "question_max_length",
-                 "argument_max_length", "clock_warning_seconds", "trending_threshold", "word_filter",
-                 "screen_theme", "auto_schedule")
+COPIED_FIELDS = (
+    "description",
+    "language",
+    "time_zone",
+    "premoderation",
+    "allow_anonymous",
+    "question_max_length",
+    "argument_max_length",
+    "clock_warning_seconds",
+    "trending_threshold",
+    "word_filter",
+    "screen_theme",
+    "auto_schedule",
+)
 CREATE_FIELDS = MODERATOR_SETTINGS | ADMIN_SETTINGS
 
 
@@ -79,9 +90,12 @@ def debate_duplicate(*, debate: Debate, actor: Any) -> Debate:
     if not can_organise(actor):
         raise _forbidden()
     require_debate_admin(debate, actor)
-    copy = Debate(created_by=actor, status=Debate.Status.DRAFT,
-                  title=(_("%(title)s (copy)") % {"title": debate.title})[:200],
-                  **{f: getattr(debate, f) for f in COPIED_FIELDS})
+    copy = Debate(
+        created_by=actor,
+        status=Debate.Status.DRAFT,
+        title=(_("%(title)s (copy)") % {"title": debate.title})[:200],
+        **{f: getattr(debate, f) for f in COPIED_FIELDS},
+    )
     with transaction.atomic():
         _save_with_fresh_code(copy)
         for role in (DebateRole.Role.ADMIN, DebateRole.Role.MODERATOR):
@@ -98,8 +112,14 @@ def debate_archive(*, debate: Debate, actor: Any, archived: bool = True) -> Deba
         before = {"archived": debate.archived_at is not None}
         debate.archived_at = timezone.now() if archived else None
         debate.save(update_fields=["archived_at"])
-        _log(debate, actor, "debate_archived" if archived else "debate_unarchived", debate, before,
-             {"archived": archived})
+        _log(
+            debate,
+            actor,
+            "debate_archived" if archived else "debate_unarchived",
+            debate,
+            before,
+            {"archived": archived},
+        )
     return debate
 
 
@@ -119,8 +139,9 @@ MAX_SEGMENT_MINUTES = 24 * 60
 
 def _write_agenda(debate: Debate, segments: list[tuple[str, int]]) -> None:
     for position, (title, minutes) in enumerate(segments):
-        AgendaSegment.objects.create(debate=debate, position=position, title=title[:200],
-                                     planned_seconds=int(minutes) * 60)
+        AgendaSegment.objects.create(
+            debate=debate, position=position, title=title[:200], planned_seconds=int(minutes) * 60
+        )
 
 
 def agenda_replace(*, debate: Debate, actor: Any, segments: list[tuple[str, int]]) -> Debate:
@@ -178,8 +199,9 @@ def _expiry(days: int | None) -> Any:
     return timezone.now() + timedelta(days=days)
 
 
-def invitation_create(*, debate: Debate, actor: Any, role: str, title: str = "", note: str = "", email: str = "",
-                      days: int | None = None) -> IssuedInvitation:
+def invitation_create(
+    *, debate: Debate, actor: Any, role: str, title: str = "", note: str = "", email: str = "", days: int | None = None
+) -> IssuedInvitation:
     if not can_manage_staff(debate, actor):
         raise _forbidden()
     if role not in INVITABLE_ROLES:
@@ -187,11 +209,23 @@ def invitation_create(*, debate: Debate, actor: Any, role: str, title: str = "",
     token = new_secret_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            debate=debate, role=role, title=(title or "").strip()[:120], note=(note or "").strip()[:120],
-            email=(email or "").strip()[:254], token_hash=_hash(token), created_by=actor, expires_at=_expiry(days),
+            debate=debate,
+            role=role,
+            title=(title or "").strip()[:120],
+            note=(note or "").strip()[:120],
+            email=(email or "").strip()[:254],
+            token_hash=_hash(token),
+            created_by=actor,
+            expires_at=_expiry(days),
         )
-        _log(debate, actor, "invitation_created", invitation, {}, {"role": role, "title": invitation.title,
-                                                                    "for": invitation.note})
+        _log(
+            debate,
+            actor,
+            "invitation_created",
+            invitation,
+            {},
+            {"role": role, "title": invitation.title, "for": invitation.note},
+        )
     return IssuedInvitation(invitation, token)
 
 
@@ -215,9 +249,9 @@ def invitation_revoke(*, invitation: Invitation, actor: Any) -> Invitation:
     if not can_manage_staff(invitation.debate, actor):
         raise _forbidden()
     with transaction.atomic():
-        updated = Invitation.objects.filter(
-            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         if not updated:
             raise ServiceError(_("This invitation is no longer waiting."), status=409)
         invitation.refresh_from_db()
@@ -259,8 +293,14 @@ def invitation_accept(*, token: str, user: Any) -> DebateRole:
         if not created and invitation.title and role.title != invitation.title:
             role.title = invitation.title
             role.save(update_fields=["title"])
-        _log(invitation.debate, user, "invitation_accepted", invitation, {},
-             {"user": user.get_username(), "role": invitation.role})
+        _log(
+            invitation.debate,
+            user,
+            "invitation_accepted",
+            invitation,
+            {},
+            {"user": user.get_username(), "role": invitation.role},
+        )
     return role
 
 
@@ -276,8 +316,12 @@ def invitation_send_email(*, issued: IssuedInvitation, url: str) -> bool:
     body = _(
         "You are invited as %(role)s of the debate “%(title)s”.\n\nOpen this link to accept (valid until "
         "%(expires)s, single use):\n%(url)s\n"
-    ) % {"role": invitation.get_role_display(), "title": invitation.debate.title, "url": url,
-         "expires": timezone.localtime(invitation.expires_at, invitation.debate.tz).strftime("%Y-%m-%d %H:%M")}
+    ) % {
+        "role": invitation.get_role_display(),
+        "title": invitation.debate.title,
+        "url": url,
+        "expires": timezone.localtime(invitation.expires_at, invitation.debate.tz).strftime("%Y-%m-%d %H:%M"),
+    }
     try:
         send_mail(subject, body, None, [invitation.email])
     except Exception:  # noqa: BLE001 — SMTP down: the organiser still has the link to copy
@@ -286,7 +330,17 @@ def invitation_send_email(*, issued: IssuedInvitation, url: str) -> bool:
 
 
 __all__ = [
-    "COPIED_FIELDS", "IssuedInvitation", "agenda_replace", "debate_archive", "debate_create", "debate_delete",
-    "debate_duplicate", "invitation_accept", "invitation_create", "invitation_for_token", "invitation_renew",
-    "invitation_revoke", "invitation_send_email",
+    "COPIED_FIELDS",
+    "IssuedInvitation",
+    "agenda_replace",
+    "debate_archive",
+    "debate_create",
+    "debate_delete",
+    "debate_duplicate",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_for_token",
+    "invitation_renew",
+    "invitation_revoke",
+    "invitation_send_email",
 ]

@@ -49,8 +49,14 @@ def participant_set_muted(*, participant: Participant, muted: bool, actor: Any) 
         before = {"muted": participant.muted}
         participant.muted = muted
         participant.save(update_fields=["muted"])
-        _log(debate, actor, "participant_muted" if muted else "participant_unmuted", participant, before,
-             {"muted": muted, "name": str(participant.public_name)})  # a lazy "Anonymous citizen" is not JSON
+        _log(
+            debate,
+            actor,
+            "participant_muted" if muted else "participant_unmuted",
+            participant,
+            before,
+            {"muted": muted, "name": str(participant.public_name)},
+        )  # a lazy "Anonymous citizen" is not JSON
         announce(debate.pk, {"queue", "log"})
         nudge(debate.pk, [participant.pk])
     return participant

@@ -38,7 +38,13 @@ from .voting import polls_needing_codes, vote_rules, vote_with_code
 
 
 def poll_create(
-    *, debate: Debate, actor: Any, text: str, kind: str, options: Iterable[str] = (), results: str = Poll.Results.LIVE,
+    *,
+    debate: Debate,
+    actor: Any,
+    text: str,
+    kind: str,
+    options: Iterable[str] = (),
+    results: str = Poll.Results.LIVE,
     open_now: bool = False,
 ) -> Poll:
     require_moderator(debate, actor)
@@ -64,15 +70,22 @@ def poll_create(
     return poll
 
 
-def _poll_insert(*, debate: Debate, text: str, kind: str, labels: list[str], results: str,
-                 open_now: bool = False) -> Poll:
+def _poll_insert(
+    *, debate: Debate, text: str, kind: str, labels: list[str], results: str, open_now: bool = False
+) -> Poll:
     """Store a poll and its options (inside the caller's transaction). Also used when a citizen proposal becomes
     official and is put to the vote, and for a text's articles: there the system creates (and may open) it."""
     position = debate.polls.count()
     now = timezone.now()
-    poll = Poll.objects.create(debate=debate, text=text, kind=kind, results=results, position=position,
-                               status=Poll.Status.OPEN if open_now else Poll.Status.DRAFT,
-                               opened_at=now if open_now else None)
+    poll = Poll.objects.create(
+        debate=debate,
+        text=text,
+        kind=kind,
+        results=results,
+        position=position,
+        status=Poll.Status.OPEN if open_now else Poll.Status.DRAFT,
+        opened_at=now if open_now else None,
+    )
     PollOption.objects.bulk_create(PollOption(poll=poll, label=lbl, position=i) for i, lbl in enumerate(labels))
     return poll
 
@@ -179,8 +192,12 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
         with transaction.atomic():
             voter = participants_for_sessions([(ballot.session_participants, debate)])[0]
             try:
-                vote_with_code(poll=poll, participant=voter, option=PollOption.objects.get(pk=ballot.option_id),
-                               rules=vote_rules(poll))
+                vote_with_code(
+                    poll=poll,
+                    participant=voter,
+                    option=PollOption.objects.get(pk=ballot.option_id),
+                    rules=vote_rules(poll),
+                )
                 outcome[i] = Stored(debate.pk, voter.pk)
             except ServiceError as refusal:
                 outcome[i] = refusal
@@ -193,10 +210,15 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
         for (i, b, d), voter in zip(accepted, voters):
             outcome[i] = Stored(d.pk, voter.pk)
-            latest[(b.poll_id, voter.pk)] = Vote(poll_id=b.poll_id, participant_id=voter.pk, option_id=b.option_id,
-                                                 created_at=now, updated_at=now)
-        Vote.objects.bulk_create(latest.values(), update_conflicts=True, unique_fields=["poll", "participant"],
-                                 update_fields=["option", "updated_at"])
+            latest[(b.poll_id, voter.pk)] = Vote(
+                poll_id=b.poll_id, participant_id=voter.pk, option_id=b.option_id, created_at=now, updated_at=now
+            )
+        Vote.objects.bulk_create(
+            latest.values(),
+            update_conflicts=True,
+            unique_fields=["poll", "participant"],
+            update_fields=["option", "updated_at"],
+        )
         Poll.objects.filter(pk__in={b.poll_id for _i, b, _d in accepted}).update(version=F("version") + 1)
         for debate_id, poll_ids in _group({(d.pk, b.poll_id) for _i, b, d in accepted}).items():
             announce(debate_id, {f"poll:{pid}" for pid in poll_ids}, hot=True)

@@ -25,8 +25,14 @@ from .polls import _poll_insert
 from .questions import Upvote, _judged
 from .text import _clean_text, matched_words
 
-SETTINGS_FIELDS = ("proposals_enabled", "proposal_threshold", "proposal_outcome", "proposal_max_length", "categories",
-                   "vote_mode")
+SETTINGS_FIELDS = (
+    "proposals_enabled",
+    "proposal_threshold",
+    "proposal_outcome",
+    "proposal_max_length",
+    "categories",
+    "vote_mode",
+)
 
 
 def consultation_update(*, debate: Debate, actor: Any, **fields: Any) -> Consultation:
@@ -54,8 +60,7 @@ def _accepting(debate: Debate) -> Consultation:
     return consultation
 
 
-def proposal_submit(*, debate: Debate, participant: Participant, title: str, text: str,
-                    category: str = "") -> Proposal:
+def proposal_submit(*, debate: Debate, participant: Participant, title: str, text: str, category: str = "") -> Proposal:
     """A citizen proposes. Caught by the word filter, it is held for a moderator; otherwise it is published."""
     _require_open_for_citizens(debate, participant)
     require_within_dates(debate, phase="proposals")
@@ -71,7 +76,11 @@ def proposal_submit(*, debate: Debate, participant: Participant, title: str, tex
     flagged = matched_words(debate, f"{title}\n{text}")
     with transaction.atomic():
         proposal = Proposal.objects.create(
-            debate=debate, author=participant, title=title, text=text, category=category,
+            debate=debate,
+            author=participant,
+            title=title,
+            text=text,
+            category=category,
             status=Proposal.Status.HELD if flagged else Proposal.Status.PUBLISHED,
             flagged_words=", ".join(flagged)[:300],
         )
@@ -121,14 +130,28 @@ def _make_official(debate: Debate, consultation: Consultation, proposal: Proposa
         )
         keys.add("status")
     else:
-        proposal.poll = _poll_insert(debate=debate, text=proposal.title[:500], kind=Poll.Kind.YES_NO_ABSTAIN,
-                                     labels=[_("Yes"), _("No"), _("Abstain")], results=Poll.Results.LIVE,
-                                     open_now=debate.accepts_posts)
+        proposal.poll = _poll_insert(
+            debate=debate,
+            text=proposal.title[:500],
+            kind=Poll.Kind.YES_NO_ABSTAIN,
+            labels=[_("Yes"), _("No"), _("Abstain")],
+            results=Poll.Results.LIVE,
+            open_now=debate.accepts_posts,
+        )
         keys.add("polls")
     proposal.save(update_fields=["segment", "poll"])
-    _log(debate, None, "proposal_official", proposal, {"status": Proposal.Status.PUBLISHED},
-         {"status": Proposal.Status.OFFICIAL, "supports": proposal.support_count,
-          "outcome": consultation.proposal_outcome})
+    _log(
+        debate,
+        None,
+        "proposal_official",
+        proposal,
+        {"status": Proposal.Status.PUBLISHED},
+        {
+            "status": Proposal.Status.OFFICIAL,
+            "supports": proposal.support_count,
+            "outcome": consultation.proposal_outcome,
+        },
+    )
     announce(debate.pk, keys)
 
 
@@ -148,8 +171,7 @@ def proposal_support(*, proposal: Proposal, participant: Participant) -> Proposa
         raise _forbidden()
     proposal = Proposal.objects.select_related("debate").get(pk=proposal.pk)  # judge on stored state
     _support_rules(proposal)  # the one-by-one wording (closed, not accepting, not public)
-    outcome = one(proposal_support_many,
-                  Upvote(proposal.debate.code, proposal.pk, session_mapping_for(participant)))
+    outcome = one(proposal_support_many, Upvote(proposal.debate.code, proposal.pk, session_mapping_for(participant)))
     if isinstance(outcome, ServiceError):
         raise outcome
     proposal.refresh_from_db()
@@ -159,10 +181,15 @@ def proposal_support(*, proposal: Proposal, participant: Participant) -> Proposa
 def proposal_support_many(supports: list[Upvote]) -> list[Outcome]:
     """Proposal supports, a burst of them (hub.hot_path) or one (proposal_support), in one transaction: a second
     support of one proposal by one participant is refused; the threshold crossing happens in that transaction."""
-    proposals = {p.pk: p for p in Proposal.objects.select_related("debate")
-                 .filter(pk__in={s.target_id for s in supports})}
-    consultations = {c.debate_id: c for c in Consultation.objects.filter(
-        debate_id__in={p.debate_id for p in proposals.values()}, proposals_enabled=True)}
+    proposals = {
+        p.pk: p for p in Proposal.objects.select_related("debate").filter(pk__in={s.target_id for s in supports})
+    }
+    consultations = {
+        c.debate_id: c
+        for c in Consultation.objects.filter(
+            debate_id__in={p.debate_id for p in proposals.values()}, proposals_enabled=True
+        )
+    }
 
     def judge(s: Upvote) -> Debate | ServiceError:
         proposal = proposals.get(s.target_id)
@@ -183,9 +210,11 @@ def proposal_support_many(supports: list[Upvote]) -> list[Outcome]:
         return outcome
     with transaction.atomic():
         voters = participants_for_sessions([(s.session_participants, d) for _i, s, d in accepted])
-        taken = set(ProposalSupport.objects.filter(proposal_id__in={s.target_id for _i, s, _d in accepted},
-                                                   participant_id__in={v.pk for v in voters})
-                    .values_list("proposal_id", "participant_id"))
+        taken = set(
+            ProposalSupport.objects.filter(
+                proposal_id__in={s.target_id for _i, s, _d in accepted}, participant_id__in={v.pk for v in voters}
+            ).values_list("proposal_id", "participant_id")
+        )
         per_debate: dict[int, list[ProposalSupport]] = {}
         debates: dict[int, Debate] = {}
         again = ServiceError(_("You already support this proposal."), status=409)
@@ -253,8 +282,10 @@ def proposal_moderate(*, proposal: Proposal, actor: Any, action: str) -> Proposa
     with transaction.atomic():
         p = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if p.status not in allowed:
-            raise ServiceError(_("Already handled: this proposal is now “%(status)s”.")
-                               % {"status": p.get_status_display()}, status=409)
+            raise ServiceError(
+                _("Already handled: this proposal is now “%(status)s”.") % {"status": p.get_status_display()},
+                status=409,
+            )
         before = {"status": p.status, "flags": p.flag_count}
         if new_status == Proposal.Status.PUBLISHED and p.official_at is not None:
             new_status = Proposal.Status.OFFICIAL  # it was official before being hidden: it stays so
@@ -289,12 +320,19 @@ def proposal_merge(*, proposal: Proposal, into: Proposal, actor: Any) -> Proposa
         source.status, source.merged_into, source.support_count = Proposal.Status.MERGED, target, 0
         source.version += 1
         source.save(update_fields=["status", "merged_into", "support_count", "version", "updated_at"])
-        _log(debate, actor, "proposal_merged", source, before,
-             {"status": Proposal.Status.MERGED, "into": target.pk, "supports_moved": len(moving)})
+        _log(
+            debate,
+            actor,
+            "proposal_merged",
+            source,
+            before,
+            {"status": Proposal.Status.MERGED, "into": target.pk, "supports_moved": len(moving)},
+        )
         announce(debate.pk, {"proposals", "proposals_queue", f"proposal:{source.pk}", "log"})
         consultation = Consultation.objects.get_or_create(debate=debate)[0]
         if moving:
-            _store_supports(debate, consultation,
-                            [ProposalSupport(proposal=target, participant_id=pid) for pid in moving])
+            _store_supports(
+                debate, consultation, [ProposalSupport(proposal=target, participant_id=pid) for pid in moving]
+            )
     source.refresh_from_db()
     return source

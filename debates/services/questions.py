@@ -23,7 +23,15 @@ from ..models import (
 )
 from ..permissions import _forbidden, has_role, require_moderator, require_official
 from .common import _log, _require_open_for_citizens, announce, nudge
-from .participants import Outcome, Stored, citizen_debate, not_found, one, participants_for_sessions, session_mapping_for
+from .participants import (
+    Outcome,
+    Stored,
+    citizen_debate,
+    not_found,
+    one,
+    participants_for_sessions,
+    session_mapping_for,
+)
 from .. import limits
 from .text import _clean_text, clean_line, matched_words
 
@@ -72,8 +80,9 @@ def question_upvote_withdraw(*, question: Question, participant: Participant) ->
         deleted, _rows = QuestionUpvote.objects.filter(question=question, participant=participant).delete()
         if not deleted:
             raise ServiceError(_("You have not upvoted this question."), status=409)
-        Question.objects.filter(pk=question.pk).update(upvote_count=F("upvote_count") - deleted,
-                                                       version=F("version") + 1)
+        Question.objects.filter(pk=question.pk).update(
+            upvote_count=F("upvote_count") - deleted, version=F("version") + 1
+        )
     question.refresh_from_db(fields=["upvote_count"])
     announce(debate.pk, {f"qn:{question.pk}"}, hot=True)
     return question
@@ -87,7 +96,8 @@ def _lock_question(question: Question) -> Question:
 def _already_handled(q: Question) -> ServiceError:
     who = q.handled_by.get_username() if q.handled_by else _("another moderator")
     return ServiceError(
-        _("Already handled by %(who)s: this question is now “%(status)s”.") % {"who": who, "status": q.get_status_display()},
+        _("Already handled by %(who)s: this question is now “%(status)s”.")
+        % {"who": who, "status": q.get_status_display()},
         status=409,
     )
 
@@ -130,8 +140,9 @@ def question_reject(*, question: Question, actor: Any, reason: str = "") -> Ques
 BULK_MAX = 200  # questions one bulk action may handle (a page of the queue is 50)
 
 
-def question_moderate_many(*, debate: Debate, question_ids: list[Any], actor: Any, action: str,
-                           reason: str = "") -> tuple[int, int]:
+def question_moderate_many(
+    *, debate: Debate, question_ids: list[Any], actor: Any, action: str, reason: str = ""
+) -> tuple[int, int]:
     """Approve or reject a selection of pending questions in one transaction, each as question_approve /
     question_reject would (logged one by one, announced per item). Questions another moderator handled meanwhile,
     or not of this debate, are skipped. Returns (handled, skipped)."""
@@ -148,8 +159,11 @@ def question_moderate_many(*, debate: Debate, question_ids: list[Any], actor: An
         raise ServiceError(_("Select at least one question."))
     done = skipped = 0
     with transaction.atomic():
-        for question in (Question.objects.select_related("debate")
-                         .filter(debate=debate, pk__in=ids, status=Question.Status.PENDING).order_by("pk")):
+        for question in (
+            Question.objects.select_related("debate")
+            .filter(debate=debate, pk__in=ids, status=Question.Status.PENDING)
+            .order_by("pk")
+        ):
             try:
                 with transaction.atomic():
                     if action == "approve":
@@ -211,9 +225,18 @@ def question_merge(*, duplicate: Question, into: Question, actor: Any) -> Questi
         dup.save()
         if kept.debate.on_screen_id == dup.pk:
             Debate.objects.filter(pk=kept.debate_id).update(on_screen=kept)
-        _log(kept.debate, actor, "question_merged", dup, before, {"merged_into": kept.pk, "kept_upvotes": kept.upvote_count})
-        announce(kept.debate_id, {f"q:{dup.pk}", f"q+:{kept.pk}" if published else f"q:{kept.pk}", "counters",
-                                  "onscreen", "log"})
+        _log(
+            kept.debate,
+            actor,
+            "question_merged",
+            dup,
+            before,
+            {"merged_into": kept.pk, "kept_upvotes": kept.upvote_count},
+        )
+        announce(
+            kept.debate_id,
+            {f"q:{dup.pk}", f"q+:{kept.pk}" if published else f"q:{kept.pk}", "counters", "onscreen", "log"},
+        )
         nudge(kept.debate_id, [dup.author_id, kept.author_id])
     return kept
 
@@ -253,11 +276,18 @@ def question_put_on_screen(*, question: Question | None, debate: Debate, actor: 
         before = {"on_screen": d.on_screen_id}
         # Both cards change (the "on screen" badge): the one leaving the screen and the one arriving.
         Question.objects.filter(pk__in={d.on_screen_id, question.pk if question else None} - {None}).update(
-            version=F("version") + 1)
+            version=F("version") + 1
+        )
         d.on_screen = question
         d.save(update_fields=["on_screen"])
-        _log(d, actor, "question_on_screen" if question else "screen_cleared", question or d, before,
-             {"on_screen": question.pk if question else None})
+        _log(
+            d,
+            actor,
+            "question_on_screen" if question else "screen_cleared",
+            question or d,
+            before,
+            {"on_screen": question.pk if question else None},
+        )
         announce(d.pk, keys)
     return d
 
@@ -313,8 +343,9 @@ class Upvote:
 def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
     """Question upvotes, a burst of them or one (question_upvote). A second upvote of one question by one
     participant (stored before, or twice in the burst) is refused."""
-    questions = {q.pk: q for q in Question.objects.select_related("debate")
-                 .filter(pk__in={u.target_id for u in upvotes})}
+    questions = {
+        q.pk: q for q in Question.objects.select_related("debate").filter(pk__in={u.target_id for u in upvotes})
+    }
 
     def judge(u: Upvote) -> Debate | ServiceError:
         question = questions.get(u.target_id)
@@ -327,8 +358,13 @@ def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
     if not accepted:
         return outcome
     with transaction.atomic():
-        rows = _first_upvotes(QuestionUpvote, "question_id", accepted, outcome,
-                              ServiceError(_("You have already upvoted this question."), status=409))
+        rows = _first_upvotes(
+            QuestionUpvote,
+            "question_id",
+            accepted,
+            outcome,
+            ServiceError(_("You have already upvoted this question."), status=409),
+        )
         added: dict[int, int] = {}
         for row in rows:
             added[row.question_id] = added.get(row.question_id, 0) + 1
@@ -346,8 +382,9 @@ def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
     return outcome
 
 
-def _judged(items: list[Upvote], judge: Callable[[Upvote], Debate | ServiceError]
-            ) -> tuple[list[Outcome], list[tuple[int, Upvote, Debate]]]:
+def _judged(
+    items: list[Upvote], judge: Callable[[Upvote], Debate | ServiceError]
+) -> tuple[list[Outcome], list[tuple[int, Upvote, Debate]]]:
     """Each item's refusal, or its debate when the rules accept it (its outcome is filled in once stored)."""
     outcome: list[Outcome] = []
     accepted: list[tuple[int, Upvote, Debate]] = []
@@ -359,14 +396,21 @@ def _judged(items: list[Upvote], judge: Callable[[Upvote], Debate | ServiceError
     return outcome, accepted
 
 
-def _first_upvotes(model: type[QuestionUpvote] | type[ArgumentUpvote], target: str,
-                   accepted: list[tuple[int, Upvote, Debate]], outcome: list[Outcome],
-                   again: ServiceError) -> list[Any]:
+def _first_upvotes(
+    model: type[QuestionUpvote] | type[ArgumentUpvote],
+    target: str,
+    accepted: list[tuple[int, Upvote, Debate]],
+    outcome: list[Outcome],
+    again: ServiceError,
+) -> list[Any]:
     """Store one `model` row (target, participant) per accepted upvote whose participant has none for that target
     yet, and fill in their outcome; the others are refused with `again`. Call inside the write's transaction."""
     voters = participants_for_sessions([(u.session_participants, d, u.client_key) for _i, u, d in accepted])
-    taken = set(model.objects.filter(**{f"{target}__in": {u.target_id for _i, u, _d in accepted}},
-                                     participant_id__in={v.pk for v in voters}).values_list(target, "participant_id"))
+    taken = set(
+        model.objects.filter(
+            **{f"{target}__in": {u.target_id for _i, u, _d in accepted}}, participant_id__in={v.pk for v in voters}
+        ).values_list(target, "participant_id")
+    )
     rows = []
     for (i, u, d), voter in zip(accepted, voters):
         if (u.target_id, voter.pk) in taken:

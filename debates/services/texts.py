@@ -37,8 +37,9 @@ def split_articles(source: str) -> tuple[str, list[tuple[str, str]]]:
     return "\n".join(intro).strip(), [(title, "\n".join(body).strip()) for title, body in articles]
 
 
-def text_publish(*, debate: Debate, actor: Any, title: str, source: str, results: str = Poll.Results.LIVE,
-                 open_now: bool = False) -> Text:
+def text_publish(
+    *, debate: Debate, actor: Any, title: str, source: str, results: str = Poll.Results.LIVE, open_now: bool = False
+) -> Text:
     """Publish a text: one article per `## Title` section of the Markdown source, each with a yes / no / abstain
     proposition (live results, or hidden until it closes), opened at once or later."""
     require_moderator(debate, actor)
@@ -55,9 +56,14 @@ def text_publish(*, debate: Debate, actor: Any, title: str, source: str, results
     with transaction.atomic():
         text = Text.objects.create(debate=debate, title=title, intro=intro, position=debate.texts.count())
         for i, (article_title, body) in enumerate(parts):
-            poll = _poll_insert(debate=debate, text=f"{title[:200]} — {article_title[:280]}", kind=Poll.Kind.YES_NO_ABSTAIN,
-                                labels=[_("Yes"), _("No"), _("Abstain")], results=results,
-                                open_now=open_now and debate.accepts_posts)
+            poll = _poll_insert(
+                debate=debate,
+                text=f"{title[:200]} — {article_title[:280]}",
+                kind=Poll.Kind.YES_NO_ABSTAIN,
+                labels=[_("Yes"), _("No"), _("Abstain")],
+                results=results,
+                open_now=open_now and debate.accepts_posts,
+            )
             Article.objects.create(text=text, position=i, title=article_title[:200], body=body, poll=poll)
         _log(debate, actor, "text_published", text, {}, {"title": title, "articles": len(parts)})
         announce(debate.pk, {"polls", "log"})

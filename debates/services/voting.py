@@ -32,13 +32,15 @@ def voter_codes_generate(*, debate: Debate, actor: Any, count: int) -> list[str]
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise ServiceError(_("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_CODES_PER_BATCH})
     with transaction.atomic():
-        batch = (VoterCode.objects.filter(debate=debate).order_by("-batch").values_list("batch", flat=True).first()
-                 or 0) + 1
+        batch = (
+            VoterCode.objects.filter(debate=debate).order_by("-batch").values_list("batch", flat=True).first() or 0
+        ) + 1
         issued: list[str] = []
         while len(issued) < count:  # a collision (one in 2^50 per pair) is simply drawn again
             fresh = [codes.new_code() for _ in range(count - len(issued))]
-            taken = set(VoterCode.objects.filter(digest__in=[codes.digest(c) for c in fresh])
-                        .values_list("digest", flat=True))
+            taken = set(
+                VoterCode.objects.filter(digest__in=[codes.digest(c) for c in fresh]).values_list("digest", flat=True)
+            )
             issued += [c for c in dict.fromkeys(fresh) if codes.digest(c) not in taken]
         VoterCode.objects.bulk_create(VoterCode(debate=debate, digest=codes.digest(c), batch=batch) for c in issued)
         _log(debate, actor, "voter_codes_generated", debate, {}, {"count": count, "batch": batch})
@@ -72,8 +74,9 @@ def voter_code_enter(*, debate: Debate, participant: Participant | None, typed: 
     Wrong codes are counted per client (address) and debate, and refused for a while past CODE_FAILURES_ALLOWED."""
     key = _failure_key(debate, client)
     if (cache.get(key) or 0) >= CODE_FAILURES_ALLOWED:
-        raise ServiceError(_("Too many wrong codes from this connection. Try again in a quarter of an hour."),
-                           status=429)
+        raise ServiceError(
+            _("Too many wrong codes from this connection. Try again in a quarter of an hour."), status=429
+        )
     code = codes.normalise(typed)
     found = VoterCode.objects.filter(debate=debate, digest=codes.digest(code)).first() if code else None
     if found is None or found.revoked_at is not None:
@@ -87,11 +90,15 @@ def voter_code_enter(*, debate: Debate, participant: Participant | None, typed: 
     if found.participant_id:
         return found.participant
     with transaction.atomic():
-        if participant is None or participant.debate_id != debate.pk or VoterCode.objects.filter(
-                participant=participant).exists():
+        if (
+            participant is None
+            or participant.debate_id != debate.pk
+            or VoterCode.objects.filter(participant=participant).exists()
+        ):
             participant = Participant.objects.create(debate=debate)
         claimed = VoterCode.objects.filter(pk=found.pk, participant__isnull=True).update(
-            participant=participant, claimed_at=timezone.now())
+            participant=participant, claimed_at=timezone.now()
+        )
     if not claimed:  # entered at the same moment on another device: that one holds it
         return VoterCode.objects.select_related("participant").get(pk=found.pk).participant
     return participant
@@ -133,8 +140,9 @@ def vote_rules(poll: Poll) -> VoteRules:
 def polls_needing_codes(poll_ids: set[int]) -> set[int]:
     """Of these polls, those whose votes need a voter code (the hot path leaves them to the ordinary view)."""
     binding = set(PollRules.objects.filter(poll_id__in=poll_ids, binding=True).values_list("poll_id", flat=True))
-    coded_debates = Consultation.objects.filter(vote_mode=Consultation.VoteMode.CODES,
-                                                debate__polls__in=poll_ids).values_list("debate_id", flat=True)
+    coded_debates = Consultation.objects.filter(
+        vote_mode=Consultation.VoteMode.CODES, debate__polls__in=poll_ids
+    ).values_list("debate_id", flat=True)
     in_coded = set(Poll.objects.filter(pk__in=poll_ids, debate_id__in=coded_debates).values_list("pk", flat=True))
     return binding | in_coded
 
@@ -155,12 +163,14 @@ def vote_with_code(*, poll: Poll, participant: Participant, option: PollOption, 
                 vote = None
             else:
                 CodeUse.objects.get_or_create(poll=poll, code=code)
-                vote, _created = Vote.objects.update_or_create(poll=poll, participant=participant,
-                                                               defaults={"option": option})
+                vote, _created = Vote.objects.update_or_create(
+                    poll=poll, participant=participant, defaults={"option": option}
+                )
             announce(poll.debate_id, {f"poll:{poll.pk}"}, hot=True)
     except IntegrityError:
-        raise ServiceError(_("Your code has already voted on this secret ballot; such a vote cannot be changed."),
-                           status=409) from None
+        raise ServiceError(
+            _("Your code has already voted on this secret ballot; such a vote cannot be changed."), status=409
+        ) from None
     return vote
 
 
@@ -186,16 +196,26 @@ def poll_declare_result(*, poll: Poll, actor: Any) -> ResultDeclaration:
         counted = {o["id"]: o["count"] for o in poll_tally(p)["options"]}
         issued = VoterCode.objects.filter(debate=debate).count()
         tally = {
-            "poll": p.pk, "text": p.text,
-            "mode": "secret" if rules.secret else "binding" if rules.binding else "codes" if rules.needs_code else "open",
-            "options": [{"id": o.pk, "label": o.label, "votes": counted.get(o.pk, 0)}
-                        for o in p.options.order_by("position", "id")],
+            "poll": p.pk,
+            "text": p.text,
+            "mode": "secret"
+            if rules.secret
+            else "binding"
+            if rules.binding
+            else "codes"
+            if rules.needs_code
+            else "open",
+            "options": [
+                {"id": o.pk, "label": o.label, "votes": counted.get(o.pk, 0)}
+                for o in p.options.order_by("position", "id")
+            ],
             "total": sum(counted.values()),
             "codes_issued": issued if rules.needs_code else None,
             "codes_used": CodeUse.objects.filter(poll=p).count() if rules.needs_code else None,
         }
-        declaration = ResultDeclaration.objects.create(poll=p, declared_by=actor, tally=tally,
-                                                       tally_sha256=tally_digest(tally))
+        declaration = ResultDeclaration.objects.create(
+            poll=p, declared_by=actor, tally=tally, tally_sha256=tally_digest(tally)
+        )
         _log(debate, actor, "result_declared", p, {}, {"sha256": declaration.tally_sha256, "total": tally["total"]})
         announce(debate.pk, {"polls", "log"})
     return declaration

@@ -17,16 +17,24 @@ def consult_entry(context: Any, debate: Any) -> dict[str, Any]:
     statement that votes are open, and the place where an official proposal is announced."""
     consultation = Consultation.objects.filter(debate=debate).first()
     enabled = bool(consultation and consultation.proposals_enabled)
-    codes_needed = bool(consultation and consultation.vote_mode == Consultation.VoteMode.CODES) or \
-        PollRules.objects.filter(poll__debate=debate, binding=True).exists()
+    codes_needed = (
+        bool(consultation and consultation.vote_mode == Consultation.VoteMode.CODES)
+        or PollRules.objects.filter(poll__debate=debate, binding=True).exists()
+    )
     participant = context.get("participant")
     from ..selectors_consult import timeline
 
-    return {**timeline(debate), "debate": debate, "consult_enabled": enabled, "csrf_token": context.get("csrf_token"),
-            "texts": list(debate.texts.order_by("position", "id")),
-            "consult_threshold": consultation.proposal_threshold if consultation else 0,
-            "codes_needed": codes_needed, "has_polls": bool(context.get("polls")),
-            "has_code": bool(participant and VoterCode.objects.filter(participant=participant).exists())}
+    return {
+        **timeline(debate),
+        "debate": debate,
+        "consult_enabled": enabled,
+        "csrf_token": context.get("csrf_token"),
+        "texts": list(debate.texts.order_by("position", "id")),
+        "consult_threshold": consultation.proposal_threshold if consultation else 0,
+        "codes_needed": codes_needed,
+        "has_polls": bool(context.get("polls")),
+        "has_code": bool(participant and VoterCode.objects.filter(participant=participant).exists()),
+    }
 
 
 @register.inclusion_tag("debates/_report_voting.html")
@@ -37,11 +45,14 @@ def consult_report(debate: Any) -> dict[str, Any]:
     from ..open_data_consult import articles_table
 
     header, rows = articles_table(debate)
-    return {"debate": debate, "voting": voting_summary(debate),
-            "articles": [dict(zip(header, row, strict=True)) for row in rows]}
+    return {
+        "debate": debate,
+        "voting": voting_summary(debate),
+        "articles": [dict(zip(header, row, strict=True)) for row in rows],
+    }
 
 
 @register.inclusion_tag("debates/_poll_rules_badge.html")
 def poll_rules_badge(poll: Any) -> dict[str, Any]:
-    """"Binding" / "secret ballot" on a poll's card, so voters know before they vote."""
+    """ "Binding" / "secret ballot" on a poll's card, so voters know before they vote."""
     return {"rules": PollRules.objects.filter(poll=poll, binding=True).first()}

@@ -30,8 +30,13 @@ def _english():
 
 def dated(debate, *, closes_in: timedelta, phases=()):
     now = timezone.now()
-    return services.consultation_set_dates(debate=debate, actor=make_moderator(debate), opens_at=now - timedelta(days=1),
-                                           closes_at=now + closes_in, phases=list(phases))
+    return services.consultation_set_dates(
+        debate=debate,
+        actor=make_moderator(debate),
+        opens_at=now - timedelta(days=1),
+        closes_at=now + closes_in,
+        phases=list(phases),
+    )
 
 
 def test_a_write_after_the_close_is_refused_even_before_any_tick():
@@ -71,11 +76,15 @@ def test_the_tick_closes_the_consultation_at_its_date_with_no_one_online():
 def test_phases_accept_proposals_then_votes_and_show_as_a_timeline(client):
     debate = make_consultation(threshold=5)
     now = timezone.now()
-    dated(debate, closes_in=timedelta(days=30), phases=[
-        ("proposals", now - timedelta(days=1), now + timedelta(days=10)),
-        ("deliberation", now + timedelta(days=10), now + timedelta(days=20)),
-        ("vote", now + timedelta(days=20), now + timedelta(days=30)),
-    ])
+    dated(
+        debate,
+        closes_in=timedelta(days=30),
+        phases=[
+            ("proposals", now - timedelta(days=1), now + timedelta(days=10)),
+            ("deliberation", now + timedelta(days=10), now + timedelta(days=20)),
+            ("vote", now + timedelta(days=20), now + timedelta(days=30)),
+        ],
+    )
     poll = make_poll(debate)
     person = make_participant(debate)
     make_proposal(debate, participant=person)  # the proposals phase
@@ -89,5 +98,6 @@ def test_phases_accept_proposals_then_votes_and_show_as_a_timeline(client):
     assert "Timeline of the consultation" in page and "Closes in" in page and "Deliberation" in page
     assert Phase.objects.filter(consultation__debate=debate).count() == 3
     with pytest.raises(ServiceError):
-        services.consultation_set_dates(debate=debate, actor=make_moderator(debate), opens_at=now, closes_at=now,
-                                        phases=[])
+        services.consultation_set_dates(
+            debate=debate, actor=make_moderator(debate), opens_at=now, closes_at=now, phases=[]
+        )

@@ -169,7 +169,9 @@ def test_moderators_hide_publish_and_dismiss_flags_logged(broadcasts):
     with pytest.raises(ServiceError, match="Already handled"):
         services.proposal_moderate(proposal=p, actor=mod, action="hide")
     services.proposal_moderate(proposal=p, actor=mod, action="publish")
-    actions = list(ModerationLog.objects.filter(object_id=p.pk, object_type="proposal").values_list("action", flat=True))
+    actions = list(
+        ModerationLog.objects.filter(object_id=p.pk, object_type="proposal").values_list("action", flat=True)
+    )
     assert sorted(actions) == ["proposal_dismiss_flags", "proposal_hide", "proposal_publish"]
 
 
@@ -234,14 +236,17 @@ def test_moderators_page_saves_settings_and_acts(client):
     mod = make_moderator(debate)
     client.force_login(mod)
     assert client.get(f"/d/{debate.code}/moderate/proposals/").status_code == 200
-    r = client.post(f"/d/{debate.code}/moderate/proposals/act", {"action": "settings", "proposals_enabled": "on",
-                                                                  "proposal_threshold": "15",
-                                                                  "proposal_outcome": "agenda"})
+    r = client.post(
+        f"/d/{debate.code}/moderate/proposals/act",
+        {"action": "settings", "proposals_enabled": "on", "proposal_threshold": "15", "proposal_outcome": "agenda"},
+    )
     assert r.status_code == 302
     c = Consultation.objects.get(debate=debate)
     assert c.proposals_enabled and c.proposal_threshold == 15 and c.proposal_outcome == "agenda"
-    r = client.post(f"/d/{debate.code}/moderate/proposals/act", {"action": "settings", "proposal_threshold": "0",
-                                                                  "proposal_outcome": "agenda"})
+    r = client.post(
+        f"/d/{debate.code}/moderate/proposals/act",
+        {"action": "settings", "proposal_threshold": "0", "proposal_outcome": "agenda"},
+    )
     assert r.status_code == 400 and Consultation.objects.get(debate=debate).proposal_threshold == 15
     p = make_proposal(debate)
     r = client.post(f"/d/{debate.code}/moderate/proposals/act", {"action": "hide", "proposal": p.pk})

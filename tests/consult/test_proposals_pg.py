@@ -51,6 +51,7 @@ def test_concurrent_supports_cross_the_threshold_exactly_once(announced):
 def test_concurrent_bursts_through_the_group_commit_cross_it_once(announced):
     debate = make_consultation(threshold=15)
     proposal = make_proposal(debate)
+
     # 8 threads, each writing a burst of 5 newcomers' supports in one transaction (as the hot path does).
     def burst(i: int) -> None:
         outcome = services.proposal_support_many([services.Upvote(debate.code, proposal.pk, {}) for _ in range(5)])

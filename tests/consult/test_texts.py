@@ -36,15 +36,21 @@ def test_markdown_is_rendered_without_raw_html_and_links_are_nofollow():
     assert "<strong>simplifié</strong>" in html and "<em>trois ans</em>" in html
     assert '<a href="https://example.org/rapport" rel="nofollow ugc noopener">le rapport</a>' in html
     assert "<script" not in html and "<b>" not in html and "&lt;script&gt;" in html
-    assert "href=\"javascript" not in html  # markdown-it refuses the link; nh3 would drop the scheme
+    assert 'href="javascript' not in html  # markdown-it refuses the link; nh3 would drop the scheme
     assert "<h3>" in markdown.render("# Big") and "<h1>" not in markdown.render("# Big")
 
 
 def test_publishing_splits_articles_each_with_its_proposition():
     debate = make_debate()
     mod = make_moderator(debate)
-    text = services.text_publish(debate=debate, actor=mod, title="Réforme des rythmes scolaires", source=SOURCE,
-                                 results=Poll.Results.HIDDEN, open_now=True)
+    text = services.text_publish(
+        debate=debate,
+        actor=mod,
+        title="Réforme des rythmes scolaires",
+        source=SOURCE,
+        results=Poll.Results.HIDDEN,
+        open_now=True,
+    )
     articles = list(text.articles.order_by("position"))
     assert [a.title for a in articles] == ["Durée de la réforme", "Financement"]
     assert text.intro == "Un texte **simplifié**, voté point par point."
@@ -61,8 +67,9 @@ def test_publishing_splits_articles_each_with_its_proposition():
 def test_the_text_page_votes_live_per_article_and_hides_results_until_the_close(client):
     debate = make_debate()
     mod = make_moderator(debate)
-    text = services.text_publish(debate=debate, actor=mod, title="Loi", source=SOURCE, results=Poll.Results.HIDDEN,
-                                 open_now=True)
+    text = services.text_publish(
+        debate=debate, actor=mod, title="Loi", source=SOURCE, results=Poll.Results.HIDDEN, open_now=True
+    )
     first = text.articles.order_by("position").first()
     yes = first.poll.options.order_by("position").first()
     r = client.post(f"/d/{debate.code}/poll/{first.poll_id}/vote", {"option": yes.pk}, HTTP_HX_REQUEST="true")
@@ -81,9 +88,16 @@ def test_moderators_publish_texts_from_their_page(client):
     debate = make_debate()
     client.force_login(make_moderator(debate))
     assert client.get(f"/d/{debate.code}/moderate/texts/").status_code == 200
-    r = client.post(f"/d/{debate.code}/moderate/texts/act", {"action": "publish", "title": "Charte",
-                                                              "source": "## Un\nPremier.\n## Deux\nSecond.",
-                                                              "results": "live", "open_now": "on"})
+    r = client.post(
+        f"/d/{debate.code}/moderate/texts/act",
+        {
+            "action": "publish",
+            "title": "Charte",
+            "source": "## Un\nPremier.\n## Deux\nSecond.",
+            "results": "live",
+            "open_now": "on",
+        },
+    )
     assert r.status_code == 302 and Article.objects.filter(text__debate=debate).count() == 2
     r = client.post(f"/d/{debate.code}/moderate/texts/act", {"action": "publish", "title": "Vide", "source": "rien"})
     assert r.status_code == 400 and Text.objects.count() == 1

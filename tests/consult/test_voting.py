@@ -79,11 +79,17 @@ def test_a_code_entered_on_two_devices_is_one_voter():
     poll = binding_poll(debate, mod, secret=False)
     yes, no, _abstain = options(poll)
     phone, laptop = citizen(debate), citizen(debate)
-    assert phone.post(f"/d/{debate.code}/code", {"code": codes.display(code)}, HTTP_HX_REQUEST="true").status_code == 200
-    assert phone.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": yes}, HTTP_HX_REQUEST="true").status_code == 200
+    assert (
+        phone.post(f"/d/{debate.code}/code", {"code": codes.display(code)}, HTTP_HX_REQUEST="true").status_code == 200
+    )
+    assert (
+        phone.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": yes}, HTTP_HX_REQUEST="true").status_code == 200
+    )
     r = laptop.post(f"/d/{debate.code}/code", {"code": code.lower()}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and "accepted" in r.content.decode()
-    assert laptop.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": no}, HTTP_HX_REQUEST="true").status_code == 200
+    assert (
+        laptop.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": no}, HTTP_HX_REQUEST="true").status_code == 200
+    )
     # One voter: the laptop's vote replaced the phone's; uniqueness is (poll, code).
     assert list(Vote.objects.filter(poll=poll).values_list("option_id", flat=True)) == [no]
     assert CodeUse.objects.filter(poll=poll).count() == 1
@@ -163,7 +169,9 @@ def test_wrong_codes_are_rate_limited():
     (good,) = services.voter_codes_generate(debate=debate, actor=make_moderator(debate), count=1)
     browser = citizen(debate)
     for _ in range(10):
-        assert browser.post(f"/d/{debate.code}/code", {"code": "ZZZZZ-ZZZZZ"}, HTTP_HX_REQUEST="true").status_code == 400
+        assert (
+            browser.post(f"/d/{debate.code}/code", {"code": "ZZZZZ-ZZZZZ"}, HTTP_HX_REQUEST="true").status_code == 400
+        )
     r = browser.post(f"/d/{debate.code}/code", {"code": good}, HTTP_HX_REQUEST="true")
     assert r.status_code == 429 and not VoterCode.objects.filter(participant__isnull=False).exists()
 
@@ -175,7 +183,9 @@ def test_rules_are_set_before_the_poll_opens():
     with pytest.raises(ServiceError, match="before it opens"):
         services.poll_set_rules(poll=poll, actor=mod, binding=True, secret=False)
     with pytest.raises(ServiceError, match="needs voter codes"):
-        services.poll_set_rules(poll=make_poll(debate, actor=mod, open_now=False), actor=mod, binding=False, secret=True)
+        services.poll_set_rules(
+            poll=make_poll(debate, actor=mod, open_now=False), actor=mod, binding=False, secret=True
+        )
 
 
 def test_the_declared_result_is_frozen_hashed_and_in_the_report(client):

@@ -44,8 +44,8 @@ def test_without_javascript_my_upvote_is_marked_and_its_form_takes_it_back(clien
     r = client.post(f"/d/{debate.code}/q/{q.pk}/upvote", {"anchor": f"q-{q.pk}"})
     assert r.status_code == 302 and r["Location"].endswith(f"#q-{q.pk}")
     html = client.get(r["Location"]).content.decode()
-    item = html[html.index(f'id="q-{q.pk}"'):]
-    item = item[:item.index("</li>")]
+    item = html[html.index(f'id="q-{q.pk}"') :]
+    item = item[: item.index("</li>")]
     assert f'action="/d/{debate.code}/q/{q.pk}/upvote/undo"' in item and 'aria-pressed="true"' in item
     assert '<p class="flash success landing" role="status">Upvote counted.</p>' in item  # where the page lands
     assert 'class="flash-stack"' not in html  # not at the top, out of sight
@@ -57,10 +57,13 @@ def test_without_javascript_the_chosen_vote_is_marked_and_confirmed_on_the_poll(
     yes = poll.options.order_by("position").first()
     r = client.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": yes.pk, "anchor": f"poll-{poll.pk}"})
     html = client.get(r["Location"]).content.decode()
-    card = html[html.index(f'id="poll-{poll.pk}"'):]
-    assert re.search(rf'class="btn opt opt-1 chosen" aria-pressed="true" type="submit" data-poll="{poll.pk}" '
-                     rf'data-option="{yes.pk}"', card)
-    assert "Your vote is recorded." in card[:card.index("</article>")]
+    card = html[html.index(f'id="poll-{poll.pk}"') :]
+    assert re.search(
+        rf'class="btn opt opt-1 chosen" aria-pressed="true" type="submit" data-poll="{poll.pk}" '
+        rf'data-option="{yes.pk}"',
+        card,
+    )
+    assert "Your vote is recorded." in card[: card.index("</article>")]
 
 
 def test_the_limit_counts_code_points_after_nfc_and_nothing_is_cut(client):
@@ -74,7 +77,7 @@ def test_the_limit_counts_code_points_after_nfc_and_nothing_is_cut(client):
     too_long = client.post(f"/d/{debate.code}/ask", {"text": "é" * (limit + 1)}, **HTMX)
     assert too_long.status_code == 400 and "too long" in too_long.content.decode()
     page = client.get(f"/d/{debate.code}/").content.decode()
-    assert "maxlength" not in page[page.index('id="ask-text"') - 200:page.index('id="ask-text"') + 300]
+    assert "maxlength" not in page[page.index('id="ask-text"') - 200 : page.index('id="ask-text"') + 300]
     assert f'data-max="{limit}"' in page
 
 
@@ -96,7 +99,8 @@ def test_french_typography_keeps_urls_times_and_entities():
 
     with translation.override("fr"):
         assert typo("RDV à 18:30 sur https://ville.fr & « vite » !") == (
-            "RDV à 18:30 sur https://ville.fr &amp; «\u00a0vite\u00a0»\u202f!")
+            "RDV à 18:30 sur https://ville.fr &amp; «\u00a0vite\u00a0»\u202f!"
+        )
         assert typo("<b>?</b>") == "&lt;b&gt;?&lt;/b&gt;"  # escaped, and no space after a sign
 
 

@@ -32,8 +32,8 @@ def moderator(debate):
 def _pending_many(debate, n):
     author = make_participant(debate)
     return Question.objects.bulk_create(
-        [Question(debate=debate, author=author, text=f"Question en attente numéro {i} sur la voirie")
-         for i in range(n)])
+        [Question(debate=debate, author=author, text=f"Question en attente numéro {i} sur la voirie") for i in range(n)]
+    )
 
 
 def test_console_pages_the_queue_and_has_no_merge_list(client, debate, moderator):
@@ -42,7 +42,7 @@ def test_console_pages_the_queue_and_has_no_merge_list(client, debate, moderator
     page = client.get(reverse("moderate", args=[debate.code])).content.decode()
     assert page.count('data-item="mq-') == 50  # the first page of the queue
     assert "Page 1 of 3 (120 in all)" in page
-    assert "<select name=\"into\"" not in page  # no merge list per card any more
+    assert '<select name="into"' not in page  # no merge list per card any more
     page3 = client.get(reverse("moderate", args=[debate.code]) + "?pending=3").content.decode()
     assert "Page 3 of 3 (120 in all)" in page3 and "numéro 0 " in page3
 
@@ -73,8 +73,9 @@ def test_bulk_needs_a_moderator(client, debate):
 def test_merge_box_suggests_duplicates_then_searches(client, debate, moderator):
     author = make_participant(debate)
     dup = Question.objects.create(debate=debate, author=author, text="Quand les travaux du tramway seront-ils finis ?")
-    kept = Question.objects.create(debate=debate, author=author, status="approved",
-                                   text="Quand les travaux du tramway seront-ils terminés ?")
+    kept = Question.objects.create(
+        debate=debate, author=author, status="approved", text="Quand les travaux du tramway seront-ils terminés ?"
+    )
     Question.objects.create(debate=debate, author=author, status="approved", text="Le budget de la médiathèque")
     login(client, moderator)
     url = reverse("moderate_merge_choices", args=[debate.code])

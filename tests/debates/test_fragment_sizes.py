@@ -19,8 +19,11 @@ def _debate_with(n: int):
     debate = make_debate(premoderation=False)
     author = make_participant(debate, name="Camille")
     Question.objects.bulk_create(
-        [Question(debate=debate, author=author, text=TEXT, status=Question.Status.APPROVED, upvote_count=i % 40)
-         for i in range(n)])
+        [
+            Question(debate=debate, author=author, text=TEXT, status=Question.Status.APPROVED, upvote_count=i % 40)
+            for i in range(n)
+        ]
+    )
     return debate, author
 
 
@@ -33,8 +36,12 @@ def _sizes(debate, author) -> dict[str, int]:
     def size(frames, audience):
         return sum(len(html.encode()) for _k, _v, html in frames[audience])
 
-    return {"upvote": size(upvote, "public.fr"), "question": size(insert, "public.fr"),
-            "upvote_moderators": size(upvote, "moderators.fr"), "question_moderators": size(insert, "moderators.fr")}
+    return {
+        "upvote": size(upvote, "public.fr"),
+        "question": size(insert, "public.fr"),
+        "upvote_moderators": size(upvote, "moderators.fr"),
+        "question_moderators": size(insert, "moderators.fr"),
+    }
 
 
 def test_event_fragments_do_not_grow_with_the_debate():

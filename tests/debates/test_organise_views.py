@@ -24,11 +24,24 @@ def organiser(client):
 
 
 def create_debate(client, **extra):
-    data = {"title": "Conseil de quartier", "description": "", "language": "fr", "time_zone": "Europe/Paris",
-            "scheduled_start": "2027-03-04T18:30", "scheduled_end": "", "premoderation": "on",
-            "allow_anonymous": "on", "question_max_length": 280, "argument_max_length": 500,
-            "trending_threshold": 10, "clock_warning_seconds": 30, "screen_theme": "dark", "word_filter": "",
-            "agenda-title": ["Accueil", "Questions", "Conclusion", ""], "agenda-minutes": ["5", "40", "10", ""]}
+    data = {
+        "title": "Conseil de quartier",
+        "description": "",
+        "language": "fr",
+        "time_zone": "Europe/Paris",
+        "scheduled_start": "2027-03-04T18:30",
+        "scheduled_end": "",
+        "premoderation": "on",
+        "allow_anonymous": "on",
+        "question_max_length": 280,
+        "argument_max_length": 500,
+        "trending_threshold": 10,
+        "clock_warning_seconds": 30,
+        "screen_theme": "dark",
+        "word_filter": "",
+        "agenda-title": ["Accueil", "Questions", "Conclusion", ""],
+        "agenda-minutes": ["5", "40", "10", ""],
+    }
     data.update(extra)
     return client.post(reverse("organise_create"), data)
 
@@ -51,7 +64,10 @@ def test_create_with_agenda_in_minutes_and_dates_in_the_debate_time_zone(client,
     debate = Debate.objects.get(title="Conseil de quartier")
     assert response.status_code == 302 and response["Location"] == reverse("organise_staff", args=[debate.code])
     assert [(s.title, s.planned_seconds) for s in debate.segments.all()] == [
-        ("Accueil", 300), ("Questions", 2400), ("Conclusion", 600)]
+        ("Accueil", 300),
+        ("Questions", 2400),
+        ("Conclusion", 600),
+    ]
     assert debate.scheduled_start.isoformat() == "2027-03-04T23:30:00+00:00"  # 18:30 in Montreal
     assert (debate.scheduled_end - debate.scheduled_start).total_seconds() == 55 * 60  # from the agenda
     assert has_role(debate, organiser, DebateRole.Role.ADMIN)
@@ -75,10 +91,22 @@ def test_without_the_permission_one_cannot_create(client):
 def test_edit_logs_changes_and_only_admins_edit(client, organiser):
     create_debate(client)
     debate = Debate.objects.get()
-    data = {"title": "Conseil de quartier (Nord)", "description": "", "language": "en", "time_zone": "Europe/Paris",
-            "scheduled_start": "2027-03-04T18:30", "scheduled_end": "2027-03-04T20:00", "question_max_length": 280,
-            "argument_max_length": 500, "trending_threshold": 5, "clock_warning_seconds": 30, "screen_theme": "light",
-            "word_filter": "", "agenda-title": ["Accueil", "Questions"], "agenda-minutes": ["5", "60"]}
+    data = {
+        "title": "Conseil de quartier (Nord)",
+        "description": "",
+        "language": "en",
+        "time_zone": "Europe/Paris",
+        "scheduled_start": "2027-03-04T18:30",
+        "scheduled_end": "2027-03-04T20:00",
+        "question_max_length": 280,
+        "argument_max_length": 500,
+        "trending_threshold": 5,
+        "clock_warning_seconds": 30,
+        "screen_theme": "light",
+        "word_filter": "",
+        "agenda-title": ["Accueil", "Questions"],
+        "agenda-minutes": ["5", "60"],
+    }
     response = client.post(reverse("organise_edit", args=[debate.code]), data)
     assert response.status_code == 302
     debate.refresh_from_db()
@@ -94,8 +122,10 @@ def test_edit_logs_changes_and_only_admins_edit(client, organiser):
 def test_invite_accept_by_creating_an_account(client, organiser):
     create_debate(client)
     debate = Debate.objects.get()
-    response = client.post(reverse("organise_staff", args=[debate.code]),
-                           {"action": "invite", "role": "official", "title": "Maire de Nanterre", "note": "Maire"})
+    response = client.post(
+        reverse("organise_staff", args=[debate.code]),
+        {"action": "invite", "role": "official", "title": "Maire de Nanterre", "note": "Maire"},
+    )
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', response.content.decode()).group(1)
     token = link.rstrip("/").rsplit("/", 1)[1]
@@ -103,8 +133,16 @@ def test_invite_accept_by_creating_an_account(client, organiser):
     client.logout()
     page = client.get(link)
     assert page.status_code == 200 and "Conseil de quartier" in page.content.decode()
-    response = client.post(link, {"action": "signup", "username": "maire", "email": "",
-                                  "password1": "un-mot-de-passe-long-42", "password2": "un-mot-de-passe-long-42"})
+    response = client.post(
+        link,
+        {
+            "action": "signup",
+            "username": "maire",
+            "email": "",
+            "password1": "un-mot-de-passe-long-42",
+            "password2": "un-mot-de-passe-long-42",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == reverse("moderate", args=[debate.code])
     role = DebateRole.objects.get(debate=debate, user__username="maire")
     assert role.role == "official" and role.title == "Maire de Nanterre"
@@ -114,7 +152,9 @@ def test_invite_accept_by_creating_an_account(client, organiser):
 def test_invite_accept_with_the_signed_in_account_and_revoke(client, organiser):
     create_debate(client)
     debate = Debate.objects.get()
-    body = client.post(reverse("organise_staff", args=[debate.code]), {"action": "invite", "role": "moderator"}).content.decode()
+    body = client.post(
+        reverse("organise_staff", args=[debate.code]), {"action": "invite", "role": "moderator"}
+    ).content.decode()
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', body).group(1)
     invitation = Invitation.objects.get()
     client.post(reverse("organise_staff", args=[debate.code]), {"action": "revoke", "invitation": invitation.pk})
@@ -122,7 +162,9 @@ def test_invite_accept_with_the_signed_in_account_and_revoke(client, organiser):
     client.force_login(helper)
     assert client.post(link, {"action": "accept"}).status_code == 410
     client.force_login(organiser)
-    body = client.post(reverse("organise_staff", args=[debate.code]), {"action": "renew", "invitation": invitation.pk}).content.decode()
+    body = client.post(
+        reverse("organise_staff", args=[debate.code]), {"action": "renew", "invitation": invitation.pk}
+    ).content.decode()
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', body).group(1)
     client.force_login(helper)
     assert client.post(link, {"action": "accept"}).status_code == 302
@@ -174,8 +216,9 @@ def test_admin_status_is_read_only_and_its_action_calls_the_service(admin_client
     debate = make_debate(status=Debate.Status.SCHEDULED)
     page = admin_client.get(reverse("admin:debates_debate_change", args=[debate.pk])).content.decode()
     assert 'name="status"' not in page and 'name="on_screen"' not in page
-    admin_client.post(reverse("admin:debates_debate_changelist"),
-                      {"action": "make_live", "_selected_action": [debate.pk]})
+    admin_client.post(
+        reverse("admin:debates_debate_changelist"), {"action": "make_live", "_selected_action": [debate.pk]}
+    )
     debate.refresh_from_db()
     assert debate.status == Debate.Status.LIVE and debate.opened_at is not None
     assert ModerationLog.objects.filter(debate=debate, action="debate_status").exists()
@@ -191,28 +234,49 @@ def test_the_log_page_reads_every_organising_action(client, organiser):
     client.post(reverse("organise_staff", args=[debate.code]), {"action": "revoke", "invitation": invitation.pk})
     client.post(reverse("organise_archive", args=[debate.code]), {"archived": "1"})
     client.post(reverse("organise_archive", args=[debate.code]), {"archived": "0"})
-    data = {"title": "Autre titre", "language": "fr", "time_zone": "Europe/Paris", "scheduled_start": "",
-            "scheduled_end": "", "question_max_length": 280, "argument_max_length": 500, "trending_threshold": 10,
-            "clock_warning_seconds": 30, "screen_theme": "dark", "word_filter": "",
-            "agenda-title": ["Accueil"], "agenda-minutes": ["5"]}
+    data = {
+        "title": "Autre titre",
+        "language": "fr",
+        "time_zone": "Europe/Paris",
+        "scheduled_start": "",
+        "scheduled_end": "",
+        "question_max_length": 280,
+        "argument_max_length": 500,
+        "trending_threshold": 10,
+        "clock_warning_seconds": 30,
+        "screen_theme": "dark",
+        "word_filter": "",
+        "agenda-title": ["Accueil"],
+        "agenda-minutes": ["5"],
+    }
     client.post(reverse("organise_edit", args=[debate.code]), data)
     actions = set(ModerationLog.objects.filter(debate=debate).values_list("action", flat=True))
-    assert {"debate_created", "invitation_created", "invitation_renewed", "invitation_revoked", "debate_archived",
-            "debate_unarchived", "agenda_changed", "settings_changed"} <= actions
+    assert {
+        "debate_created",
+        "invitation_created",
+        "invitation_renewed",
+        "invitation_revoked",
+        "debate_archived",
+        "debate_unarchived",
+        "agenda_changed",
+        "settings_changed",
+    } <= actions
     page = client.get(reverse("moderation_log", args=[debate.code]))
     assert page.status_code == 200
     body = page.content.decode()
     assert "a créé le débat" in body and "a retiré une invitation" in body and "a modifié l’ordre du jour" in body
 
 
-def test_with_email_set_up_the_invitation_is_mailed_and_staff_can_reset_a_password(client, organiser, settings,
-                                                                                     mailoutbox):
+def test_with_email_set_up_the_invitation_is_mailed_and_staff_can_reset_a_password(
+    client, organiser, settings, mailoutbox
+):
     settings.EMAIL_ENABLED = True
     create_debate(client)
     debate = Debate.objects.get()
-    body = client.post(reverse("organise_staff", args=[debate.code]),
-                       {"action": "invite", "role": "official", "title": "Maire", "email": "maire@example.org"}
-                       ).content.decode()
+    body = client.post(
+        reverse("organise_staff", args=[debate.code]),
+        {"action": "invite", "role": "official", "title": "Maire", "email": "maire@example.org"},
+    ).content.decode()
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', body).group(1)
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["maire@example.org"] and link in mailoutbox[0].body
     # Password reset for a staff account with an address.
@@ -224,8 +288,10 @@ def test_with_email_set_up_the_invitation_is_mailed_and_staff_can_reset_a_passwo
     reset_link = re.search(r"http://testserver(/accounts/reset/\S+/)", mailoutbox[1].body).group(1)
     form_page = client.get(reset_link, follow=True)
     assert form_page.status_code == 200 and 'name="new_password1"' in form_page.content.decode()
-    done = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else reset_link,
-                       {"new_password1": "un-nouveau-mot-de-passe-42", "new_password2": "un-nouveau-mot-de-passe-42"})
+    done = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else reset_link,
+        {"new_password1": "un-nouveau-mot-de-passe-42", "new_password2": "un-nouveau-mot-de-passe-42"},
+    )
     assert done.status_code == 302
     assert client.login(username="orga", password="un-nouveau-mot-de-passe-42")
 

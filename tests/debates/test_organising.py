@@ -29,12 +29,20 @@ def test_only_organisers_create_and_the_creator_administers_and_moderates():
         organising.debate_create(actor=make_user(), title="Nope")
     assert exc.value.status == 403
     org = make_organiser()
-    debate = organising.debate_create(actor=org, title="Budget 2027", language="en", time_zone="America/Montreal",
-                                      segments=[("Welcome", 5), ("Questions", 40), ("Wrap-up", 5)])
+    debate = organising.debate_create(
+        actor=org,
+        title="Budget 2027",
+        language="en",
+        time_zone="America/Montreal",
+        segments=[("Welcome", 5), ("Questions", 40), ("Wrap-up", 5)],
+    )
     assert debate.status == Debate.Status.DRAFT and debate.created_by == org
     assert has_role(debate, org, DebateRole.Role.ADMIN) and has_role(debate, org, DebateRole.Role.MODERATOR)
     assert [(s.title, s.planned_seconds) for s in debate.segments.all()] == [
-        ("Welcome", 300), ("Questions", 2400), ("Wrap-up", 300)]
+        ("Welcome", 300),
+        ("Questions", 2400),
+        ("Wrap-up", 300),
+    ]
     assert ModerationLog.objects.filter(debate=debate, action="debate_created").exists()
 
 
@@ -51,11 +59,16 @@ def test_create_refuses_bad_input_with_a_message():
 
 def test_duplicate_copies_settings_and_agenda_not_content():
     org = make_organiser()
-    source = organising.debate_create(actor=org, title="Conseil", trending_threshold=3, language="en",
-                                      word_filter="zut", segments=[("A", 10), ("B", 20)])
+    source = organising.debate_create(
+        actor=org,
+        title="Conseil",
+        trending_threshold=3,
+        language="en",
+        word_filter="zut",
+        segments=[("A", 10), ("B", 20)],
+    )
     source.status = Debate.Status.CLOSED
     source.save()
-
 
     copy = organising.debate_duplicate(debate=source, actor=org)
     assert copy.pk != source.pk and copy.code != source.code and copy.status == Debate.Status.DRAFT
@@ -90,8 +103,13 @@ def test_admin_settings_need_the_admin_role_and_changes_are_logged():
     with pytest.raises(services.ServiceError):
         services.debate_update_settings(debate=debate, actor=mod, time_zone="Europe/Berlin")
     start = timezone.now() + timedelta(days=2)
-    services.debate_update_settings(debate=debate, actor=org, time_zone="Europe/Berlin", scheduled_start=start,
-                                    trending_threshold=debate.trending_threshold)
+    services.debate_update_settings(
+        debate=debate,
+        actor=org,
+        time_zone="Europe/Berlin",
+        scheduled_start=start,
+        trending_threshold=debate.trending_threshold,
+    )
     entry = ModerationLog.objects.filter(debate=debate, action="settings_changed").get()
     assert entry.before == {"time_zone": "Europe/Paris", "scheduled_start": None}
     assert entry.after == {"time_zone": "Europe/Berlin", "scheduled_start": start.isoformat()}
@@ -113,8 +131,9 @@ def test_agenda_replace_in_minutes_until_the_debate_starts():
 def test_invitation_single_use_hashed_and_never_by_email():
     org = make_organiser()
     debate = organising.debate_create(actor=org, title="Invitations")
-    issued = organising.invitation_create(debate=debate, actor=org, role=DebateRole.Role.OFFICIAL,
-                                          title="Mayor of Nanterre", email="maire@example.org")
+    issued = organising.invitation_create(
+        debate=debate, actor=org, role=DebateRole.Role.OFFICIAL, title="Mayor of Nanterre", email="maire@example.org"
+    )
     stored = Invitation.objects.get(pk=issued.invitation.pk)
     assert issued.token not in stored.token_hash and len(stored.token_hash) == 64
     assert stored.expires_at <= timezone.now() + timedelta(days=7)

@@ -37,9 +37,13 @@ def test_one_newcomer_twice_in_one_burst_is_one_participant_and_keys_are_per_deb
     debate, other = make_debate(), make_debate()
     poll, elsewhere = make_poll(debate), make_poll(other)
     option, foreign = poll.options.first().pk, elsewhere.options.first().pk
-    outcome = services.vote_cast_many([services.Ballot(debate.code, poll.pk, option, {}, KEY),
-                                       services.Ballot(debate.code, poll.pk, option, {}, KEY),
-                                       services.Ballot(other.code, elsewhere.pk, foreign, {}, KEY)])
+    outcome = services.vote_cast_many(
+        [
+            services.Ballot(debate.code, poll.pk, option, {}, KEY),
+            services.Ballot(debate.code, poll.pk, option, {}, KEY),
+            services.Ballot(other.code, elsewhere.pk, foreign, {}, KEY),
+        ]
+    )
     assert outcome[0] == outcome[1] and outcome[2].debate_id == other.pk
     assert Participant.objects.filter(client_key=KEY).count() == 2  # one per debate
     assert Vote.objects.count() == 2
@@ -55,8 +59,14 @@ def test_a_malformed_client_key_is_ignored(client):
     assert Participant.objects.filter(debate=debate, client_key=None).count() == 2
 
 
-@pytest.mark.parametrize("engine", ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cache",
-                                    "django.contrib.sessions.backends.cached_db"])
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cache",
+        "django.contrib.sessions.backends.cached_db",
+    ],
+)
 def test_the_hot_path_is_off_under_a_session_engine_that_does_io(settings, engine):
     settings.SESSION_ENGINE = engine
     assert not hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS).enabled
@@ -78,8 +88,10 @@ class UnvettedMixinMiddleware(MiddlewareMixin):
         return None
 
 
-@pytest.mark.parametrize("path", ["tests.debates.test_participants.UnknownMiddleware",
-                                  "tests.debates.test_participants.UnvettedMixinMiddleware"])
+@pytest.mark.parametrize(
+    "path",
+    ["tests.debates.test_participants.UnknownMiddleware", "tests.debates.test_participants.UnvettedMixinMiddleware"],
+)
 def test_the_hot_path_is_off_under_a_middleware_it_does_not_know(settings, path):
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, path]
     assert not hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS).enabled
@@ -96,11 +108,27 @@ async def test_a_new_voter_under_the_database_session_engine_is_answered_not_500
     option = await database_sync_to_async(lambda: poll.options.first().pk)()
     path = f"/d/{debate.code}/poll/{poll.pk}/vote"
     csrf = "abcdefghijklmnopqrstuvwxyz012345"
-    headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/x-www-form-urlencoded"),
-               (b"cookie", f"csrftoken={csrf}".encode()), (b"x-csrftoken", csrf.encode()), (b"hx-request", b"true")]
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    headers = [
+        (b"host", b"127.0.0.1"),
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"cookie", f"csrftoken={csrf}".encode()),
+        (b"x-csrftoken", csrf.encode()),
+        (b"hx-request", b"true"),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
     comm = ApplicationCommunicator(app, scope)
     await comm.send_input({"type": "http.request", "body": f"option={option}".encode(), "more_body": False})
     start = await comm.receive_output(10)
@@ -111,8 +139,10 @@ async def test_a_new_voter_under_the_database_session_engine_is_answered_not_500
 
 def test_the_hot_path_is_on_under_production_settings():
     """DEBUG=0 with the shipped settings: the middleware and session engine are ones the hot path serves."""
-    code = ("import django; django.setup(); from hub.asgi import HOT_VIEWS, django_asgi_app; "
-            "from hub.hot_path import HotPath; print(HotPath(django_asgi_app, HOT_VIEWS).enabled)")
+    code = (
+        "import django; django.setup(); from hub.asgi import HOT_VIEWS, django_asgi_app; "
+        "from hub.hot_path import HotPath; print(HotPath(django_asgi_app, HOT_VIEWS).enabled)"
+    )
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "hub.settings"}
     env.pop("DATABASE_URL", None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)

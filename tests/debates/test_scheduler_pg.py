@@ -33,8 +33,9 @@ def test_concurrent_ticks_apply_each_transition_once(monkeypatch):
     due = []
     for _ in range(5):
         debate = make_debate(status=Debate.Status.SCHEDULED, auto_schedule=True)
-        Debate.objects.filter(pk=debate.pk).update(scheduled_start=now - timedelta(minutes=1),
-                                                   scheduled_end=now + timedelta(hours=1))
+        Debate.objects.filter(pk=debate.pk).update(
+            scheduled_start=now - timedelta(minutes=1), scheduled_end=now + timedelta(hours=1)
+        )
         due.append(debate.pk)
     results: list[dict[str, int]] = []
     barrier = threading.Barrier(TICKERS)

@@ -15,7 +15,7 @@ from tests.factories import make_debate, make_moderator, make_participant, make_
 
 pytestmark = pytest.mark.django_db
 
-ROOT = re.compile(r'^\s*<(?P<tag>[a-z]+)\b(?P<attrs>[^>]*)>', re.S)
+ROOT = re.compile(r"^\s*<(?P<tag>[a-z]+)\b(?P<attrs>[^>]*)>", re.S)
 
 
 def _attr(attrs: str, name: str) -> str | None:
@@ -41,9 +41,13 @@ def debate():
 def _keys(debate) -> list[tuple[str, str | None]]:
     poll = Poll.objects.filter(debate=debate, proposal__isnull=True).first()
     ids = {"proposal": debate.proposals.get().pk, "proposal_news": debate.proposals.get().pk}
-    return [(f"{key}:{ids.get(key, poll.pk)}" if widget.per_object else key,
-             str(ids.get(key, poll.pk)) if widget.per_object else None)
-            for key, widget in fragments.WIDGETS.items()]
+    return [
+        (
+            f"{key}:{ids.get(key, poll.pk)}" if widget.per_object else key,
+            str(ids.get(key, poll.pk)) if widget.per_object else None,
+        )
+        for key, widget in fragments.WIDGETS.items()
+    ]
 
 
 def test_every_widget_renders_its_root_with_an_oob_swap_for_every_audience(debate):
@@ -97,8 +101,9 @@ def test_a_moderation_response_renders_what_the_service_announced(debate, client
     moderator = make_moderator(debate)
     client.force_login(moderator)
     participant = make_participant(debate, "Bob")
-    response = client.post(f"/d/{debate.code}/moderate/act", {"action": "mute", "participant": participant.pk},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/d/{debate.code}/moderate/act", {"action": "mute", "participant": participant.pk}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="mod-queue"' in html and 'id="mod-log"' in html

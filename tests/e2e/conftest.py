@@ -49,8 +49,12 @@ class LiveServer:
     def shell(self, code: str) -> str:
         """Run Python code against the server's database (Django set up); returns its stdout."""
         result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env, capture_output=True,
-            text=True, timeout=120,
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if result.returncode != 0:
             raise RuntimeError(f"shell failed: {result.stderr[-2000:]}")
@@ -61,16 +65,26 @@ class LiveServer:
 def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
     db = tmp_path / "e2e.sqlite3"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", PYTHONUNBUFFERED="1",
-               RATE_LIMITS="question=100/60")  # browser tests type faster than any person
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-                   timeout=180)
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        DJANGO_SETTINGS_MODULE="hub.settings",
+        DEBUG="1",
+        PYTHONUNBUFFERED="1",
+        RATE_LIMITS="question=100/60",
+    )  # browser tests type faster than any person
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=180
+    )
     port = int(os.environ.get("E2E_PORT") or free_port())
     log = (tmp_path / "daphne.log").open("wb")
     daphne = Path(sys.executable).with_name("daphne")
     proc = subprocess.Popen(
-        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"], cwd=ROOT, env=env,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -31,8 +31,13 @@ print(json.dumps({"code": d.code, "id": d.pk}))
 
 
 def _phone(browser, base: str, code: str):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
-                              has_touch=True, extra_http_headers={"Accept-Language": "fr"})
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        extra_http_headers={"Accept-Language": "fr"},
+    )
     page = ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
@@ -54,10 +59,14 @@ def test_32_rapid_questions_are_all_stored(daphne_server, browser):
     # Every request has answered: the box is empty (the last text was sent and accepted) and Send is back.
     page.wait_for_function("document.getElementById('ask-text').value === ''")
     page.wait_for_function("!document.querySelector('#ask-form button[type=submit]').disabled")
-    stored = json.loads(daphne_server.shell(
-        f"import json\nfrom debates.models import Question\n"
-        f"print(json.dumps(list(Question.objects.filter(debate_id={data['id']}).values_list('text', flat=True))))"
-    ).strip().splitlines()[-1])
+    stored = json.loads(
+        daphne_server.shell(
+            f"import json\nfrom debates.models import Question\n"
+            f"print(json.dumps(list(Question.objects.filter(debate_id={data['id']}).values_list('text', flat=True))))"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     assert sorted(stored) == sorted(texts), f"{len(stored)} of {N} stored"
     assert errors == []
     ctx.close()
@@ -86,7 +95,8 @@ def test_refusal_and_offline_keep_the_text(daphne_server, browser):
     page.locator("#ask-form button[type=submit]").tap()
     page.wait_for_function("document.getElementById('ask-text').value === ''")
     n = daphne_server.shell(
-        f"from debates.models import Question\nprint(Question.objects.filter(debate_id={data['id']}).count())")
+        f"from debates.models import Question\nprint(Question.objects.filter(debate_id={data['id']}).count())"
+    )
     assert n.strip().splitlines()[-1] == "1"
     assert errors == []
     ctx.close()
@@ -185,7 +195,9 @@ def test_phone_ballot_argument_counter_and_upvote_taken_back(daphne_server, brow
     up.tap()
     page.wait_for_function(f"!document.querySelector('#q-{data['q']} button.upvote').classList.contains('mine')")
     assert "retiré" in page.inner_text("#flash")
-    n = daphne_server.shell(f"from debates.models import Question\nprint(Question.objects.get(pk={data['q']}).upvote_count)")
+    n = daphne_server.shell(
+        f"from debates.models import Question\nprint(Question.objects.get(pk={data['q']}).upvote_count)"
+    )
     assert n.strip().splitlines()[-1] == "0"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
@@ -240,8 +252,9 @@ def test_citizen_page_on_a_seeded_debate_phone_and_laptop(daphne_server, browser
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
     ctx.close()
-    laptop = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1,
-                                 extra_http_headers={"Accept-Language": "fr"})
+    laptop = browser.new_context(
+        viewport={"width": 1440, "height": 900}, device_scale_factor=1, extra_http_headers={"Accept-Language": "fr"}
+    )
     lp = laptop.new_page()
     lp.goto(f"{daphne_server.url}/d/{data['code']}/")
     lp.wait_for_function("document.getElementById('presence').textContent.trim() !== ''")

@@ -7,7 +7,6 @@ every approval must reach the server.
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
@@ -45,8 +44,9 @@ print(Question.objects.filter(debate__code="{CODE}", status="approved").count())
 
 
 def login(browser, base: str, username: str, password: str, next_url: str, *, viewport=(1440, 900), lang="en"):
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                  extra_http_headers={"Accept-Language": lang})
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, extra_http_headers={"Accept-Language": lang}
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{base}/accounts/login/?next={next_url}")
@@ -58,7 +58,9 @@ def login(browser, base: str, username: str, password: str, next_url: str, *, vi
 
 
 def wait_connected(page) -> None:
-    page.wait_for_function("document.getElementById('server-time') && document.getElementById('server-time').dataset.serverNowMs")
+    page.wait_for_function(
+        "document.getElementById('server-time') && document.getElementById('server-time').dataset.serverNowMs"
+    )
     page.wait_for_function("document.getElementById('conn').hidden")
 
 
@@ -66,10 +68,10 @@ def test_rapid_keyboard_approvals_never_leave_the_console(daphne_server, browser
     base = daphne_server.url
     daphne_server.shell(SETUP)
     page = login(browser, base, "vite", "pw-vite-123", f"/d/{CODE}/moderate/")
-    page.evaluate('''window.__dbg = {clicks: 0, before: 0, keysA: 0, noSel: 0};
+    page.evaluate("""window.__dbg = {clicks: 0, before: 0, keysA: 0, noSel: 0};
       document.addEventListener("click", e => { if (e.target.closest && e.target.closest('button[data-key="a"]')) __dbg.clicks++; }, true);
       document.addEventListener("htmx:beforeRequest", () => __dbg.before++);
-      document.addEventListener("keydown", e => { if (e.key === "a") { __dbg.keysA++; if (!document.querySelector("li.selected")) __dbg.noSel++; } }, true);''')
+      document.addEventListener("keydown", e => { if (e.key === "a") { __dbg.keysA++; if (!document.querySelector("li.selected")) __dbg.noSel++; } }, true);""")
     wait_connected(page)
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
@@ -113,7 +115,8 @@ def test_click_in_the_same_tick_as_the_swap(daphne_server, browser):
     wait_connected(page)
     first = page.locator("#mod-queue li[data-q]").first
     first_id = first.get_attribute("id")
-    page.evaluate("""(firstId) => {
+    page.evaluate(
+        """(firstId) => {
       window.__clicked = null;
       const v0 = document.getElementById('mod-queue').dataset.v;
       new MutationObserver(() => {
@@ -122,7 +125,9 @@ def test_click_in_the_same_tick_as_the_swap(daphne_server, browser):
         const b = q.querySelector('li[data-q] button[value=approve]');
         if (b) { window.__clicked = b.closest('li').id; b.click(); }
       }).observe(document.getElementById('live'), {childList: true, subtree: true});
-    }""", first_id)
+    }""",
+        first_id,
+    )
     first.locator("button[value=approve]").click()
     page.wait_for_function("window.__clicked")
     qid = page.evaluate("window.__clicked").removeprefix("mq-")

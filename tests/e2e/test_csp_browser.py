@@ -67,8 +67,13 @@ def test_every_page_loads_without_a_csp_violation_and_htmx_and_sockets_work(daph
     page.fill("#id_password", "pw-csp-mod-123")
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
-    for path in (f"/d/{CODE}/moderate/", f"/d/{CODE}/moderate/settings/", f"/d/{CODE}/moderate/log/", "/admin/",
-                 "/admin/debates/debate/"):
+    for path in (
+        f"/d/{CODE}/moderate/",
+        f"/d/{CODE}/moderate/settings/",
+        f"/d/{CODE}/moderate/log/",
+        "/admin/",
+        "/admin/debates/debate/",
+    ):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
     page.goto(f"{base}/d/{CODE}/moderate/")

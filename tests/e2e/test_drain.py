@@ -30,8 +30,7 @@ async def closed_at(ws) -> tuple[int | None, str, float]:
         return (exc.rcvd.code if exc.rcvd else None), (exc.rcvd.reason if exc.rcvd else ""), time.monotonic()
 
 
-async def test_sigterm_closes_sockets_with_a_reconnect_code_over_the_drain_window_then_exits(monkeypatch,
-                                                                                              request):
+async def test_sigterm_closes_sockets_with_a_reconnect_code_over_the_drain_window_then_exits(monkeypatch, request):
     monkeypatch.setenv("LIVE_DRAIN_SECONDS", "2")
     monkeypatch.delenv("REDIS_URL", raising=False)
     server = request.getfixturevalue("daphne_server")

@@ -127,7 +127,12 @@ def test_organiser_from_nothing_to_live(browser, daphne_server, tmp_path):
 
     org.click("text=Passer en direct")
     page.wait_for_url(re.compile(rf"/d/{code}/moderate/$"))
-    assert daphne_server.shell(f"from debates.models import Debate; print(Debate.objects.get(code='{code}').status)").split()[-1] == "live"
+    assert (
+        daphne_server.shell(
+            f"from debates.models import Debate; print(Debate.objects.get(code='{code}').status)"
+        ).split()[-1]
+        == "live"
+    )
 
     assert org.clicks <= 10, org.clicks
     assert len(org.fields) <= 15, org.fields
@@ -138,14 +143,23 @@ def test_organiser_from_nothing_to_live(browser, daphne_server, tmp_path):
     page.screenshot(path=str(SCREENSHOTS / "organise-dashboard-1440.png"), full_page=True)
     phone = browser.new_context(viewport=PHONE, locale="fr-FR", storage_state=context.storage_state())
     p = phone.new_page()
-    for path, name in [("/organise/", "dashboard"), ("/organise/new/", "create"), (f"/d/{code}/organise/", "edit"),
-                       (f"/d/{code}/organise/staff/", "staff"), (f"/d/{code}/organise/poster/", "poster"),
-                       (f"/d/{code}/organise/screen-sheet/", "screen-sheet"), (f"/d/{code}/organise/how-to/", "howto")]:
+    for path, name in [
+        ("/organise/", "dashboard"),
+        ("/organise/new/", "create"),
+        (f"/d/{code}/organise/", "edit"),
+        (f"/d/{code}/organise/staff/", "staff"),
+        (f"/d/{code}/organise/poster/", "poster"),
+        (f"/d/{code}/organise/screen-sheet/", "screen-sheet"),
+        (f"/d/{code}/organise/how-to/", "howto"),
+    ]:
         response = p.goto(base + path)
         assert response.status == 200, path
         p.screenshot(path=str(SCREENSHOTS / f"organise-{name}-390.png"), full_page=True)
-    for path, name in [(f"/d/{code}/organise/", "edit"), (f"/d/{code}/organise/screen-sheet/", "screen-sheet"),
-                       (f"/d/{code}/organise/how-to/", "howto")]:
+    for path, name in [
+        (f"/d/{code}/organise/", "edit"),
+        (f"/d/{code}/organise/screen-sheet/", "screen-sheet"),
+        (f"/d/{code}/organise/how-to/", "howto"),
+    ]:
         page.goto(base + path)
         page.screenshot(path=str(SCREENSHOTS / f"organise-{name}-1440.png"), full_page=True)
     phone.close()

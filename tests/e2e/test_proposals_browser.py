@@ -43,8 +43,10 @@ def supporter(browser, base: str, code: str, proposal_id: int) -> None:
     try:
         ctx.request.get(f"{base}/d/{code}/proposals/")
         token = next(c["value"] for c in ctx.cookies() if c["name"] == "csrftoken")
-        r = ctx.request.post(f"{base}/d/{code}/p/{proposal_id}/support",
-                             headers={"X-CSRFToken": token, "HX-Request": "true", "Referer": base + "/"})
+        r = ctx.request.post(
+            f"{base}/d/{code}/p/{proposal_id}/support",
+            headers={"X-CSRFToken": token, "HX-Request": "true", "Referer": base + "/"},
+        )
         assert r.status == 200, r.text()
     finally:
         ctx.close()
@@ -58,8 +60,10 @@ def test_propose_support_official_vote_on_a_phone(browser, daphne_server):
     page.set_default_timeout(TIMEOUT_MS)
     # live.js marks my vote on its form when the answer arrives; a snapshot replacing the polls meanwhile would
     # detach that form. Count socket messages, to act once the page's snapshot has arrived.
-    page.add_init_script("window.__wsMessages = 0; document.addEventListener('htmx:wsAfterMessage', "
-                         "function () { window.__wsMessages++; });")
+    page.add_init_script(
+        "window.__wsMessages = 0; document.addEventListener('htmx:wsAfterMessage', "
+        "function () { window.__wsMessages++; });"
+    )
     page.goto(f"{base}/d/{code}/")
     page.get_by_role("link", name="Voir et faire des propositions").click()
     page.wait_for_url(f"**/d/{code}/proposals/")
@@ -79,7 +83,8 @@ def test_propose_support_official_vote_on_a_phone(browser, daphne_server):
     supporter(browser, base, code, proposal_id)
     supporter(browser, base, code, proposal_id)
     page.wait_for_function(
-        f"document.querySelector('#proposal-{proposal_id}-progress .count').textContent.trim() === '2'")
+        f"document.querySelector('#proposal-{proposal_id}-progress .count').textContent.trim() === '2'"
+    )
     page.screenshot(path=str(SCREENSHOTS / "proposals-390x844.png"))
 
     # My support is the third: the proposal becomes official, announced live, and put to the vote.

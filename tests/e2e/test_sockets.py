@@ -78,7 +78,7 @@ async def test_a_hundred_misbehaving_sockets_are_closed_cleanly_and_presence_is_
         await presence_is(watcher, 1, 10)
         # The watcher is still served.
         assert watcher.state.name == "OPEN"
-    log = (server.log_path.read_text() if server.log_path else "")
+    log = server.log_path.read_text() if server.log_path else ""
     assert "Traceback" not in log and "RecursionError" not in log, log[-3000:]
 
 
@@ -104,8 +104,11 @@ async def test_a_new_screen_link_closes_the_open_screen_within_a_second(stack): 
 
     def post(path: str, fields: dict) -> int:
         csrf = next(c.value for c in jar if c.name == "csrftoken")
-        req = urllib.request.Request(base + path, data=urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": csrf}).encode(),
-                                     headers={"Referer": base + path, "HX-Request": "true"})
+        req = urllib.request.Request(
+            base + path,
+            data=urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": csrf}).encode(),
+            headers={"Referer": base + path, "HX-Request": "true"},
+        )
         try:
             with opener.open(req, timeout=10) as r:
                 return r.status
@@ -113,10 +116,15 @@ async def test_a_new_screen_link_closes_the_open_screen_within_a_second(stack): 
             return e.code
 
     opener.open(base + "/accounts/login/", timeout=10).read()
-    assert await asyncio.to_thread(post, "/accounts/login/", {"username": "modo", "password": "pw-modo-123"}) in (200, 302)
+    assert await asyncio.to_thread(post, "/accounts/login/", {"username": "modo", "password": "pw-modo-123"}) in (
+        200,
+        302,
+    )
     ws = base.replace("http://", "ws://")
-    async with connect(f"{ws}/ws/d/{code}/screen/{token}/", origin=base) as screen, \
-            connect(f"{ws}/ws/d/{code}/", origin=base) as citizen:
+    async with (
+        connect(f"{ws}/ws/d/{code}/screen/{token}/", origin=base) as screen,
+        connect(f"{ws}/ws/d/{code}/", origin=base) as citizen,
+    ):
         await asyncio.wait_for(screen.recv(), timeout=10)
         started = time.monotonic()
         assert await asyncio.to_thread(post, f"/d/{code}/moderate/act", {"action": "regenerate_screen"}) == 200

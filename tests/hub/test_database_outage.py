@@ -124,25 +124,45 @@ def server_behind_proxy(tmp_path):
         conn.execute(f'CREATE DATABASE "{name}"')
     proxy = DroppingProxy((base.hostname, base.port or 5432))
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(DATABASE_URL=f"postgres://{base.username or 'postgres'}@127.0.0.1:{proxy.port}/{name}",
-               DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", HOT_PATH="1", PYTHONUNBUFFERED="1")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-                   timeout=180)
-    setup = ("from debates import services; from debates.models import Debate, DebateRole, AgendaSegment; "
-             "from django.contrib.auth import get_user_model; from django.utils import timezone; "
-             "d = Debate.objects.create(title='Panne', code='PANNE4', status='live', opened_at=timezone.now(), "
-             "premoderation=False); u = get_user_model().objects.create_user('panne-mod', password='x-123-456');"
-             "DebateRole.objects.create(debate=d, user=u, role='moderator');"
-             "p = services.poll_create(debate=d, actor=u, text='Pour ?', kind='yna', options=(), open_now=True);"
-             "print('IDS', p.pk, p.options.first().pk)")
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True, timeout=120).stdout
+    env.update(
+        DATABASE_URL=f"postgres://{base.username or 'postgres'}@127.0.0.1:{proxy.port}/{name}",
+        DJANGO_SETTINGS_MODULE="hub.settings",
+        DEBUG="1",
+        HOT_PATH="1",
+        PYTHONUNBUFFERED="1",
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=180
+    )
+    setup = (
+        "from debates import services; from debates.models import Debate, DebateRole, AgendaSegment; "
+        "from django.contrib.auth import get_user_model; from django.utils import timezone; "
+        "d = Debate.objects.create(title='Panne', code='PANNE4', status='live', opened_at=timezone.now(), "
+        "premoderation=False); u = get_user_model().objects.create_user('panne-mod', password='x-123-456');"
+        "DebateRole.objects.create(debate=d, user=u, role='moderator');"
+        "p = services.poll_create(debate=d, actor=u, text='Pour ?', kind='yna', options=(), open_now=True);"
+        "print('IDS', p.pk, p.options.first().pk)"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", setup],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     poll_id, option_id = re.search(r"IDS (\d+) (\d+)", out).groups()
     port = _free_port()
     log = (tmp_path / "daphne.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port),
-                             "hub.asgi:application"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -166,8 +186,11 @@ def server_behind_proxy(tmp_path):
 
 
 def _vote(url: str, poll_id: str, option_id: str, cookie: str, htmx: bool = True):
-    headers = {"Cookie": f"csrftoken=abcdefghijklmnopqrstuvwxyz012345; {cookie}",
-               "X-CSRFToken": "abcdefghijklmnopqrstuvwxyz012345", "Accept-Language": "en"}
+    headers = {
+        "Cookie": f"csrftoken=abcdefghijklmnopqrstuvwxyz012345; {cookie}",
+        "X-CSRFToken": "abcdefghijklmnopqrstuvwxyz012345",
+        "Accept-Language": "en",
+    }
     if htmx:
         headers["HX-Request"] = "true"
     return _request(f"{url}/d/PANNE4/poll/{poll_id}/vote", {"option": option_id}, headers)

@@ -63,7 +63,7 @@ async def drain(comm: WebsocketCommunicator, quiet: float = 0.35) -> list[str]:
 def element(html: str, element_id: str) -> str:
     """The opening tag and content of the element with this id, up to the next top-level widget (good enough)."""
     start = html.index(f'id="{element_id}"')
-    return html[html.rindex("<", 0, start):]
+    return html[html.rindex("<", 0, start) :]
 
 
 # --- connect ------------------------------------------------------------------------------------------------------
@@ -94,8 +94,9 @@ async def test_snapshot_is_in_the_requested_language():
     await comm.disconnect()
 
 
-@pytest.mark.parametrize("path", ["/ws/d/ZZZZZZ/", "/ws/d/{draft}/", "/ws/d/{code}/screen/wrong-token-123/",
-                                  "/ws/d/{code}/moderate/"])
+@pytest.mark.parametrize(
+    "path", ["/ws/d/ZZZZZZ/", "/ws/d/{draft}/", "/ws/d/{code}/screen/wrong-token-123/", "/ws/d/{code}/moderate/"]
+)
 async def test_unknown_code_draft_bad_token_or_anonymous_moderator_closes(path):
     debate = await sync(make_debate)
     draft = await sync(make_debate, status=Debate.Status.DRAFT)
@@ -188,7 +189,9 @@ async def test_arguments_posted_supported_and_hidden_are_pushed():
     text, _ = await receive_until(comm, "Des rues plus sûres.")
     assert f'hx-swap-oob="beforeend:#poll-{poll.pk}-for"' in text
     await sync(services.argument_upvote, argument=arg, participant=p2)
-    await receive_until(comm, f'id="arg-{arg.pk}-n" class="count" data-item="arg-{arg.pk}" data-v="2" hx-swap-oob="true">1<')
+    await receive_until(
+        comm, f'id="arg-{arg.pk}-n" class="count" data-item="arg-{arg.pk}" data-v="2" hx-swap-oob="true">1<'
+    )
     await sync(services.argument_set_status, argument=arg, actor=mod, status=Argument.Status.HIDDEN)
     text, _ = await receive_until(comm, lambda t: f'id="poll-{poll.pk}-args"' in t and "Des rues" not in t)
     await comm.disconnect()
@@ -284,8 +287,12 @@ async def test_broadcast_reaches_every_socket_with_the_same_bytes():
     debate = await sync(make_debate, premoderation=False)
     socks = [await connect(debate.code) for _ in range(5)]
     await asyncio.gather(*(drain(s) for s in socks))
-    await sync(services.question_submit, debate=debate, participant=await sync(make_participant, debate),
-               text="La même pour tous")
+    await sync(
+        services.question_submit,
+        debate=debate,
+        participant=await sync(make_participant, debate),
+        text="La même pour tous",
+    )
     texts = [(await receive_until(s, "La même pour tous"))[0] for s in socks]
     assert len(set(texts)) == 1
     for s in socks:

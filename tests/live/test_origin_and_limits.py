@@ -17,8 +17,9 @@ from tests.live.test_moderation_consumer import _session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def handshake(path: str, origin: str | None, host: str = "127.0.0.1:8000", client: str = "10.1.1.1",
-                    cookie: bytes | None = None) -> tuple[bool, int | None]:
+async def handshake(
+    path: str, origin: str | None, host: str = "127.0.0.1:8000", client: str = "10.1.1.1", cookie: bytes | None = None
+) -> tuple[bool, int | None]:
     headers = [(b"host", host.encode())]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
@@ -35,16 +36,19 @@ async def handshake(path: str, origin: str | None, host: str = "127.0.0.1:8000",
     return ok, code
 
 
-@pytest.mark.parametrize("origin,accepted", [
-    ("https://debat.example.org", True),
-    ("https://debat.example.org:443", True),
-    ("https://127.0.0.1:1", False),  # the case: host-only checks let it in
-    ("http://debat.example.org", False),  # wrong scheme
-    ("https://debat.example.org:8443", False),  # wrong port
-    ("https://evil.example", False),
-    ("null", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    "origin,accepted",
+    [
+        ("https://debat.example.org", True),
+        ("https://debat.example.org:443", True),
+        ("https://127.0.0.1:1", False),  # the case: host-only checks let it in
+        ("http://debat.example.org", False),  # wrong scheme
+        ("https://debat.example.org:8443", False),  # wrong port
+        ("https://evil.example", False),
+        ("null", False),
+        (None, False),
+    ],
+)
 async def test_only_the_configured_public_origin_opens_a_socket(settings, origin, accepted):
     settings.PUBLIC_BASE_URL = "https://debat.example.org"
     settings.CSRF_TRUSTED_ORIGINS = ["https://debat.example.org"]
@@ -110,8 +114,9 @@ async def test_the_process_cap_refuses_sockets_beyond_it(settings):
     origin = "http://127.0.0.1:8000"
     kept = []
     for i in range(2):
-        comm = WebsocketCommunicator(application, path, headers=[(b"host", b"127.0.0.1:8000"),
-                                                                 (b"origin", origin.encode())])
+        comm = WebsocketCommunicator(
+            application, path, headers=[(b"host", b"127.0.0.1:8000"), (b"origin", origin.encode())]
+        )
         comm.scope["client"] = (f"10.2.0.{i}", 1)
         assert (await comm.connect(timeout=5))[0]
         await comm.receive_from(timeout=3)
@@ -123,14 +128,17 @@ async def test_the_process_cap_refuses_sockets_beyond_it(settings):
 
 
 # --- client address -----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("peer,forwarded,expected", [
-    ("203.0.113.7", None, "203.0.113.7"),
-    ("203.0.113.7", "1.2.3.4", "203.0.113.7"),  # not from a trusted proxy: the header is ignored
-    ("10.0.0.2", "198.51.100.9", "198.51.100.9"),
-    ("10.0.0.2", "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # what the client itself prepended is ignored
-    ("10.0.0.2", "198.51.100.9, 10.0.0.3", "198.51.100.9"),  # a chain of trusted proxies
-    ("10.0.0.2", "not-an-address", "10.0.0.2"),
-])
+@pytest.mark.parametrize(
+    "peer,forwarded,expected",
+    [
+        ("203.0.113.7", None, "203.0.113.7"),
+        ("203.0.113.7", "1.2.3.4", "203.0.113.7"),  # not from a trusted proxy: the header is ignored
+        ("10.0.0.2", "198.51.100.9", "198.51.100.9"),
+        ("10.0.0.2", "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # what the client itself prepended is ignored
+        ("10.0.0.2", "198.51.100.9, 10.0.0.3", "198.51.100.9"),  # a chain of trusted proxies
+        ("10.0.0.2", "not-an-address", "10.0.0.2"),
+    ],
+)
 def test_the_client_address_comes_from_trusted_proxies_only(settings, peer, forwarded, expected):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []

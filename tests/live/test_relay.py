@@ -59,8 +59,10 @@ async def test_a_socket_joining_while_the_last_one_leaves_gets_every_broadcast(s
     newcomers = [Sock(f"new{i}") for i in range(5)]
     await asyncio.gather(*(relay.join(DEBATE, "public.fr", s) for s in newcomers))
     await leaving
-    await relay.layer.group_send(relay_module.groups.debate_group(DEBATE),
-                                 {"type": "live.frames", "frames": {"public.fr": [["status", 1, "<p>v1</p>"]]}})
+    await relay.layer.group_send(
+        relay_module.groups.debate_group(DEBATE),
+        {"type": "live.frames", "frames": {"public.fr": [["status", 1, "<p>v1</p>"]]}},
+    )
     for _ in range(100):
         if all(s.received for s in newcomers):
             break

@@ -21,7 +21,9 @@ def renders(monkeypatch):
 
     def render(debate_id, keys, audiences, presence):
         calls.append(debate_id)
-        return {a: [["questions", 1000 + len(calls), f"<ol id='questions'>render {len(calls)}</ol>"]] for a in audiences}
+        return {
+            a: [["questions", 1000 + len(calls), f"<ol id='questions'>render {len(calls)}</ol>"]] for a in audiences
+        }
 
     monkeypatch.setattr(registry, "_renderer", render)
     return calls

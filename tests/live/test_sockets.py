@@ -223,7 +223,9 @@ async def test_a_new_screen_link_closes_the_old_screens_and_refuses_the_old_link
     again = WebsocketCommunicator(application, f"/ws/d/{debate.code}/screen/{old}/", headers=HEADERS)
     ok, code = await again.connect(timeout=5)
     assert not ok and code == 4403
-    fresh = await connect(f"/ws/d/{debate.code}/screen/{(await sync(lambda: type(debate).objects.get(pk=debate.pk))).screen_token}/")
+    fresh = await connect(
+        f"/ws/d/{debate.code}/screen/{(await sync(lambda: type(debate).objects.get(pk=debate.pk))).screen_token}/"
+    )
     for comm in (screen, public, again, fresh):
         await comm.disconnect()
 

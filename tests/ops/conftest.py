@@ -66,8 +66,23 @@ class OwnRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         import redis
 
         wait_until(lambda: redis.Redis(port=self.port, socket_timeout=0.5).ping(), 10, "redis-server")
@@ -92,10 +107,18 @@ class Cluster:
     def start_server(self, name: str) -> None:
         log = (self.tmp / f"{name}.log").open("ab")
         self.servers[name] = subprocess.Popen(
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(self.ports[name]), "hub.asgi:application"], cwd=ROOT,
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=2)
-                   .status == 200, 30, f"daphne {name}")
+            [DAPHNE, "-b", "127.0.0.1", "-p", str(self.ports[name]), "hub.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_until(
+            lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=2).status == 200,
+            30,
+            f"daphne {name}",
+        )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.servers[name]
@@ -111,8 +134,14 @@ class Cluster:
             return s.recv(65536).decode()
 
     def shell(self, code: str) -> str:
-        result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if result.returncode != 0:
             raise RuntimeError(result.stderr[-2000:])
         return result.stdout
@@ -137,8 +166,9 @@ def ops_template() -> Iterator[tuple[str, str]]:
         conn.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "DATABASE_URL": urlunsplit(parts._replace(path="/" + name))}
     env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-                   timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=300
+    )
     yield admin, name
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -163,20 +193,43 @@ def cluster(tmp_path: Path, ops_database: str) -> Iterator[Cluster]:
     redis = OwnRedis(tmp_path)
     redis.start()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(DATABASE_URL=ops_database, REDIS_URL=redis.url, REDIS_PREFIX=f"ops{redis.port}", DEBUG="1",
-               SECRET_KEY=SECRET, PYTHONUNBUFFERED="1", TRUSTED_PROXIES="127.0.0.1", LIVE_DRAIN_SECONDS="2",
-               DB_POOL_TIMEOUT="3")
+    env.update(
+        DATABASE_URL=ops_database,
+        REDIS_URL=redis.url,
+        REDIS_PREFIX=f"ops{redis.port}",
+        DEBUG="1",
+        SECRET_KEY=SECRET,
+        PYTHONUNBUFFERED="1",
+        TRUSTED_PROXIES="127.0.0.1",
+        LIVE_DRAIN_SECONDS="2",
+        DB_POOL_TIMEOUT="3",
+    )
     listen = free_port()
-    c = Cluster(base=f"http://127.0.0.1:{listen}", env=env, redis=redis, tmp=tmp_path,
-                ports={"web1": free_port(), "web2": free_port()}, admin_socket=str(tmp_path / "haproxy.sock"))
+    c = Cluster(
+        base=f"http://127.0.0.1:{listen}",
+        env=env,
+        redis=redis,
+        tmp=tmp_path,
+        ports={"web1": free_port(), "web2": free_port()},
+        admin_socket=str(tmp_path / "haproxy.sock"),
+    )
     try:
         for name in c.ports:
             c.start_server(name)
-        henv = {**os.environ, "HUB_LISTEN": f"127.0.0.1:{listen}", "HUB_WEB1": f"127.0.0.1:{c.ports['web1']}",
-                "HUB_WEB2": f"127.0.0.1:{c.ports['web2']}", "HUB_ADMIN_SOCKET": c.admin_socket}
-        c.haproxy = subprocess.Popen(["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")], env=henv,
-                                     stdout=(tmp_path / "haproxy.log").open("wb"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        henv = {
+            **os.environ,
+            "HUB_LISTEN": f"127.0.0.1:{listen}",
+            "HUB_WEB1": f"127.0.0.1:{c.ports['web1']}",
+            "HUB_WEB2": f"127.0.0.1:{c.ports['web2']}",
+            "HUB_ADMIN_SOCKET": c.admin_socket,
+        }
+        c.haproxy = subprocess.Popen(
+            ["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+            env=henv,
+            stdout=(tmp_path / "haproxy.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_until(lambda: urllib.request.urlopen(c.base + "/healthz", timeout=2).status == 200, 20, "haproxy")
         yield c
     finally:
@@ -201,7 +254,7 @@ class Page:
         for m in self.pattern.finditer(text):
             version = int(m.group(1))
             if version >= self.version:
-                votes = re.search(r"(\d+) votes?\b", text[m.end():m.end() + 4000])
+                votes = re.search(r"(\d+) votes?\b", text[m.end() : m.end() + 4000])
                 self.version, self.count = version, int(votes.group(1)) if votes else 0
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -111,8 +111,10 @@ def rolling_restart(cluster: Cluster) -> None:
         cluster.start_server(name)
         assert cluster.admin(f"set server hub/{name} state ready").strip() == ""
         deadline = time.monotonic() + 10
-        while "UP" not in cluster.admin("show servers state hub").split(name, 1)[1].split("\n", 1)[0] \
-                and time.monotonic() < deadline:
+        while (
+            "UP" not in cluster.admin("show servers state hub").split(name, 1)[1].split("\n", 1)[0]
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.2)
 
 
