@@ -47,6 +47,7 @@ MAX_BODY = 8192  # a vote is a few dozen bytes; anything larger goes to Django, 
 LOOP_SAFE_MIDDLEWARE = frozenset(
     {
         "django.middleware.security.SecurityMiddleware",
+        "csp.middleware.CSPMiddleware",  # a header built from settings (and a nonce): no I/O
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.locale.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",

@@ -187,6 +187,9 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
     request asks the pool for a connection again. Rendered without the database (no user, no session lookup).
     """
 
+    # Only an exception hook: on the hot path a failed batch is replayed through Django, where it applies.
+    hot_path_safe = True
+
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from django.db import InterfaceError, OperationalError
 
