@@ -99,7 +99,13 @@ def pytest_runtest_makereport(item, call):
     """In CI (REQUIRE_BROWSER=1) a browser test skipped for want of chromium is a failure, not a skip."""
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and os.environ.get("REQUIRE_BROWSER") == "1" and "chromium" in str(report.longrepr).lower():
+    expected_failure = hasattr(report, "wasxfail")  # an xfail is reported as skipped: it is not a missing browser
+    if (
+        report.skipped
+        and not expected_failure
+        and os.environ.get("REQUIRE_BROWSER") == "1"
+        and "chromium" in str(report.longrepr).lower()
+    ):
         report.outcome = "failed"
         report.longrepr = f"REQUIRE_BROWSER=1 but the browser test was skipped: {report.longrepr}"
 
