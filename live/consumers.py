@@ -27,7 +27,8 @@ from .relay import (
     CLOSE_ERROR,
     CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
-    CLOSE_RESTART,  # noqa: F401
+    CLOSE_RESTART,
+    CLOSE_STALLED,
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY,
     Relay,
@@ -192,7 +193,10 @@ class DebateConsumer(AsyncWebsocketConsumer):
             )
             await self.send_frame(await relay.snapshot(debate_id, audience))
         except Exception:
-            log.exception("snapshot failed for debate %s", debate_id)
+            # A page left open without its snapshot would show stale counts until the next change (which may never
+            # come): close with "restarting" so it reconnects, with jitter, and takes a snapshot again.
+            log.exception("snapshot failed for debate %s; the page is asked to reconnect", debate_id)
+            self.shut(CLOSE_RESTART, "snapshot failed: reconnect")
 
     async def _refuse_open(self, code: int, reason: str) -> None:
         """Accept, then close with a code the page acts on (a refused handshake only shows the browser 1006)."""
@@ -228,6 +232,12 @@ class DebateConsumer(AsyncWebsocketConsumer):
             task.add_done_callback(_pending_leaves.discard)
 
     async def send_frame(self, text: str) -> None:
+        # Under daphne, through our own framing: autobahn's sendMessage applies the *incoming* size limit
+        # (limit_incoming) to what we send too, which refused every snapshot above LIVE_MAX_FRAME_BYTES.
+        if self.write_frame is not None:
+            if self.write_frame(wire.text_frame(text)) > settings.LIVE_SEND_HIGH_WATER_BYTES:
+                self.shut(CLOSE_STALLED, "too slow: reconnect")
+            return
         await self.send(text_data=text)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

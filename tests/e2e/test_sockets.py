@@ -139,3 +139,33 @@ async def test_a_new_screen_link_closes_the_open_screen_within_a_second(stack): 
             assert code_again == 4403
     except Exception as exc:  # refused at the handshake
         assert "403" in str(exc), exc
+
+
+BIG_DEBATE = """
+from tests.factories import make_moderator, make_question
+from debates.models import Debate
+d = Debate.objects.get(code={code!r})
+moderator = make_moderator(d, username="bigmod")
+for i in range(30):
+    make_question(d, actor=moderator, text=f"Question {{i}}: " + "les horaires de la piscine municipale le dimanche " * 5)
+print("ok")
+"""
+
+
+async def test_a_snapshot_larger_than_the_incoming_frame_limit_reaches_the_page(stack):  # noqa: F811
+    """The incoming limit (LIVE_MAX_FRAME_BYTES, enforced by autobahn) once capped what the server sent too: every
+    snapshot above 8 KiB failed and the page stayed open without it, stale. A real debate's snapshot is larger."""
+    server, data = stack
+    base = server.url
+    server.shell(BIG_DEBATE.format(code=data["code"]))
+    url = base.replace("http://", "ws://") + f"/ws/d/{data['code']}/?lang=en"
+    async with connect(url, origin=base, max_size=None) as ws:
+        frames = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any('id="questions"' in f for f in frames):
+            frames.append(await asyncio.wait_for(ws.recv(), timeout=10))
+        snapshot = next(f for f in frames if 'id="questions"' in f)
+        assert len(snapshot.encode()) > 8 * 1024, len(snapshot)
+        assert "Question 29:" in snapshot or "Question 0:" in snapshot
+    log = server.log_path.read_text() if server.log_path else ""
+    assert "snapshot failed" not in log and "PayloadExceededError" not in log, log[-3000:]
