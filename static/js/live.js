@@ -227,6 +227,11 @@
     if (!list) return;
     if (searching()) { var s = document.getElementById("qsearch-text"); s.value = ""; }
     if (currentTab() === "mine") selectTab("top", false);
+    putHeldInList(list);
+    refresh();
+    list.scrollIntoView({ block: "start" });
+  }
+  function putHeldInList(list) {
     heldInserts.forEach(function (li) {
       var item = li.getAttribute("data-item");
       if (item && typeof removedAt !== "undefined" && removedAt[item] && Number(li.getAttribute("data-v")) < removedAt[item]) return;  // hidden meanwhile
@@ -236,12 +241,16 @@
     });
     heldInserts = [];
     showHeld();
-    refresh();
-    list.scrollIntoView({ block: "start" });
   }
   function loadWindow() {
     var form = document.getElementById("qsearch");
-    if (!form || !window.htmx) { sortQuestions(); return; }
+    if (!form || !window.htmx) {
+      // No server window to fetch: the list shown is the live one, so what was held for the reader joins it.
+      var list = document.getElementById("qlist");
+      if (list) putHeldInList(list);
+      sortQuestions();
+      return;
+    }
     htmx.trigger(form, "submit");
   }
   function selectTab(tab, load) {

@@ -68,12 +68,6 @@ def moderator_session(browser, base: str, code: str):
     return ctx, act
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect found at the session's last merge: the English watcher, typing an argument, sometimes "
-    "stops receiving pushes after the moderator approves a question and opens a poll (per-item inserts, held "
-    "'N new' questions and the polls widget combined); see the closing note of 2026-12-01",
-)
 def test_two_citizens_see_each_other_live(daphne_server, browser):
     base = daphne_server.url
     data = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
