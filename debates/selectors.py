@@ -82,12 +82,20 @@ def recent_closed(limit: int = 5) -> list[Debate]:
     return list(Debate.objects.filter(status=Debate.Status.CLOSED).order_by("-closed_at")[:limit])
 
 
-def live_access(*, code: str, kind: str, user: Any, token: str = "") -> tuple[int, str | None] | None:
-    """For a websocket: (debate id, audience) — audience None when forbidden — or None for an unknown code."""
+def live_access(
+    *, code: str, kind: str, user: Any, token: str = "", session: Any = None
+) -> tuple[int, str | None] | None:
+    """For a websocket: (debate id, audience) — audience None when forbidden — or None for an unknown code.
+    A moderators' socket also needs a staff session still current (not signed out elsewhere, not too old), as the
+    console pages do (hub.middleware): a copied cookie outlives its sign-out nowhere."""
     debate = Debate.objects.filter(code=code.upper()).first() if is_join_code(code) else None
     if debate is None:
         return None
     if kind == "moderators":
+        from . import staff_sessions
+
+        if session is not None and not staff_sessions.is_current(session, user):
+            return debate.pk, None
         return debate.pk, ("moderators" if user_can_moderate(debate, user) or user_is_official(debate, user) else None)
     if debate.status == Debate.Status.DRAFT:
         return None
