@@ -48,6 +48,14 @@ def is_join_code(code: Any) -> bool:
     return isinstance(code, str) and len(code) == JOIN_CODE_LENGTH and code.isascii() and code.isalnum()
 
 
+def debate_id_for_code(code: str) -> int | None:
+    """The id of the debate with this join code, or None (no 404: for callers that answer themselves)."""
+    if not is_join_code(code):
+        return None
+    found = Debate.objects.exclude(status=Debate.Status.DRAFT).filter(code=code.upper())
+    return found.values_list("pk", flat=True).first()
+
+
 def debate_for_code(code: str) -> Debate:
     if not is_join_code(code):
         raise Http404("unknown debate code")
