@@ -401,7 +401,7 @@ def trending_questions(debate: Debate, limit: int = 10) -> list[Question]:
     """Approved questions at or above the debate's trending threshold, most upvoted first (a few, not a list)."""
     return list(
         _public_questions_qs(debate)
-        .filter(status=Question.Status.APPROVED, upvote_count__gte=debate.trending_threshold)
+        .filter(debate.trending_q(), status=Question.Status.APPROVED)
         .select_related("author")
         .order_by("-upvote_count", "created_at")[:limit]
     )
