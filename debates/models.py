@@ -128,6 +128,7 @@ class Debate(models.Model):
 
     def trending_q(self) -> models.Q:
         return models.Q(upvote_count__gte=self.trending_threshold)
+
     word_filter = models.TextField(
         _("word filter"),
         blank=True,
