@@ -37,6 +37,8 @@ DEFAULT_RULES = {
     "participant_per_address": "1200/60",  # new participants per address per minute: a 1,000-person hall gets in
     "code_guess": "30/60",  # failed join-code guesses per address per minute
     "screen_guess": "10/60",  # failed screen-secret guesses per address per minute
+    "voter_code_guess": "10/900",  # wrong voter codes per address and debate per quarter of an hour (2^50 codes)
+    "recovery_guess": "10/900",  # wrong recovery codes per address and debate per quarter of an hour
     "login_failure": "10/900",  # failed sign-ins counted over 15 minutes (for the growing delay, never a lockout)
 }
 

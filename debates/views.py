@@ -76,6 +76,7 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
 def citizen(request: HttpRequest, code: str) -> HttpResponse:
     debate = selectors.debate_for_code(code)
     ctx = citizen_context(request, debate)
+    services.keep_participation(request, debate)
     ctx["landing"] = _landing(request)
     return render(request, "debates/citizen.html", ctx)
 
@@ -116,6 +117,7 @@ def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, A
     try:
         enforce_newcomer_limit(request, debate.pk)
         participant = services.participant_for_request(request, debate)
+        services.keep_participation(request, debate)
         with services.announced() as keys:
             message = action(debate, participant)
     except ServiceError as exc:
@@ -199,6 +201,7 @@ def _burst_write(
             raise Http404("not in this debate")
         return refusal_response(request, debate, outcome)
     services.remember_participant(request, outcome)
+    services.keep_participation(request, debate)
     if not is_htmx(request):
         return _success_redirect(request, debate, str(message))
     return HttpResponse(flash_html(request, str(message), ok=True))

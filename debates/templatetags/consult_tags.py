@@ -34,6 +34,9 @@ def consult_entry(context: Any, debate: Any) -> dict[str, Any]:
         "codes_needed": codes_needed,
         "has_polls": bool(context.get("polls")),
         "has_code": bool(participant and VoterCode.objects.filter(participant=participant).exists()),
+        # A consultation running until a date: its participants may need their participation on another device.
+        "keep_card": bool(consultation and consultation.closes_at and debate.status != "closed"),
+        "participant": participant,
     }
 
 
