@@ -576,6 +576,14 @@ def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | Non
     }
 
 
+def argument_counts(poll: Poll) -> dict[str, int]:
+    """Visible arguments per side, all of them (what the windows of poll_arguments are out of)."""
+    rows = dict(
+        poll.arguments.filter(status=Argument.Status.VISIBLE).values_list("side").annotate(n=Count("id")).order_by()
+    )
+    return {side: rows.get(side, 0) for side in (Argument.Side.FOR, Argument.Side.AGAINST)}
+
+
 def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
     """Arguments of this debate by id with their support count: per-item fragments."""
     return {

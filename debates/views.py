@@ -310,9 +310,21 @@ def api_state(request: HttpRequest, code: str) -> JsonResponse:
         debate = selectors.debate_for_code(code)
     except Http404:
         return JsonResponse({"error": "unknown debate code"}, status=404)
-    from .state import public_state
+    from .state import API_MAX_WINDOW, API_WINDOW, public_state
 
-    return JsonResponse(public_state(debate), json_dumps_params={"ensure_ascii": False})
+    try:
+        limit = int(request.GET.get("limit", API_WINDOW))
+    except ValueError:
+        limit = -1
+    if not 1 <= limit <= API_MAX_WINDOW:
+        return JsonResponse({"error": f"limit must be a whole number from 1 to {API_MAX_WINDOW}"}, status=400)
+    try:
+        state = public_state(
+            debate, order=request.GET.get("order", "top"), limit=limit, cursor=request.GET.get("cursor") or None
+        )
+    except selectors.BadCursor:
+        return JsonResponse({"error": "bad cursor or order (order: top or recent; cursor: a next_cursor)"}, status=400)
+    return JsonResponse(state, json_dumps_params={"ensure_ascii": False})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
