@@ -11,8 +11,10 @@ import time
 from urllib.parse import unquote
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from debates import fragments, selectors
 from debates.models import Argument, Question
@@ -212,12 +214,15 @@ def test_a_window_is_small_and_quick(client, seeded, capsys):
         ("deep", deep, {}),
         ("search", url, {"q": "tram"}),
     ):
-        started = time.perf_counter()
-        r = client.get(target, params, **HTMX)
-        timings[name] = (round((time.perf_counter() - started) * 1000, 1), len(r.content))
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            r = client.get(target, params, **HTMX)
+            elapsed = round((time.perf_counter() - started) * 1000, 1)
+        timings[name] = (elapsed, len(r.content), len(queries))
         assert r.status_code == 200 and len(r.content) < 60_000
+        assert len(queries) <= 8  # a few, whatever the depth: no count, no OFFSET, no query per question
     with capsys.disabled():
-        print(f"\nwindows of 30 on {N} questions (ms, bytes): {timings}")
+        print(f"\nwindows of 30 on {N} questions (ms, bytes, queries): {timings}")
 
 
 def test_arguments_show_real_totals_and_more(client, settings):
