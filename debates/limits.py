@@ -34,6 +34,8 @@ DEFAULT_RULES = {
     "question": "5/60",  # questions per participant per minute
     "argument": "5/60",  # arguments per participant per minute
     "rename": "5/60",  # name changes per participant per minute
+    "search": "30/60",  # searches of the citizen page's questions per participant per minute (the box is debounced)
+    "search_per_address": "600/60",  # the same for readers who never took part, per address (a hall shares one)
     "participant_per_address": "1200/60",  # new participants per address per minute: a 1,000-person hall gets in
     "code_guess": "30/60",  # failed join-code guesses per address per minute
     "screen_guess": "10/60",  # failed screen-secret guesses per address per minute

@@ -72,7 +72,7 @@ def public_state(
                 ]
                 for side, items in args.items()
             }
-            entry["arguments_total"] = selectors.argument_counts(poll)
+            entry["arguments_total"] = selectors.argument_totals(poll)
         polls.append(entry)
 
     return {
