@@ -16,7 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe, require_POST
 
 from . import fragments, limits, selectors, services
-from .models import Debate
+from .models import Argument, Debate, Question
 from .services import ServiceError
 from .services.text import clean_line
 
@@ -308,7 +308,7 @@ def ask(request: HttpRequest, code: str) -> HttpResponse:
         if name is not None and clean_line(name) != participant.display_name:
             services.participant_rename(participant=participant, display_name=name)
         question = services.question_submit(debate=debate, participant=participant, text=request.POST.get("text", ""))
-        if question.status == "pending":
+        if question.status == Question.Status.PENDING:
             return _("Thank you! Your question is awaiting moderation.")
         return _("Thank you! Your question is published.")
 
@@ -346,7 +346,7 @@ def argue(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
         arg = services.argument_post(
             poll=poll, participant=participant, side=request.POST.get("side", ""), text=request.POST.get("text", "")
         )
-        if arg.status == "held":
+        if arg.status == Argument.Status.HELD:
             return _("Your argument is held for review by a moderator.")
         return _("Your argument is published.")
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from ..models import Debate
 from ..models_consult import Consultation, PollRules, VoterCode
 
 register = template.Library()
@@ -35,7 +36,7 @@ def consult_entry(context: Any, debate: Any) -> dict[str, Any]:
         "has_polls": bool(context.get("polls")),
         "has_code": bool(participant and VoterCode.objects.filter(participant=participant).exists()),
         # A consultation running until a date: its participants may need their participation on another device.
-        "keep_card": bool(consultation and consultation.closes_at and debate.status != "closed"),
+        "keep_card": bool(consultation and consultation.closes_at and debate.status != Debate.Status.CLOSED),
         "participant": participant,
     }
 
