@@ -80,7 +80,9 @@ def _event(debate_id: int, kind: str) -> None:
     participant = services.participant_join(debate=debate, display_name="Bench")
     n = _event_rng.randrange(10**6)
     if kind == "upvote":
-        services.question_upvote(question=Question(pk=_event_rng.choice(questions)), participant=participant)
+        services.question_upvote(
+            question=Question(pk=_event_rng.choice(questions), debate_id=debate_id), participant=participant
+        )
     elif kind == "question":
         services.question_submit(
             debate=debate,
@@ -89,7 +91,7 @@ def _event(debate_id: int, kind: str) -> None:
         )
     elif kind == "argument":
         services.argument_post(
-            poll=Poll(pk=_event_rng.choice(polls)),
+            poll=Poll(pk=_event_rng.choice(polls), debate_id=debate_id),
             participant=participant,
             side=_event_rng.choice(["for", "against"]),
             text=f"Argument {n} du banc d'essai : le quartier {n % 97} en profiterait.",

@@ -241,7 +241,7 @@ def listener_worker(url: str, n: int, counters, ready, stop) -> None:
             try:
                 async with connect(
                     url,
-                    origin="http://127.0.0.1",
+                    origin=url.replace("ws://", "http://").split("/ws/", 1)[0],  # the server's own origin
                     compression=None,
                     max_size=2**26,
                     ping_interval=None,
