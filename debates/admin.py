@@ -5,7 +5,7 @@ from .services.text import strip_controls
 
 from .models import (
     AgendaSegment, Answer, Argument, ArgumentUpvote, Debate, DebateRole, ModerationLog, Participant, Poll, PollOption,
-    PresenceSample, Question, QuestionUpvote, StaffSessionEpoch, Vote,
+    PresenceSample, Question, QuestionUpvote, StaffNote, StaffSessionEpoch, Vote,
 )
 
 
@@ -92,5 +92,5 @@ class ModerationLogAdmin(SafeAdmin):
 
 
 for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
-              Answer, PresenceSample, StaffSessionEpoch):
+              Answer, PresenceSample, StaffNote, StaffSessionEpoch):
     admin.site.register(model, SafeAdmin)

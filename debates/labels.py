@@ -23,6 +23,10 @@ ACTION_LABELS = {
     "question_unstarred": pgettext_lazy("log action", "unstarred"),
     "question_on_screen": pgettext_lazy("log action", "put on screen"),
     "screen_cleared": pgettext_lazy("log action", "cleared the screen"),
+    "note_sent": pgettext_lazy("log action", "sent a note to the officials"),
+    "question_undone": pgettext_lazy("log action", "undid their action"),
+    "screen_mode": pgettext_lazy("log action", "changed what the screen shows"),
+    "screen_revealed": pgettext_lazy("log action", "revealed the results on screen"),
     "question_answered": pgettext_lazy("log action", "marked answered"),
     "answer_posted": pgettext_lazy("log action", "answered"),
     "poll_created": pgettext_lazy("log action", "created a poll"),
@@ -49,6 +53,7 @@ OBJECT_LABELS = {
     "argument": _("argument"),
     "agendasegment": _("agenda segment"),
     "debaterole": _("role"),
+    "staffnote": _("note to officials"),
 }
 
 
@@ -65,17 +70,27 @@ LOG_KEY_LABELS = {
     "user": _("user"),
     "answer": _("answer"),
     "name": _("name"),
+    "kept_upvotes": _("upvotes of the kept question"),
+    "mode": _("screen shows"),
+    "poll": _("poll"),
+    "revealed": _("results revealed"),
+    "undid": _("undid"),
+    "merged_into": _("merged into"),
+    "status": _("status"),
 }
 
 
 def _logged_field(object_type: str, key: str) -> Any:
+    """The model field a logged key names, or None. Only concrete fields: a key may also be the name of a reverse
+    relation (Question.upvotes, Question.merged), which has no verbose name nor choices."""
     from django.apps import apps
     from django.core.exceptions import FieldDoesNotExist
 
     try:
-        return apps.get_model("debates", object_type)._meta.get_field(key)
+        field = apps.get_model("debates", object_type)._meta.get_field(key)
     except (LookupError, FieldDoesNotExist):
         return None
+    return field if getattr(field, "concrete", False) else None
 
 
 def log_key_label(object_type: str, key: str) -> str:
@@ -102,9 +117,17 @@ def log_value_label(object_type: str, key: str, value: Any) -> str:
         from debates.templatetags.debate_tags import mmss  # the clock's own format
 
         return mmss(value)
-    if key in ("on_screen", "segment"):
+    if key in ("on_screen", "segment", "poll"):
         return f"#{value}"
+    if key == "undid":
+        return str(ACTION_LABELS.get(value, value))
+    if key == "mode":
+        from .models import Debate
+
+        return str(dict(Debate.ScreenMode.choices).get(value, value))
     field = _logged_field(object_type, key)
-    if getattr(field, "choices", None):  # a reverse relation (e.g. "votes") has none
+    if field is not None and field.is_relation:
+        return f"#{value}"
+    if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)

@@ -321,3 +321,10 @@ def question_counters(debate: Debate) -> dict[str, int]:
         rejected=Count("id", filter=Q(status=Question.Status.REJECTED)),
     )
     return agg
+
+
+def staff_notes(debate: Debate, limit: int = 5) -> list:
+    """The moderators' latest notes to the officials, newest first (staff only)."""
+    from .models import StaffNote
+
+    return list(StaffNote.objects.filter(debate=debate).select_related("author").order_by("-created_at", "-id")[:limit])

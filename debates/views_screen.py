@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
 from . import fragments, qr, report as report_data, selectors
@@ -18,6 +20,7 @@ from .csvsafe import csv_response
 from .models import Debate
 
 @require_safe
+@xframe_options_sameorigin  # the console shows a live preview of the screen in a frame
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
     debate = selectors.debate_for_code(code)  # drafts are not shown
@@ -27,12 +30,19 @@ def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     ctx["token"] = token
     theme = request.GET.get("theme")
     ctx["theme"] = theme if theme in Debate.Theme.values else debate.screen_theme
-    # Once closed, the code on the wall leads to the report rather than to a page where nothing can be done.
-    url = qr.absolute_url(reverse("report", args=[debate.code]), request) if debate.is_closed else qr.citizen_url(debate, request)
+    # Both codes are built here, with the hall's host (a broadcast has no request): the join code, and the
+    # report's, which the closing slide shows (the stylesheet picks one from the screen's mode).
+    url = qr.citizen_url(debate, request)
     ctx["join_url"] = url
     ctx["join_display"] = qr.short_display(url)
     ctx["qr"] = qr.qr_svg(url)
-    response = render(request, "debates/screen.html", ctx)
+    report_url = qr.absolute_url(reverse("report", args=[debate.code]), request)
+    ctx["report_display"] = qr.short_display(report_url)
+    ctx["report_qr"] = qr.qr_svg(report_url)
+    # The screen speaks the debate's language, not the hall computer's browser's; its socket joins that audience.
+    with translation.override(debate.language):
+        response = render(request, "debates/screen.html", ctx)
+    response["Content-Language"] = debate.language
     response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     response["X-Robots-Tag"] = "noindex"
     return response

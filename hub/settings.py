@@ -36,6 +36,7 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "debates.views_csrf.csrf_failure"  # htmx: inline message, the page stays
 
 INSTALLED_APPS = [
     "daphne",

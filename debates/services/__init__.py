@@ -49,10 +49,13 @@ from .questions import (
     question_reject,
     question_star,
     question_submit,
+    question_undo,
     question_upvote,
     question_upvote_withdraw,
     question_upvote_many,
 )
+from .notes import staff_note_post
+from .screen import screen_reveal, screen_show
 from .text import matched_words
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "debate_update_settings", "has_role", "matched_words", "one", "participant_for_request", "participant_join", "participant_rename",
     "participant_set_muted", "poll_close", "remember_participant", "poll_create", "poll_open", "presence_record", "question_approve",
     "question_edit", "question_mark_answered", "question_merge", "question_put_on_screen", "question_reject",
-    "question_star", "question_submit", "question_upvote", "question_upvote_many", "question_upvote_withdraw", "require_moderator",
-    "require_official", "role_assign", "role_remove", "screen_token_regenerate", "vote_cast", "vote_cast_many",
+    "question_star", "question_submit", "question_undo", "question_upvote", "question_upvote_many",
+    "question_upvote_withdraw", "require_moderator", "require_official", "role_assign", "role_remove", "screen_reveal",
+    "screen_show", "screen_token_regenerate", "staff_note_post", "vote_cast", "vote_cast_many",
 ]

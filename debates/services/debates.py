@@ -39,6 +39,7 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
             debate.opened_at = now
         if status == Debate.Status.CLOSED:
             debate.closed_at = now
+            debate.screen_mode = Debate.ScreenMode.CLOSING  # the hall sees thanks, results and the report's link
             for poll in debate.polls.filter(status=Poll.Status.OPEN):
                 poll.status, poll.closed_at = Poll.Status.CLOSED, now
                 poll.save(update_fields=["status", "closed_at"])
@@ -51,7 +52,7 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
                 seg.save()
         debate.save()
         _log(debate, actor, "debate_status", debate, before, {"status": status})
-        announce(debate.pk, {"status", "polls", "questions", "onscreen", "queue", "log"})
+        announce(debate.pk, {"status", "polls", "questions", "onscreen", "queue", "log", "screenctl"})
     return debate
 
 

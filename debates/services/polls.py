@@ -57,7 +57,7 @@ def poll_create(
         poll = Poll.objects.create(debate=debate, text=text, kind=kind, results=results, position=position)
         PollOption.objects.bulk_create(PollOption(poll=poll, label=lbl, position=i) for i, lbl in enumerate(labels))
         _log(debate, actor, "poll_created", poll, {}, {"text": text, "options": labels})
-        announce(debate.pk, {"polls", "log"})
+        announce(debate.pk, {"polls", "log", "screenctl"})
     if open_now:
         poll = poll_open(poll=poll, actor=actor)
     return poll
@@ -76,7 +76,7 @@ def poll_open(*, poll: Poll, actor: Any) -> Poll:
         p.status, p.opened_at, p.closed_at = Poll.Status.OPEN, timezone.now(), None
         p.save()
         _log(debate, actor, "poll_opened", p, before, {"status": "open"})
-        announce(debate.pk, {"polls", "log"})
+        announce(debate.pk, {"polls", "log", "screenctl"})
     return p
 
 
@@ -90,7 +90,7 @@ def poll_close(*, poll: Poll, actor: Any) -> Poll:
         p.status, p.closed_at = Poll.Status.CLOSED, timezone.now()
         p.save()
         _log(debate, actor, "poll_closed", p, {"status": "open"}, {"status": "closed"})
-        announce(debate.pk, {"polls", "log"})
+        announce(debate.pk, {"polls", "log", "screenctl"})
     return p
 
 

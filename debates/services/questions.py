@@ -203,10 +203,12 @@ def question_put_on_screen(*, question: Question | None, debate: Debate, actor: 
                 raise ServiceError(_("Only approved questions can go on screen."), status=409)
         before = {"on_screen": d.on_screen_id}
         d.on_screen = question
-        d.save(update_fields=["on_screen"])
+        if question is not None:
+            d.screen_mode = Debate.ScreenMode.QUESTION  # putting a question up is also choosing what the hall sees
+        d.save(update_fields=["on_screen", "screen_mode"])
         _log(d, actor, "question_on_screen" if question else "screen_cleared", question or d, before,
              {"on_screen": question.pk if question else None})
-        announce(d.pk, {"onscreen", "questions", "queue", "log"})
+        announce(d.pk, {"onscreen", "questions", "queue", "log", "polls", "screenctl"})
     return d
 
 
@@ -324,3 +326,46 @@ def _first_upvotes(model: type[QuestionUpvote] | type[ArgumentUpvote], target: s
     # back; the hot path replays each request through the view, whose next attempt (services.one) sees the row.
     model.objects.bulk_create(rows)
     return rows
+
+
+# The console offers Undo for a few seconds after these actions; the server accepts it for a minute, and only while
+# the action is still the last thing that happened to the question (nobody acted on it since).
+UNDO_SECONDS = 60
+UNDOABLE = {"approve": "question_approved", "reject": "question_rejected", "star": "question_starred",
+            "unstar": "question_unstarred"}
+
+
+def question_undo(*, question: Question, actor: Any, action: str) -> Question:
+    """Take back one's own approve, reject, star or unstar of a moment ago: the question returns to its state
+    before (a rejected question to pending or approved, its reason cleared). Logged as an action of its own."""
+    from ..models import ModerationLog
+
+    require_moderator(question.debate, actor)
+    logged = UNDOABLE.get(action)
+    if logged is None:
+        raise ServiceError(_("This action cannot be undone."), status=400)
+    with transaction.atomic():
+        q = _lock_question(question)
+        last = ModerationLog.objects.filter(debate_id=q.debate_id, object_type="question", object_id=q.pk).first()
+        recent = last is not None and (timezone.now() - last.created_at).total_seconds() <= UNDO_SECONDS
+        if not (recent and last.action == logged and last.actor_id == actor.pk):
+            raise ServiceError(_("Too late to undo: the question has changed since, or the moment has passed."),
+                               status=409)
+        before = {"status": q.status, "starred": q.starred}
+        if action in ("star", "unstar"):
+            q.starred = action == "unstar"
+        elif action == "approve":
+            if q.status != Question.Status.APPROVED or q.answers.exists() or q.debate.on_screen_id == q.pk:
+                raise ServiceError(_("Too late to undo: the question has changed since, or the moment has passed."),
+                                   status=409)
+            q.status, q.approved_at, q.handled_by = Question.Status.PENDING, None, None
+        else:  # reject
+            q.status = last.before.get("status", Question.Status.PENDING)
+            q.rejection_reason, q.handled_by = "", None
+            if q.status == Question.Status.PENDING:
+                q.approved_at = None
+        q.save()
+        _log(q.debate, actor, "question_undone", q, before, {"undid": logged, "status": q.status, "starred": q.starred})
+        announce(q.debate_id, {"questions", "queue", "onscreen", "log"})
+        nudge(q.debate_id, [q.author_id])
+    return q

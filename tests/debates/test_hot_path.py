@@ -92,7 +92,7 @@ async def post(path: str, body: str = "", *, htmx: bool = True, csrf: bool = Tru
 def unmasked(html: str) -> str:
     """CSRF tokens in a page are masked afresh on every render; each request here is a newcomer, so the citizen's
     live token names another participant each time."""
-    html = re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+', r"\1…", html)
+    html = re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value="|name="csrf-token" content=")[A-Za-z0-9]+', r"\1…", html)
     return re.sub(r'("live_token": ")[^"]+', r"\1…", html)
 
 
