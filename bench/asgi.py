@@ -6,12 +6,18 @@ the "status" widget once per audience and broadcasts it through the channel laye
 (`data-v`, microseconds since the epoch, taken when the render's database read started) of the public status
 fragment, so the load clients can measure write → receipt latency from the fragment itself.
 
+POST /__bench__/event?debate=<id>&kind=upvote|question|argument performs one citizen event through its service, as a
+newcomer would (a new participant): an upvote of a random approved question (coalesced: the flusher publishes it),
+a new question (published at once in the bench's content debates) or a new argument on a random proposition. Used by
+bench/content.py to measure what one event costs as the debate grows.
+
 Everything else goes to hub.asgi.application unchanged. Only `bench/run.py` starts a server on this module.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 from urllib.parse import parse_qs
 
@@ -53,7 +59,74 @@ def _write(debate_id: int, user_id: int) -> int:
     return 0
 
 
+_event_targets: dict[int, tuple[list[int], list[int]]] = {}
+_event_rng = random.Random(7)
+
+
+def _event(debate_id: int, kind: str) -> None:
+    from django.db import close_old_connections
+
+    from debates import services
+    from debates.models import Debate, Poll, Question
+
+    close_old_connections()
+    debate = Debate.objects.get(pk=debate_id)
+    if debate_id not in _event_targets:
+        _event_targets[debate_id] = (
+            list(Question.objects.filter(debate=debate, status=Question.Status.APPROVED).values_list("pk", flat=True)),
+            list(Poll.objects.filter(debate=debate, kind=Poll.Kind.YES_NO_ABSTAIN).values_list("pk", flat=True)),
+        )
+    questions, polls = _event_targets[debate_id]
+    participant = services.participant_join(debate=debate, display_name="Bench")
+    n = _event_rng.randrange(10**6)
+    if kind == "upvote":
+        services.question_upvote(question=Question(pk=_event_rng.choice(questions)), participant=participant)
+    elif kind == "question":
+        services.question_submit(
+            debate=debate,
+            participant=participant,
+            text=f"Question {n} du banc d'essai : que prévoyez-vous pour le quartier {n % 97} ?",
+        )
+    elif kind == "argument":
+        services.argument_post(
+            poll=Poll(pk=_event_rng.choice(polls)),
+            participant=participant,
+            side=_event_rng.choice(["for", "against"]),
+            text=f"Argument {n} du banc d'essai : le quartier {n % 97} en profiterait.",
+        )
+    else:
+        raise ValueError(kind)
+
+
+async def _empty_body(receive) -> None:
+    while True:
+        message = await receive()
+        if not message.get("more_body"):
+            break
+
+
+async def _json(send, data: dict) -> None:
+    body = json.dumps(data).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 async def application(scope, receive, send):
+    if scope["type"] == "http" and scope["path"] == "/__bench__/event":
+        await _empty_body(receive)
+        query = parse_qs(scope.get("query_string", b"").decode())
+        from live.runtime import bind_loop
+
+        bind_loop()
+        await sync_to_async(_event, thread_sensitive=False)(int(query["debate"][0]), query["kind"][0])
+        await _json(send, {"ok": True})
+        return
     if scope["type"] == "http" and scope["path"] == "/__bench__/write":
         while True:  # drain the (empty) body
             message = await receive()
@@ -65,8 +138,13 @@ async def application(scope, receive, send):
         bind_loop()
         version = await sync_to_async(_write, thread_sensitive=False)(int(query["debate"][0]), int(query["user"][0]))
         body = json.dumps({"v": version}).encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
         return
     return await hub_application(scope, receive, send)

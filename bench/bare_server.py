@@ -20,8 +20,10 @@ PAD = "x" * 160
 
 
 def fragment(version: int) -> str:
-    return (f'<section id="status" class="statusbar status-live" hx-swap-oob="true" data-v="{version}">'
-            f'<div class="status-row"><span class="badge">live</span>{PAD}</div></section>')
+    return (
+        f'<section id="status" class="statusbar status-live" hx-swap-oob="true" data-v="{version}">'
+        f'<div class="status-row"><span class="badge">live</span>{PAD}</div></section>'
+    )
 
 
 async def handler(ws) -> None:

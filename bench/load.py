@@ -22,8 +22,18 @@ def raise_nofile() -> None:
 
 
 # --- websocket clients ----------------------------------------------------------------------------------------------
-def client_worker(wid: int, urls: list[str], n: int, rate: float, poll_id: int, origin: str,
-                  ready_q, stop_evt, result_q, max_seconds: float) -> None:
+def client_worker(
+    wid: int,
+    urls: list[str],
+    n: int,
+    rate: float,
+    poll_id: int,
+    origin: str,
+    ready_q,
+    stop_evt,
+    result_q,
+    max_seconds: float,
+) -> None:
     raise_nofile()
     try:
         result = asyncio.run(_clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_seconds))
@@ -48,8 +58,15 @@ async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_s
         rec = {"status": {}, "polls": [], "closed": False}
         t0 = time.monotonic()
         try:
-            ws = await connect(urls[i % len(urls)], origin=origin, compression=None, open_timeout=30,
-                               ping_interval=None, max_size=2 ** 20, close_timeout=1)
+            ws = await connect(
+                urls[i % len(urls)],
+                origin=origin,
+                compression=None,
+                open_timeout=30,
+                ping_interval=None,
+                max_size=2**20,
+                close_timeout=1,
+            )
         except Exception as exc:
             failed.append(type(exc).__name__ + ": " + str(exc)[:80])
             return
@@ -64,7 +81,7 @@ async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_s
                     if m:
                         status[int(m.group(1))] = t
                 if marker in msg:
-                    tail = msg[msg.index(marker):]
+                    tail = msg[msg.index(marker) :]
                     m = COUNT.search(tail)
                     if m:
                         polls.append((t, int(m.group(1))))
@@ -80,8 +97,12 @@ async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_s
     end = time.monotonic() + max_seconds
     while not stop_evt.is_set() and time.monotonic() < end:
         await asyncio.sleep(0.05)
-    result = {"conns": [dict(r) for r in conns], "failed": len(failed) + (n - len(conns) - len(failed)),
-              "fail_samples": failed[:5], "connect_ms": connect_ms}
+    result = {
+        "conns": [dict(r) for r in conns],
+        "failed": len(failed) + (n - len(conns) - len(failed)),
+        "fail_samples": failed[:5],
+        "connect_ms": connect_ms,
+    }
     for t in tasks:
         t.cancel()
     return result
@@ -101,14 +122,28 @@ async def _http(port: int, raw: bytes, timeout: float = 30.0) -> tuple[int, byte
     return status, head
 
 
-def voter_worker(wid: int, ports: list[int], code: str, poll_id: int, option_ids: list[int], count: int, first: int,
-                 step: int, rate: float, ready_q, start_q, result_q, question_id: int | None = None) -> None:
+def voter_worker(
+    wid: int,
+    ports: list[int],
+    code: str,
+    poll_id: int,
+    option_ids: list[int],
+    count: int,
+    first: int,
+    step: int,
+    rate: float,
+    ready_q,
+    start_q,
+    result_q,
+    question_id: int | None = None,
+) -> None:
     """Voters first, step, first+2*step…; each GETs its cookie (/d/<code>/me), then votes once at its slot (or, with
     question_id, upvotes that question)."""
     raise_nofile()
     try:
-        result = asyncio.run(_voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q,
-                                     question_id))
+        result = asyncio.run(
+            _voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, question_id)
+        )
     except Exception as exc:
         result = {"error": repr(exc), "votes": []}
     result_q.put((wid, result))
@@ -155,10 +190,12 @@ async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rat
             path, body = f"/d/{code}/poll/{poll_id}/vote", f"option={option_ids[i % len(option_ids)]}"
         else:
             path, body = f"/d/{code}/q/{question_id}/upvote", ""
-        raw = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-               f"Cookie: csrftoken={tok}\r\nX-CSRFToken: {tok}\r\nHX-Request: true\r\n"
-               f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-               f"Connection: close\r\n\r\n{body}").encode()
+        raw = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Cookie: csrftoken={tok}\r\nX-CSRFToken: {tok}\r\nHX-Request: true\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: close\r\n\r\n{body}"
+        ).encode()
         sent = time.time()
         try:
             status, _head = await _http(port, raw)

@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import content  # noqa: E402
 import load  # noqa: E402
 
 PY = sys.executable
@@ -40,7 +41,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
 ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
-ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two"]
+ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two", "content"]
 ROWS: list[dict] = []
 DETAILS: dict = {}
 
@@ -147,21 +148,38 @@ def setup_data(db_url: str, redis_url: str) -> dict:
 
     user = get_user_model().objects.create_user(username="bench-mod", password="bench-mod-pw-123", is_staff=True)
     now = timezone.now()
-    debate = Debate.objects.create(title="Bench debate", status=Debate.Status.SCHEDULED, premoderation=True,
-                                   scheduled_start=now - timedelta(minutes=1), scheduled_end=now + timedelta(hours=2))
+    debate = Debate.objects.create(
+        title="Bench debate",
+        status=Debate.Status.SCHEDULED,
+        premoderation=True,
+        scheduled_start=now - timedelta(minutes=1),
+        scheduled_end=now + timedelta(hours=2),
+    )
     DebateRole.objects.create(debate=debate, user=user, role=DebateRole.Role.MODERATOR)
     for i in range(2):
         AgendaSegment.objects.create(debate=debate, position=i, title=f"Segment {i + 1}", planned_seconds=3600)
     services.debate_set_status(debate=debate, status=Debate.Status.LIVE, actor=user)
     services.clock_action(debate=debate, actor=user, action="start")
-    poll = services.poll_create(debate=debate, actor=user, text="Faut-il piétonniser le centre ?",
-                                kind=Poll.Kind.YES_NO_ABSTAIN, open_now=True, results=Poll.Results.LIVE)
+    poll = services.poll_create(
+        debate=debate,
+        actor=user,
+        text="Faut-il piétonniser le centre ?",
+        kind=Poll.Kind.YES_NO_ABSTAIN,
+        open_now=True,
+        results=Poll.Results.LIVE,
+    )
     options = list(poll.options.values_list("pk", flat=True))
     asker = services.participant_join(debate=debate)
     question = services.question_submit(debate=debate, participant=asker, text="Quand les travaux finiront-ils ?")
     services.question_approve(question=question, actor=user)
-    info = {"debate": debate.pk, "code": debate.code, "user": user.pk, "poll": poll.pk, "options": options,
-            "question": question.pk}
+    info = {
+        "debate": debate.pk,
+        "code": debate.code,
+        "user": user.pk,
+        "poll": poll.pk,
+        "options": options,
+        "question": question.pk,
+    }
     connections.close_all()
     return info
 
@@ -186,13 +204,23 @@ def votes_stored(poll_id: int, question_id: int | None = None) -> tuple[int, int
 
 def server_env(db_url: str, redis_url: str) -> dict:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "hub.settings", "DATABASE_URL": db_url, "REDIS_URL": redis_url,
-        "DEBUG": "0", "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0",
-        "SECURE_HSTS_SECONDS": "0", "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "hub.settings",
+            "DATABASE_URL": db_url,
+            "REDIS_URL": redis_url,
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+            # Every load client connects from 127.0.0.1: the per-address connect bucket (live/limits.py) is off here.
+            "LIVE_CONNECT_BURST": "0",
+            "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+        }
+    )
     return env
 
 
@@ -203,9 +231,25 @@ class Server:
         if kind == "bare":
             cmd = [PY, str(ROOT / "bench" / "bare_server.py"), str(port)]
         elif kind == "uvicorn" or (kind == "daphne" and ASGI_SERVER == "uvicorn"):
-            cmd = [str(Path(PY).with_name("uvicorn")), "--host", "127.0.0.1", "--port", str(port), "--backlog", "2048",
-                   "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio", "--ws-per-message-deflate",
-                   "false", "--ws-ping-interval", "0", "bench.asgi:application"]
+            cmd = [
+                str(Path(PY).with_name("uvicorn")),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--backlog",
+                "2048",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--ws",
+                "websockets-sansio",
+                "--ws-per-message-deflate",
+                "false",
+                "--ws-ping-interval",
+                "0",
+                "bench.asgi:application",
+            ]
         else:
             # backlog: Twisted's default listen backlog (50) drops SYNs during a connect storm.
             # -v 0: no access log line per connection (it costs server CPU).
@@ -215,8 +259,9 @@ class Server:
             script = cmd[0] if cmd[0] != PY else cmd[1]
             rest = cmd[1:] if cmd[0] != PY else cmd[2:]
             cmd = [PY, "-m", "cProfile", "-o", str(logdir / f"profile-{kind}-{port}.prof"), script, *rest]
-        self.proc = subprocess.Popen(["taskset", "-c", core, *cmd], cwd=ROOT, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            ["taskset", "-c", core, *cmd], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         self.pid = self.proc.pid
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -279,10 +324,23 @@ class Clients:
         workers = max(1, min(workers, n))
         for w in range(workers):
             count = n // workers + (1 if w < n % workers else 0)
-            wurls = urls[w % len(urls):] + urls[:w % len(urls)]
-            p = ctx.Process(target=load.client_worker, daemon=True,
-                            args=(w, wurls, count, rate / workers, poll_id, origin, self.ready_q, self.stop_evt,
-                                  self.result_q, max_seconds))
+            wurls = urls[w % len(urls) :] + urls[: w % len(urls)]
+            p = ctx.Process(
+                target=load.client_worker,
+                daemon=True,
+                args=(
+                    w,
+                    wurls,
+                    count,
+                    rate / workers,
+                    poll_id,
+                    origin,
+                    self.ready_q,
+                    self.stop_evt,
+                    self.result_q,
+                    max_seconds,
+                ),
+            )
             p.start()
             os.sched_setaffinity(p.pid, {int(LOAD_CORE)})
             self.procs.append(p)
@@ -330,8 +388,9 @@ def trigger_write(port: int, info: dict) -> int:
 
 
 # --- scenarios ------------------------------------------------------------------------------------------------------
-def broadcast_run(label: str, servers: list[Server], urls: list[str], n: int, info: dict, broadcasts: int,
-                  gap: float, trigger) -> dict:
+def broadcast_run(
+    label: str, servers: list[Server], urls: list[str], n: int, info: dict, broadcasts: int, gap: float, trigger
+) -> dict:
     """Connect n clients, do `broadcasts` writes `gap` s apart, measure latency, rate, CPU per message, misses."""
     workers = 1 if n <= 300 else 4
     clients = Clients(urls, n, rate=min(1000.0, max(200.0, n / 3)), poll_id=info["poll"], workers=workers)
@@ -361,19 +420,36 @@ def broadcast_run(label: str, servers: list[Server], urls: list[str], n: int, in
         if not expected <= set(got):
             missed += 1
             if len(missed_samples) < 5:  # what a client that missed something did receive
-                missed_samples.append({"status_versions_received": len(got), "of_expected": len(expected & set(got)),
-                                       "closed_by_server": c["closed"]})
+                missed_samples.append(
+                    {
+                        "status_versions_received": len(got),
+                        "of_expected": len(expected & set(got)),
+                        "closed_by_server": c["closed"],
+                    }
+                )
         for v in expected & set(got):
             lat.append((got[v] - v / 1e6) * 1000)
             last_receipt = max(last_receipt, got[v])
     delivered = len(lat)
     span = max(1e-6, last_receipt - versions[0] / 1e6) if versions else 1
     out = {
-        "label": label, "clients": n, "connected": ok, "connect_failures": failures_of(results),
-        "fail_samples": [x for r in results for x in r.get("fail_samples", [])][:5], "broadcasts": broadcasts, "gap_s": gap, "delivered": delivered, "expected": len(expected) * n,
-        "missed_clients": missed, "missed_samples": missed_samples,
-        "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "p99_ms": pct(lat, 99), "max_ms": max(lat, default=float("nan")),
-        "msgs_per_s": delivered / span, "cpu_s": cpu1 - cpu0,
+        "label": label,
+        "clients": n,
+        "connected": ok,
+        "connect_failures": failures_of(results),
+        "fail_samples": [x for r in results for x in r.get("fail_samples", [])][:5],
+        "broadcasts": broadcasts,
+        "gap_s": gap,
+        "delivered": delivered,
+        "expected": len(expected) * n,
+        "missed_clients": missed,
+        "missed_samples": missed_samples,
+        "p50_ms": pct(lat, 50),
+        "p95_ms": pct(lat, 95),
+        "p99_ms": pct(lat, 99),
+        "max_ms": max(lat, default=float("nan")),
+        "msgs_per_s": delivered / span,
+        "cpu_s": cpu1 - cpu0,
         "cpu_us_per_msg": (cpu1 - cpu0) * 1e6 / delivered if delivered else float("nan"),
     }
     log(label, {k: (round(v, 1) if isinstance(v, float) else v) for k, v in out.items()})
@@ -405,8 +481,9 @@ def scenario_fanout(args, ctx, name="fanout", bare=False, sizes=None, embedded=F
             # The issue's target for 5000 clients is at 2 broadcasts/s: measure that too.
             gaps = [args.gap] + ([0.5] if n >= 5000 and args.gap < 0.5 else [])
             for gap in gaps:
-                res = broadcast_run(f"{name} N={n} {1 / gap:.0f}/s", [server], urls, n, info, args.broadcasts, gap,
-                                    trigger)
+                res = broadcast_run(
+                    f"{name} N={n} {1 / gap:.0f}/s", [server], urls, n, info, args.broadcasts, gap, trigger
+                )
                 out.append(res)
             if bare:
                 control.close()
@@ -419,35 +496,64 @@ def report_fanout(results, ceiling, args, embedded=None):
     bare_by_n = {(r["clients"], r["gap_s"]): r for r in ceiling or []}
     for r in results:
         n, rate = r["clients"], 1 / r["gap_s"]
-        tgt = ("≤ 250 ms" if n == 2000 and rate >= 5 else "≤ 500 ms" if n >= 5000 and rate <= 2 else "")
+        tgt = "≤ 250 ms" if n == 2000 and rate >= 5 else "≤ 500 ms" if n >= 5000 and rate <= 2 else ""
         limit = 250 if n == 2000 else 500
         at = f"N={n} {rate:.0f}/s"
-        row("fanout", f"{at} latency p50 / p95 / p99 / max (ms)",
+        row(
+            "fanout",
+            f"{at} latency p50 / p95 / p99 / max (ms)",
             f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} / {r['p99_ms']:.0f} / {r['max_ms']:.0f}",
-            f"p99 {tgt}" if tgt else "", r["p99_ms"] <= limit if tgt else None)
+            f"p99 {tgt}" if tgt else "",
+            r["p99_ms"] <= limit if tgt else None,
+        )
         row("fanout", f"{at} msgs delivered/s; CPU µs/msg", f"{r['msgs_per_s']:.0f}; {r['cpu_us_per_msg']:.1f}", "")
-        row("fanout", f"{at} clients that missed an update", r["missed_clients"] + r["connect_failures"], "0",
-            r["missed_clients"] + r["connect_failures"] == 0)
+        row(
+            "fanout",
+            f"{at} clients that missed an update",
+            r["missed_clients"] + r["connect_failures"],
+            "0",
+            r["missed_clients"] + r["connect_failures"] == 0,
+        )
         b = bare_by_n.get((n, r["gap_s"]))
         if b:
             ratio = r["cpu_us_per_msg"] / b["cpu_us_per_msg"] if b["cpu_us_per_msg"] else float("nan")
-            row("ceiling", f"{at} bare websockets p99 (ms); CPU µs/msg", f"{b['p99_ms']:.0f}; {b['cpu_us_per_msg']:.1f}",
-                "", None)
+            row(
+                "ceiling",
+                f"{at} bare websockets p99 (ms); CPU µs/msg",
+                f"{b['p99_ms']:.0f}; {b['cpu_us_per_msg']:.1f}",
+                "",
+                None,
+            )
             row("ceiling", f"{at} our CPU/msg ÷ bare CPU/msg", f"{ratio:.2f}×", "≤ 3×", ratio <= 3)
     for r in embedded or []:
         rate = 1 / r["gap_s"]
-        row("embedded", f"N={r['clients']} sqlite+in-memory p50 / p99 (ms)", f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f}",
-            f"p99 ≤ 300 ms at {rate:.0f}/s", r["p99_ms"] <= 300)
-        row("embedded", f"N={r['clients']} CPU µs/msg; missed", f"{r['cpu_us_per_msg']:.1f}; {r['missed_clients']}",
-            "missed 0", r["missed_clients"] == 0)
+        row(
+            "embedded",
+            f"N={r['clients']} sqlite+in-memory p50 / p99 (ms)",
+            f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f}",
+            f"p99 ≤ 300 ms at {rate:.0f}/s",
+            r["p99_ms"] <= 300,
+        )
+        row(
+            "embedded",
+            f"N={r['clients']} CPU µs/msg; missed",
+            f"{r['cpu_us_per_msg']:.1f}; {r['missed_clients']}",
+            "missed 0",
+            r["missed_clients"] == 0,
+        )
 
 
 def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds, n_voters, question=None):
     """n_clients connected; n_voters distinct participants vote once each at `rate`/s through POST …/vote (or, with
     `question`, upvote it through POST …/q/<id>/upvote; the clients' final count is then not parsed)."""
     urls = ws_urls(ports, info["code"])
-    clients = Clients(urls, n_clients, rate=min(1000.0, max(200.0, n_clients / 3)), poll_id=info["poll"],
-                      workers=1 if n_clients <= 300 else 4)
+    clients = Clients(
+        urls,
+        n_clients,
+        rate=min(1000.0, max(200.0, n_clients / 3)),
+        poll_id=info["poll"],
+        workers=1 if n_clients <= 300 else 4,
+    )
     ok, failed = clients.wait_ready(timeout=n_clients / 200 + 60)
     votes_total = int(rate * seconds)
     ctxmp = mp.get_context("fork")
@@ -455,9 +561,25 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
     vw = 1 if votes_total <= 500 else 2
     procs = []
     for w in range(vw):
-        p = ctxmp.Process(target=load.voter_worker, daemon=True,
-                          args=(w, ports, info["code"], info["poll"], info["options"], votes_total, w, vw, rate,
-                                ready_q, start_q, result_q, question))
+        p = ctxmp.Process(
+            target=load.voter_worker,
+            daemon=True,
+            args=(
+                w,
+                ports,
+                info["code"],
+                info["poll"],
+                info["options"],
+                votes_total,
+                w,
+                vw,
+                rate,
+                ready_q,
+                start_q,
+                result_q,
+                question,
+            ),
+        )
         p.start()
         os.sched_setaffinity(p.pid, {int(LOAD_CORE)})
         procs.append(p)
@@ -499,13 +621,24 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
         during = [t for t, _n in c["polls"] if t0 <= t <= burst_end + 0.3]
         max_rate = max(max_rate, len(during) / max(0.5, burst_end + 0.3 - t0))
     out = {
-        "label": label, "clients": n_clients, "connected": ok, "connect_failures": failures_of(results),
-        "votes_sent": len(votes), "acked": len(acked), "stored": stored, "distinct_voters_stored": distinct,
+        "label": label,
+        "clients": n_clients,
+        "connected": ok,
+        "connect_failures": failures_of(results),
+        "votes_sent": len(votes),
+        "acked": len(acked),
+        "stored": stored,
+        "distinct_voters_stored": distinct,
         "statuses": {str(s): sum(1 for v in votes if v[3] == s) for s in {v[3] for v in votes}},
-        "vote_p50_ms": pct(lat, 50), "vote_p99_ms": pct(lat, 99), "vote_max_ms": max(lat, default=float("nan")),
-        "final_count_after_last_vote_ms": max(0.0, (max(final_times) - last_ack) * 1000) if final_times else float("nan"),
+        "vote_p50_ms": pct(lat, 50),
+        "vote_p99_ms": pct(lat, 99),
+        "vote_max_ms": max(lat, default=float("nan")),
+        "final_count_after_last_vote_ms": max(0.0, (max(final_times) - last_ack) * 1000)
+        if final_times
+        else float("nan"),
         "clients_without_final_count": not_final + (n_clients - len(conns)),
-        "max_results_msgs_per_s_per_client": max_rate, "cpu_s": cpu1 - cpu0,
+        "max_results_msgs_per_s_per_client": max_rate,
+        "cpu_s": cpu1 - cpu0,
         "achieved_vote_rate": len(votes) / max(1e-6, max((v[1] for v in votes), default=t0) - t0 + 1 / rate),
         # p50 / p99 / count of the votes sent in each second of the burst: where a tail comes from
         "latency_by_second": [
@@ -522,18 +655,36 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
 
 
 def report_votes(r, name="votes"):
-    row(name, "votes sent / acknowledged (200) / stored / distinct voters",
-        f"{r['votes_sent']} / {r['acked']} / {r['stored']} / {r['distinct_voters_stored']}", "stored = acked",
-        r["stored"] == r["acked"] == r["distinct_voters_stored"])
-    row(name, "vote latency p50 / p99 (ms)", f"{r['vote_p50_ms']:.0f} / {r['vote_p99_ms']:.0f}", "p99 ≤ 500 ms",
-        r["vote_p99_ms"] <= 500)
+    row(
+        name,
+        "votes sent / acknowledged (200) / stored / distinct voters",
+        f"{r['votes_sent']} / {r['acked']} / {r['stored']} / {r['distinct_voters_stored']}",
+        "stored = acked",
+        r["stored"] == r["acked"] == r["distinct_voters_stored"],
+    )
+    row(
+        name,
+        "vote latency p50 / p99 (ms)",
+        f"{r['vote_p50_ms']:.0f} / {r['vote_p99_ms']:.0f}",
+        "p99 ≤ 500 ms",
+        r["vote_p99_ms"] <= 500,
+    )
     if r["final_count_after_last_vote_ms"] is None:  # an upvote burst: the clients parse the poll's count only
         return
-    row(name, "final count on every client after last vote (ms)",
-        f"{r['final_count_after_last_vote_ms']:.0f} ({r['clients_without_final_count']} clients never)", "≤ 1000 ms",
-        r["clients_without_final_count"] == 0 and r["final_count_after_last_vote_ms"] <= 1000)
-    row(name, "poll-results msgs/s received by one client (max)", f"{r['max_results_msgs_per_s_per_client']:.1f}",
-        "≤ 1 / flush interval", None)
+    row(
+        name,
+        "final count on every client after last vote (ms)",
+        f"{r['final_count_after_last_vote_ms']:.0f} ({r['clients_without_final_count']} clients never)",
+        "≤ 1000 ms",
+        r["clients_without_final_count"] == 0 and r["final_count_after_last_vote_ms"] <= 1000,
+    )
+    row(
+        name,
+        "poll-results msgs/s received by one client (max)",
+        f"{r['max_results_msgs_per_s_per_client']:.1f}",
+        "≤ 1 / flush interval",
+        None,
+    )
 
 
 def scenario_votes(args, ctx, question: int | None = None):
@@ -541,9 +692,19 @@ def scenario_votes(args, ctx, question: int | None = None):
     port = ctx["ports"].take()
     server = Server("daphne", port, ctx["env"], SERVER_CORE, ctx["logdir"])
     try:
-        return vote_burst("votes" if question is None else "upvotes", args, ctx, [server], [port], ctx["info"],
-                          args.vote_clients, args.vote_rate, args.vote_seconds, int(args.vote_rate * args.vote_seconds),
-                          question=question)
+        return vote_burst(
+            "votes" if question is None else "upvotes",
+            args,
+            ctx,
+            [server],
+            [port],
+            ctx["info"],
+            args.vote_clients,
+            args.vote_rate,
+            args.vote_seconds,
+            int(args.vote_rate * args.vote_seconds),
+            question=question,
+        )
     finally:
         server.stop()
 
@@ -561,8 +722,13 @@ def scenario_storm(args, ctx):
         rss0, cpu0 = server.rss(), server.cpu()
         n = args.storm_clients
         t0 = time.time()
-        clients = Clients(ws_urls([port], info["code"]), n, rate=n / args.storm_seconds, poll_id=info["poll"],
-                          workers=1 if n <= 300 else 4)
+        clients = Clients(
+            ws_urls([port], info["code"]),
+            n,
+            rate=n / args.storm_seconds,
+            poll_id=info["poll"],
+            workers=1 if n <= 300 else 4,
+        )
         ok, failed = clients.wait_ready(timeout=args.storm_seconds + 90)
         took = time.time() - t0
         time.sleep(2.0)
@@ -572,11 +738,20 @@ def scenario_storm(args, ctx):
         conns = connections_of(results)
         ms = [m for r in results for m in r.get("connect_ms", [])]
         snap = sum(1 for c in conns if c["status"])
-        out = {"clients": n, "connected": ok, "failures": failed, "seconds_to_connect_all": took,
-               "connect_p50_ms": pct(ms, 50), "connect_p99_ms": pct(ms, 99),
-               "got_snapshot": snap, "rss_before_kib": rss0, "rss_after_kib": rss1,
-               "kib_per_connection": (rss1 - rss0) / max(1, ok), "cpu_s": cpu1 - cpu0,
-               "fail_samples": [s for r in results for s in r.get("fail_samples", [])][:5]}
+        out = {
+            "clients": n,
+            "connected": ok,
+            "failures": failed,
+            "seconds_to_connect_all": took,
+            "connect_p50_ms": pct(ms, 50),
+            "connect_p99_ms": pct(ms, 99),
+            "got_snapshot": snap,
+            "rss_before_kib": rss0,
+            "rss_after_kib": rss1,
+            "kib_per_connection": (rss1 - rss0) / max(1, ok),
+            "cpu_s": cpu1 - cpu0,
+            "fail_samples": [s for r in results for s in r.get("fail_samples", [])][:5],
+        }
         log("storm", out)
         return out
     finally:
@@ -591,8 +766,16 @@ def scenario_two(args, ctx):
     servers = [Server("daphne", p, ctx["env"], SERVER_CORE, ctx["logdir"]) for p in ports]
     info = ctx["info"]
     try:
-        fan = broadcast_run("two N=%d" % args.two_clients, servers, ws_urls(ports, info["code"]), args.two_clients,
-                            info, args.broadcasts, args.gap, lambda: trigger_write(ports[0], info))
+        fan = broadcast_run(
+            "two N=%d" % args.two_clients,
+            servers,
+            ws_urls(ports, info["code"]),
+            args.two_clients,
+            info,
+            args.broadcasts,
+            args.gap,
+            lambda: trigger_write(ports[0], info),
+        )
         # Fresh poll so the final count is this burst's.
         from debates import services
         from debates.models import Debate, Poll
@@ -603,13 +786,29 @@ def scenario_two(args, ctx):
         user = get_user_model().objects.get(pk=info["user"])
         old = Poll.objects.get(pk=info["poll"])
         services.poll_close(poll=old, actor=user)
-        poll = services.poll_create(debate=debate, actor=user, text="Deuxième question ?", kind=Poll.Kind.YES_NO_ABSTAIN,
-                                    open_now=True, results=Poll.Results.LIVE)
+        poll = services.poll_create(
+            debate=debate,
+            actor=user,
+            text="Deuxième question ?",
+            kind=Poll.Kind.YES_NO_ABSTAIN,
+            open_now=True,
+            results=Poll.Results.LIVE,
+        )
         info2 = dict(info, poll=poll.pk, options=list(poll.options.values_list("pk", flat=True)))
         connections.close_all()
         time.sleep(1.0)
-        votes = vote_burst("two votes", args, ctx, servers, ports, info2, args.two_clients, args.two_vote_rate,
-                           args.vote_seconds, int(args.two_vote_rate * args.vote_seconds))
+        votes = vote_burst(
+            "two votes",
+            args,
+            ctx,
+            servers,
+            ports,
+            info2,
+            args.two_clients,
+            args.two_vote_rate,
+            args.vote_seconds,
+            int(args.two_vote_rate * args.vote_seconds),
+        )
         return {"fanout": fan, "votes": votes}
     finally:
         for s in servers:
@@ -626,8 +825,10 @@ def main() -> int:
     parser.add_argument("--scenarios", default=",".join(ALL_SCENARIOS))
     parser.add_argument("--sizes", default="1000,2000,5000")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
-    parser.add_argument("--vote-rate", type=float, default=None,
-                        help="votes per second in the vote burst (default: the issue's 500/s)")
+    content.add_arguments(parser)
+    parser.add_argument(
+        "--vote-rate", type=float, default=None, help="votes per second in the vote burst (default: the issue's 500/s)"
+    )
     args = parser.parse_args()
     vote_rate_override = args.vote_rate
     load.raise_nofile()
@@ -651,8 +852,11 @@ def main() -> int:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if args.sqlite:
         args.redis = "none"
-    redis_url = args.redis if args.redis is not None else (
-        os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3")
+    redis_url = (
+        args.redis
+        if args.redis is not None
+        else (os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3")
+    )
     redis_url = "" if redis_url == "none" else redis_url
     logdir = Path(args.out).parent / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
@@ -662,8 +866,13 @@ def main() -> int:
     db_url = database_url(args)
     log(f"database {db_url.split('@')[-1]}, layer {'Redis pub/sub ' + redis_url if redis_url else 'in-memory'}")
     info = setup_data(db_url, redis_url)
-    ctx = {"ports": Ports(int(os.environ.get("BENCH_PORT", "8300"))), "env": server_env(db_url, redis_url),
-           "info": info, "redis": bool(redis_url), "logdir": logdir}
+    ctx = {
+        "ports": Ports(int(os.environ.get("BENCH_PORT", "8300"))),
+        "env": server_env(db_url, redis_url),
+        "info": info,
+        "redis": bool(redis_url),
+        "logdir": logdir,
+    }
     if "embedded" in scenarios:
         if not redis_url and not db_url.startswith("postgres"):
             ctx["embedded_env"], ctx["embedded_info"] = ctx["env"], info
@@ -671,30 +880,56 @@ def main() -> int:
             emb_url = f"sqlite:////tmp/hub_bench_embedded_{os.getpid()}.sqlite3"
             for suffix in ("", "-wal", "-shm"):
                 Path(emb_url[10:] + suffix).unlink(missing_ok=True)
-            code = ("import sys, json; sys.path[:0]=[%r, %r]; import run; print(json.dumps(run.setup_data(%r, '')))"
-                    % (str(ROOT), str(ROOT / "bench"), emb_url))
-            out = subprocess.run([PY, "-c", code], cwd=ROOT, env=server_env(emb_url, ""), check=True,
-                                 capture_output=True, text=True).stdout
-            ctx["embedded_env"], ctx["embedded_info"] = server_env(emb_url, ""), json.loads(out.strip().splitlines()[-1])
-    DETAILS.update({"machine": {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "python": platform.python_version(),
-                                "kernel": platform.release()},
-                    "setup": {"server_core": SERVER_CORE, "load_core": LOAD_CORE, "database": db_url.split("@")[-1],
-                              "layer": "RedisPubSubChannelLayer" if redis_url else "InMemoryChannelLayer",
-                              "server": f"{ASGI_SERVER} bench.asgi:application (hub.asgi + /__bench__/write)",
-                              "broadcasts": args.broadcasts, "gap_s": args.gap, "quick": args.quick}})
+            code = "import sys, json; sys.path[:0]=[%r, %r]; import run; print(json.dumps(run.setup_data(%r, '')))" % (
+                str(ROOT),
+                str(ROOT / "bench"),
+                emb_url,
+            )
+            out = subprocess.run(
+                [PY, "-c", code], cwd=ROOT, env=server_env(emb_url, ""), check=True, capture_output=True, text=True
+            ).stdout
+            ctx["embedded_env"], ctx["embedded_info"] = (
+                server_env(emb_url, ""),
+                json.loads(out.strip().splitlines()[-1]),
+            )
+    DETAILS.update(
+        {
+            "machine": {
+                "cpus": os.cpu_count(),
+                "cpu_model": cpu_model(),
+                "python": platform.python_version(),
+                "kernel": platform.release(),
+            },
+            "setup": {
+                "server_core": SERVER_CORE,
+                "load_core": LOAD_CORE,
+                "database": db_url.split("@")[-1],
+                "layer": "RedisPubSubChannelLayer" if redis_url else "InMemoryChannelLayer",
+                "server": f"{ASGI_SERVER} bench.asgi:application (hub.asgi + /__bench__/write)",
+                "broadcasts": args.broadcasts,
+                "gap_s": args.gap,
+                "quick": args.quick,
+            },
+        }
+    )
     fan = ceil = emb = None
     if "fanout" in scenarios:
         fan = DETAILS["fanout"] = scenario_fanout(args, ctx)
     if "ceiling" in scenarios:
         ceil = DETAILS["ceiling"] = scenario_fanout(args, ctx, name="ceiling", bare=True)
     if "embedded" in scenarios:
-        emb = DETAILS["embedded"] = scenario_fanout(args, ctx, name="embedded", sizes=args.embedded_sizes,
-                                                    embedded=True)
+        emb = DETAILS["embedded"] = scenario_fanout(
+            args, ctx, name="embedded", sizes=args.embedded_sizes, embedded=True
+        )
     report_fanout(fan or [], ceil, args, emb)
     if fan is None and ceil:
         for b in ceil:
-            row("ceiling", f"N={b['clients']} bare websockets p99 (ms); CPU µs/msg",
-                f"{b['p99_ms']:.0f}; {b['cpu_us_per_msg']:.1f}", "")
+            row(
+                "ceiling",
+                f"N={b['clients']} bare websockets p99 (ms); CPU µs/msg",
+                f"{b['p99_ms']:.0f}; {b['cpu_us_per_msg']:.1f}",
+                "",
+            )
     if "votes" in scenarios:
         r = DETAILS["votes"] = scenario_votes(args, ctx)
         report_votes(r)
@@ -703,19 +938,45 @@ def main() -> int:
         report_votes(r, name="upvotes")
     if "storm" in scenarios:
         r = DETAILS["storm"] = scenario_storm(args, ctx)
-        row("storm", f"{r['clients']} clients in {args.storm_seconds:.0f} s: failures", r["failures"], "0",
-            r["failures"] == 0)
-        row("storm", "connect p50 / p99 (ms); all connected after (s)",
-            f"{r['connect_p50_ms']:.0f} / {r['connect_p99_ms']:.0f}; {r['seconds_to_connect_all']:.1f}", "")
-        row("storm", "idle memory per connection (KiB)", f"{r['kib_per_connection']:.1f}", "≤ 30 KiB",
-            r["kib_per_connection"] <= 30)
+        row(
+            "storm",
+            f"{r['clients']} clients in {args.storm_seconds:.0f} s: failures",
+            r["failures"],
+            "0",
+            r["failures"] == 0,
+        )
+        row(
+            "storm",
+            "connect p50 / p99 (ms); all connected after (s)",
+            f"{r['connect_p50_ms']:.0f} / {r['connect_p99_ms']:.0f}; {r['seconds_to_connect_all']:.1f}",
+            "",
+        )
+        row(
+            "storm",
+            "idle memory per connection (KiB)",
+            f"{r['kib_per_connection']:.1f}",
+            "≤ 30 KiB",
+            r["kib_per_connection"] <= 30,
+        )
+    if "content" in scenarios:
+        DETAILS["content"] = content.scenario_content(args, ctx, Server, SERVER_CORE, LOAD_CORE, log, row)
     if "two" in scenarios:
         r = DETAILS["two"] = scenario_two(args, ctx)
         if r:
             f = r["fanout"]
-            row("two", f"N={f['clients']} over 2 processes: p50 / p99 (ms)", f"{f['p50_ms']:.0f} / {f['p99_ms']:.0f}", "")
-            row("two", "clients that missed an update", f["missed_clients"] + f["connect_failures"], "0",
-                f["missed_clients"] + f["connect_failures"] == 0)
+            row(
+                "two",
+                f"N={f['clients']} over 2 processes: p50 / p99 (ms)",
+                f"{f['p50_ms']:.0f} / {f['p99_ms']:.0f}",
+                "",
+            )
+            row(
+                "two",
+                "clients that missed an update",
+                f["missed_clients"] + f["connect_failures"],
+                "0",
+                f["missed_clients"] + f["connect_failures"] == 0,
+            )
             report_votes(r["votes"], name="two")
         else:
             row("two", "skipped", "needs Redis", "")
@@ -723,9 +984,11 @@ def main() -> int:
     DETAILS["elapsed_s"] = round(time.time() - started, 1)
     Path(args.out).write_text(json.dumps(DETAILS, indent=2, default=str))
     print_table()
-    print(f"\n{DETAILS['setup']['server']}, {DETAILS['setup']['layer']}, {DETAILS['setup']['database']}; "
-          f"server pinned to core {SERVER_CORE}, load to core {LOAD_CORE}; {args.broadcasts} broadcasts "
-          f"{int(args.gap * 1000)} ms apart; elapsed {DETAILS['elapsed_s']} s; JSON: {args.out}")
+    print(
+        f"\n{DETAILS['setup']['server']}, {DETAILS['setup']['layer']}, {DETAILS['setup']['database']}; "
+        f"server pinned to core {SERVER_CORE}, load to core {LOAD_CORE}; {args.broadcasts} broadcasts "
+        f"{int(args.gap * 1000)} ms apart; elapsed {DETAILS['elapsed_s']} s; JSON: {args.out}"
+    )
     return 0
 
 
@@ -741,8 +1004,15 @@ def cpu_model() -> str:
 
 def print_table() -> None:
     headers = ("scenario", "figure", "value", "target")
-    data = [(r["scenario"], r["figure"], str(r["value"]),
-             r["target"] + ("" if r["ok"] is None else ("  ok" if r["ok"] else "  MISSED"))) for r in ROWS]
+    data = [
+        (
+            r["scenario"],
+            r["figure"],
+            str(r["value"]),
+            r["target"] + ("" if r["ok"] is None else ("  ok" if r["ok"] else "  MISSED")),
+        )
+        for r in ROWS
+    ]
     widths = [max(len(h), *(len(d[i]) for d in data)) if data else len(h) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
     print(line)

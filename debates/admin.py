@@ -1,11 +1,27 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from .services.text import strip_controls
 
 from .models import (
-    AgendaSegment, Answer, Argument, ArgumentUpvote, Debate, DebateRole, ModerationLog, Participant, Poll, PollOption,
-    PresenceSample, Question, QuestionUpvote, StaffNote, StaffSessionEpoch, Vote,
+    AgendaSegment,
+    Answer,
+    Argument,
+    ArgumentUpvote,
+    Debate,
+    DebateRole,
+    Invitation,
+    ModerationLog,
+    Participant,
+    Poll,
+    PollOption,
+    PresenceSample,
+    Question,
+    QuestionUpvote,
+    StaffNote,
+    StaffSessionEpoch,
+    Vote,
 )
 
 
@@ -27,7 +43,7 @@ class SafeAdmin(admin.ModelAdmin):
 class SegmentInline(admin.TabularInline):
     model = AgendaSegment
     extra = 0
-    fields = ("position", "title", "planned_seconds", "extra_seconds", "started_at", "ended_at")
+    fields = ("position", "title", "planned_seconds")
 
 
 class RoleInline(admin.TabularInline):
@@ -59,7 +75,60 @@ class DebateAdmin(SafeAdmin):
     list_filter = ("status", "premoderation")
     search_fields = ("title", "code")
     inlines = [SegmentInline, RoleInline]
-    readonly_fields = ("opened_at", "closed_at", "peak_connected", "created_at")
+    # The status only moves through services.debate_set_status (it sets opened_at, closes polls…): read-only here,
+    # changed by the actions below. Live-only internals are not shown.
+    readonly_fields = ("status", "opened_at", "closed_at", "peak_connected", "created_at", "created_by")
+    exclude = ("on_screen", "current_segment")
+    actions = ["make_scheduled", "make_live", "make_closed"]
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        from .services import ServiceError, debate_set_status
+
+        for debate in queryset:
+            try:
+                debate_set_status(debate=debate, status=status, actor=request.user)
+            except ServiceError as exc:
+                self.message_user(request, f"{debate.code}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{debate.code}: {Debate.Status(status).label}", messages.SUCCESS)
+
+    @admin.action(description=_("Schedule (announce) the selected debates"))
+    def make_scheduled(self, request, queryset) -> None:
+        self._set_status(request, queryset, Debate.Status.SCHEDULED)
+
+    @admin.action(description=_("Put the selected debates live"))
+    def make_live(self, request, queryset) -> None:
+        self._set_status(request, queryset, Debate.Status.LIVE)
+
+    @admin.action(description=_("Close the selected debates"))
+    def make_closed(self, request, queryset) -> None:
+        self._set_status(request, queryset, Debate.Status.CLOSED)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("debate", "role", "title", "note", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("role",)
+    # Only the hash is stored; invitations are made on the debate's staff page, where the link is shown once.
+    readonly_fields = (
+        "debate",
+        "role",
+        "title",
+        "token_hash",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class OptionInline(admin.TabularInline):
@@ -91,6 +160,20 @@ class ModerationLogAdmin(SafeAdmin):
         return False
 
 
-for model in (AgendaSegment, DebateRole, Participant, QuestionUpvote, PollOption, Vote, Argument, ArgumentUpvote,
-              Answer, PresenceSample, StaffNote, StaffSessionEpoch):
+for model in (
+    AgendaSegment,
+    DebateRole,
+    Participant,
+    QuestionUpvote,
+    PollOption,
+    Vote,
+    Argument,
+    ArgumentUpvote,
+    Answer,
+    PresenceSample,
+    StaffNote,
+    StaffSessionEpoch,
+):
     admin.site.register(model, SafeAdmin)
+
+from . import admin_consult  # noqa: E402,F401  (consultation models register themselves there)

@@ -9,9 +9,10 @@ class DebatesConfig(AppConfig):
     def ready(self) -> None:
         from live import registry
 
-        from . import fragments, services
+        from . import fragments, selectors, services
 
         from . import signals  # noqa: F401  (staff sessions: sign-in, sign-out, last role removed)
 
         registry.set_renderer(fragments.render)
         registry.set_presence_hook(services.presence_record)
+        registry.set_access(selectors.live_access, selectors.participant_for_live_token)

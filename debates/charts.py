@@ -105,7 +105,9 @@ def _y_labels(frame: _Frame) -> list[str]:
     out = []
     for i in range(Y_TICKS + 1):
         yy = frame.y(step * i)
-        out.append(f'<span class="tick tick-y" style="top: {yy:.1f}%">{number_format(step * i, force_grouping=True)}</span>')
+        out.append(
+            f'<span class="tick tick-y" style="top: {yy:.1f}%">{number_format(step * i, force_grouping=True)}</span>'
+        )
     return out
 
 
@@ -116,12 +118,15 @@ def _x_labels(frame: _Frame) -> list[str]:
     for i, t in enumerate(ticks):
         local = timezone.localtime(t) if timezone.is_aware(t) else t
         edge = " first" if i == 0 else " last" if i == len(ticks) - 1 else ""  # edge labels stay inside
-        out.append(f'<span class="tick tick-x{edge}" style="left: {frame.x(t):.1f}%">{local.strftime(time_format)}</span>')
+        out.append(
+            f'<span class="tick tick-x{edge}" style="left: {frame.x(t):.1f}%">{local.strftime(time_format)}</span>'
+        )
     return out
 
 
-def step_chart(series: list[Series], *, title: str, start: datetime | None = None, end: datetime | None = None,
-               y_label: str = "") -> SafeString:
+def step_chart(
+    series: list[Series], *, title: str, start: datetime | None = None, end: datetime | None = None, y_label: str = ""
+) -> SafeString:
     """A step-line chart of the series between start and end (defaults: first and last point)."""
     frame = _frame(series, start, end)
     if frame is None:
@@ -134,7 +139,8 @@ def step_chart(series: list[Series], *, title: str, start: datetime | None = Non
     lines = "".join(
         f'<polyline class="line series-{(n - 1) % 6 + 1}" points="{_polyline(frame, s)}" '
         f'vector-effect="non-scaling-stroke"><title>{escape(s.label)}</title></polyline>'
-        for n, s in enumerate(series, start=1) if s.points
+        for n, s in enumerate(series, start=1)
+        if s.points
     )
     parts = [
         f'<figure class="chart" role="img" aria-label="{escape(title)}">',
@@ -152,5 +158,7 @@ def step_chart(series: list[Series], *, title: str, start: datetime | None = Non
 
 def legend(series: list[Series]) -> list[dict[str, str | int]]:
     """For the template: label and colour class of each series."""
-    return [{"label": s.label, "cls": f"series-{(n - 1) % 6 + 1}", "last": int(s.points[-1][1]) if s.points else 0}
-            for n, s in enumerate(series, start=1)]
+    return [
+        {"label": s.label, "cls": f"series-{(n - 1) % 6 + 1}", "last": int(s.points[-1][1]) if s.points else 0}
+        for n, s in enumerate(series, start=1)
+    ]

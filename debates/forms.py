@@ -18,9 +18,18 @@ class CleanTextMixin:
                 cleaned[name] = strip_controls(value).strip()
         return cleaned
 
+
 SETTINGS_FIELDS = (
-    "title", "description", "premoderation", "allow_anonymous", "question_max_length", "argument_max_length",
-    "trending_threshold", "clock_warning_seconds", "screen_theme", "word_filter",
+    "title",
+    "description",
+    "premoderation",
+    "allow_anonymous",
+    "question_max_length",
+    "argument_max_length",
+    "trending_threshold",
+    "clock_warning_seconds",
+    "screen_theme",
+    "word_filter",
 )
 
 

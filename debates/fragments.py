@@ -27,7 +27,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import selectors
+from . import fragments_consult, selectors
 from .models import Debate, Poll
 
 Context = dict[str, Any]
@@ -51,6 +51,10 @@ class Widget:
     snapshot: bool = False  # sent to every socket on (re)connect and included in the pages
 
 
+SCREEN_TOP = 12  # questions the projected screen lists
+ARGUMENTS_PER_SIDE = 10  # arguments a poll shows per side at first
+
+
 def version_now() -> int:
     return time.time_ns() // 1000
 
@@ -68,8 +72,9 @@ def _onscreen_for_screen(debate: Debate, arg: str | None, presence: int | None) 
     """The screen's stage: what a moderator put there (debates.services.screen); the closing slide's results."""
     ctx = _onscreen(debate, arg, presence)
     if debate.screen_mode == Debate.ScreenMode.CLOSING:
-        ctx["final_polls"] = [poll_view(p, with_arguments=False) for p in selectors.public_polls(debate)
-                              if p.status == Poll.Status.CLOSED]
+        ctx["final_polls"] = [
+            poll_view(p, with_arguments=False) for p in selectors.public_polls(debate) if p.status == Poll.Status.CLOSED
+        ]
     return ctx
 
 
@@ -83,32 +88,53 @@ SCREEN_MODE_BUTTONS = (
 
 
 def _screen_control(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {"on_screen": selectors.on_screen_question(debate), "screen_modes": SCREEN_MODE_BUTTONS,
-            "screen_polls": [p for p in selectors.all_polls(debate) if p.status != Poll.Status.DRAFT]}
+    return {
+        "on_screen": selectors.on_screen_question(debate),
+        "screen_modes": SCREEN_MODE_BUTTONS,
+        "screen_polls": [p for p in selectors.all_polls(debate) if p.status != Poll.Status.DRAFT],
+    }
 
 
 def _notes(debate: Debate, arg: str | None, presence: int | None) -> Context:
     return {"notes": selectors.staff_notes(debate)}
 
 
-def _questions(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {"questions": selectors.public_questions(debate), "officials": selectors.official_titles(debate),
-            "counters": None}
+# Lists are windows, never whole: what a page shows at first (its "show more" asks for the next window).
+def _questions(debate: Debate, arg: str | None, presence: int | None, *, limit: int = selectors.WINDOW) -> Context:
+    questions, next_cursor = selectors.question_window(debate, order="top", limit=limit)
+    return {
+        "questions": questions,
+        "next_cursor": next_cursor,
+        "officials": selectors.official_titles(debate),
+        "question_total": selectors.public_question_count(debate),
+        "counters": None,
+    }
+
+
+def _screen_questions(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return _questions(debate, arg, presence, limit=SCREEN_TOP)
 
 
 def _questions_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {**_questions(debate, arg, presence), "counters": selectors.question_counters(debate)}
+    page = selectors.approved_page(debate)
+    return {
+        "approved_page": page,
+        "questions": page["items"],
+        "officials": selectors.official_titles(debate),
+        "counters": selectors.question_counters(debate),
+    }
 
 
 def _queue(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    merge_targets = selectors.public_questions(debate)
+    # No merge list per card (the merge box asks for its choices when it opens), one page of each list.
+    pending, held = selectors.pending_page(debate), selectors.held_arguments_page(debate)
     return {
-        "pending": selectors.pending_questions(debate),
-        "held_arguments": selectors.held_arguments(debate),
+        "pending_page": pending,
+        "pending": pending["items"],
+        "held_page": held,
+        "held_arguments": held["items"],
         "counters": selectors.question_counters(debate),
-        "merge_targets": merge_targets,
-        "trending": [q for q in merge_targets if q.upvote_count >= debate.trending_threshold
-                     and q.status == "approved"],
+        "trending": selectors.trending_questions(debate),
     }
 
 
@@ -143,55 +169,117 @@ def _log(debate: Debate, arg: str | None, presence: int | None) -> Context:
 # --- the table ------------------------------------------------------------------------------------------------
 CITIZEN, SCREEN, CONSOLE = "debates/citizen.html", "debates/screen.html", "debates/moderate.html"
 
-WIDGETS: dict[str, Widget] = {w.key: w for w in (
-    Widget("status", snapshot=True, views={
-        "public": View(f"{CITIZEN}#status", "status", _status),
-        "screen": View(f"{SCREEN}#status", "screen-status", _status),
-        "moderators": View(f"{CONSOLE}#status", "mod-status", _status),
-    }),
-    Widget("onscreen", snapshot=True, views={
-        "public": View(f"{CITIZEN}#onscreen", "onscreen", _onscreen),
-        "screen": View(f"{SCREEN}#question", "screen-question", _onscreen_for_screen),
-        "moderators": View(f"{CONSOLE}#onscreen", "mod-onscreen", _onscreen),
-    }),
-    Widget("questions", snapshot=True, views={
-        "public": View(f"{CITIZEN}#questions", "questions", _questions),
-        "screen": View(f"{SCREEN}#top", "screen-top", _questions),
-        "moderators": View(f"{CONSOLE}#approved", "mod-approved", _questions_for_moderators),
-    }),
-    Widget("queue", snapshot=True, views={
-        "moderators": View(f"{CONSOLE}#queue", "mod-queue", _queue),
-    }),
-    Widget("polls", snapshot=True, views={
-        "public": View(f"{CITIZEN}#polls", "polls", _polls),
-        "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
-        "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
-    }),
-    Widget("poll", per_object=True, views={
-        "public": View(f"{CITIZEN}#poll_results", "poll-{id}-results", _poll_results),
-        "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
-        "moderators": View(f"{CONSOLE}#poll_results", "mod-poll-{id}-results", _poll_results),
-    }),
-    Widget("args", per_object=True, views={
-        "public": View(f"{CITIZEN}#poll_args", "poll-{id}-args", _poll_arguments),
-        "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
-    }),
-    Widget("presence", snapshot=True, views={
-        "public": View(f"{CITIZEN}#presence", "presence", _presence),
-        "screen": View(f"{SCREEN}#presence", "screen-presence", _presence),
-        "moderators": View(f"{CONSOLE}#presence", "mod-presence", _presence),
-    }),
-    Widget("log", snapshot=True, views={
-        "moderators": View(f"{CONSOLE}#log", "mod-log", _log),
-    }),
-    # Staff only: no view for citizens or the screen, so a note never leaves the console and the official view.
-    Widget("notes", snapshot=True, views={
-        "moderators": View(f"{CONSOLE}#notes", "mod-notes", _notes),
-    }),
-    Widget("screenctl", snapshot=True, views={
-        "moderators": View(f"{CONSOLE}#screenctl", "mod-screenctl", _screen_control),
-    }),
-)}
+WIDGETS: dict[str, Widget] = {
+    w.key: w
+    for w in (
+        Widget(
+            "status",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#status", "status", _status),
+                "screen": View(f"{SCREEN}#status", "screen-status", _status),
+                "moderators": View(f"{CONSOLE}#status", "mod-status", _status),
+            },
+        ),
+        Widget(
+            "onscreen",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#onscreen", "onscreen", _onscreen),
+                "screen": View(f"{SCREEN}#question", "screen-question", _onscreen_for_screen),
+                "moderators": View(f"{CONSOLE}#onscreen", "mod-onscreen", _onscreen),
+            },
+        ),
+        Widget(
+            "questions",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#questions", "questions", _questions),
+                "screen": View(f"{SCREEN}#top", "screen-top", _screen_questions),
+                "moderators": View(f"{CONSOLE}#approved", "mod-approved", _questions_for_moderators),
+            },
+        ),
+        Widget(
+            "queue",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#queue", "mod-queue", _queue),
+            },
+        ),
+        Widget(
+            "polls",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#polls", "polls", _polls),
+                "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+                "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
+            },
+        ),
+        Widget(
+            "poll",
+            per_object=True,
+            views={
+                "public": View(f"{CITIZEN}#poll_results", "poll-{id}-results", _poll_results),
+                "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+                "moderators": View(f"{CONSOLE}#poll_results", "mod-poll-{id}-results", _poll_results),
+            },
+        ),
+        Widget(
+            "args",
+            per_object=True,
+            views={
+                "public": View(f"{CITIZEN}#poll_args", "poll-{id}-args", _poll_arguments),
+                "moderators": View(f"{CONSOLE}#polls", "mod-polls", _polls_for_moderators),
+            },
+        ),
+        Widget(
+            "presence",
+            snapshot=True,
+            views={
+                "public": View(f"{CITIZEN}#presence", "presence", _presence),
+                "screen": View(f"{SCREEN}#presence", "screen-presence", _presence),
+                "moderators": View(f"{CONSOLE}#presence", "mod-presence", _presence),
+            },
+        ),
+        Widget(
+            "log",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#log", "mod-log", _log),
+            },
+        ),
+        # The screen's two areas alone, for a change of what the screen shows (debates.services.screen): the other
+        # audiences' pages do not change with it. Not in snapshots: "onscreen" and "polls" bring these areas.
+        Widget(
+            "stage",
+            views={
+                "screen": View(f"{SCREEN}#question", "screen-question", _onscreen_for_screen),
+            },
+        ),
+        Widget(
+            "screenpoll",
+            views={
+                "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+            },
+        ),
+        # Staff only: no view for citizens or the screen, so a note never leaves the console and the official view.
+        Widget(
+            "notes",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#notes", "mod-notes", _notes),
+            },
+        ),
+        Widget(
+            "screenctl",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#screenctl", "mod-screenctl", _screen_control),
+            },
+        ),
+        *fragments_consult.widget_rows(View, Widget),  # proposals (debates/fragments_consult.py)
+    )
+}
 
 SNAPSHOT_KEYS = tuple(key for key, widget in WIDGETS.items() if widget.snapshot)
 
@@ -229,7 +317,8 @@ def poll_view(poll: Poll, *, moderator: bool = False, with_results: bool = True,
     if with_results:
         view["tally"] = selectors.poll_tally(poll)
     if with_arguments and poll.is_proposition:
-        view["arguments"] = selectors.poll_arguments(poll, include_hidden=moderator)
+        # The most supported few per side (a window): a new argument or support travels as its own fragment.
+        view["arguments"] = selectors.poll_arguments(poll, include_hidden=moderator, limit=ARGUMENTS_PER_SIDE)
     return view
 
 
@@ -252,6 +341,7 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
     version = version_now()
     debate = Debate.objects.select_related("current_segment", "on_screen").get(pk=debate_id)
     wanted = list(keys) if keys is not None else list(SNAPSHOT_KEYS)
+    wanted, items = split_item_keys(wanted)
     if keys is not None and "polls" in wanted:
         # A structural render of the polls already carries every poll's results and arguments.
         wanted = [k for k in wanted if not k.startswith(("poll:", "args:"))]
@@ -261,11 +351,19 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
         role, _dot, language = audience_name.partition(".")
         with translation.override(language or None):
             frames[audience_name] = _render_audience(debate, role, sorted(wanted), presence, version, contexts)
+            if items:
+                frames[audience_name] += render_items(debate, items, role, version, wanted)
     return frames
 
 
-def _render_audience(debate: Debate, role: str, keys: list[str], presence: int | None, version: int,
-                     contexts: dict[tuple[str, ContextBuilder], Context | None]) -> list[list[Any]]:
+def _render_audience(
+    debate: Debate,
+    role: str,
+    keys: list[str],
+    presence: int | None,
+    version: int,
+    contexts: dict[tuple[str, ContextBuilder], Context | None],
+) -> list[list[Any]]:
     out: list[list[Any]] = []
     roots: set[str] = set()
     for key in keys:
@@ -287,4 +385,191 @@ def _render_audience(debate: Debate, role: str, keys: list[str], presence: int |
             continue
         ctx = {"debate": debate, "oob": True, **data, "audience": role, "v": version}
         out.append([key, version, render_to_string(view.partial, ctx)])
+    return out
+
+
+# --- per-item fragments ---------------------------------------------------------------------------------------------
+# An event about one item sends that item, never its list: keys "<kind>:<id>", rendered per audience as one fragment
+# each, carrying the item's id (data-item) and its row version (data-v: models' `version`, bumped in the UPDATE that
+# changed it). static/js/live.js keeps the highest version it saw per item and drops older fragments, removals
+# included (a tombstone: a late insert cannot bring back a hidden or merged item).
+#   q+:<id>   a question was published: inserted at the top of the lists that show it (the console: also out of
+#             its queue)
+#   q:<id>    a question changed: its card replaced where it is shown, or a tombstone when it is no longer public
+#   qn:<id>   its upvote count changed: only the count (a hundred bytes)
+#   p+:<id>   a new pending question (moderators: top of the queue)
+#   a+:<id>   a visible argument was posted; a:<id> changed (tombstone when hidden); an:<id> its support count
+#   counters  the console's question counters
+# The projected screen shows the top few questions as one small widget: item keys re-render it (bounded).
+ITEM_KINDS = ("q+", "q", "qn", "p+", "a+", "a", "an")
+
+
+def split_item_keys(keys: list[str]) -> tuple[list[str], dict[str, set[int]]]:
+    """(widget keys, {item kind: ids}); a malformed id is ignored."""
+    widgets, items = [], {}
+    for key in keys:
+        kind, _, arg = key.partition(":")
+        if kind in ITEM_KINDS or key == "counters":
+            if key == "counters":
+                items.setdefault("counters", set())
+            elif arg.isdigit():
+                items.setdefault(kind, set()).add(int(arg))
+        else:
+            widgets.append(key)
+    return widgets, items
+
+
+def _tombstone(item: str, version: int) -> str:
+    return (
+        f'<template id="{item}" hx-swap-oob="delete" data-item="{item}" data-v="{version}" data-tombstone></template>'
+    )
+
+
+def _insert(target: str, item: str, version: int, html: str, where: str = "afterbegin") -> str:
+    return f'<div hx-swap-oob="{where}:#{target}" data-item="{item}" data-v="{version}">{html}</div>'
+
+
+def render_items(
+    debate: Debate, items: dict[str, set[int]], audience: str, version: int, widgets: list[str]
+) -> list[list[Any]]:
+    """The fragments of the given items for one audience, as [key, version, html] (version: the item's)."""
+    question_ids = items.get("q+", set()) | items.get("q", set()) | items.get("qn", set()) | items.get("p+", set())
+    if audience == "screen":
+        return _screen_items(debate, question_ids - items.get("p+", set()), version, widgets)
+    questions = selectors.questions_by_id(debate, question_ids) if question_ids else {}
+    base = {"debate": debate, "audience": audience, "officials": selectors.official_titles(debate) if questions else {}}
+    moderators = audience == "moderators"
+    out = _question_items(items, questions, base, moderators)
+    if moderators and "counters" in items and "queue" not in widgets:
+        out.append(
+            [
+                "counters",
+                version,
+                render_to_string(
+                    "debates/moderate.html#counters",
+                    {**base, "counters": selectors.question_counters(debate), "item_oob": True, "v": version},
+                ),
+            ]
+        )
+    argument_ids = items.get("a+", set()) | items.get("a", set()) | items.get("an", set())
+    if argument_ids and not moderators:
+        out.extend(_argument_items(debate, items, argument_ids, base))
+    return out
+
+
+def _screen_items(debate: Debate, changed: set[int], version: int, widgets: list[str]) -> list[list[Any]]:
+    """The screen shows only its top questions: any change among them re-renders that short list."""
+    if not changed or "questions" in widgets:
+        return []
+    ctx = widget_context(debate, "questions", "screen")
+    return [
+        [
+            "questions",
+            version,
+            render_to_string(template_for("questions", "screen") or "", {**ctx, "audience": "screen", "v": version}),
+        ]
+    ]
+
+
+def _question_items(
+    items: dict[str, set[int]], questions: dict[int, Any], base: dict[str, Any], moderators: bool
+) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    for kind in ("q+", "q", "qn", "p+"):
+        for qid in sorted(items.get(kind, ())):
+            q = questions.get(qid)
+            if q is None:
+                continue
+            key = f"{kind}:{qid}"
+            if moderators:
+                out.extend([key, q.version, html] for html in _moderator_question(kind, q, base))
+            elif kind != "p+":
+                out.append([key, q.version, _public_question(kind, q, base)])
+    return out
+
+
+def _public_question(kind: str, q: Any, base: dict[str, Any]) -> str:
+    if not _is_public(q):
+        return _tombstone(f"q-{q.pk}", q.version)
+    if kind == "qn":
+        return render_to_string("debates/citizen.html#question_count", {**base, "q": q, "count_oob": True})
+    if kind == "q+":
+        html = render_to_string("debates/citizen.html#question", {**base, "q": q})
+        return _insert("qlist", f"q-{q.pk}", q.version, html)
+    return render_to_string("debates/citizen.html#question", {**base, "q": q, "item_oob": True})
+
+
+def _argument_items(
+    debate: Debate, items: dict[str, set[int]], argument_ids: set[int], base: dict[str, Any]
+) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    arguments = selectors.arguments_by_id(debate, argument_ids)
+    for kind in ("a+", "a", "an"):
+        for aid in sorted(items.get(kind, ())):
+            a = arguments.get(aid)
+            if a is None:
+                continue
+            key, item = f"{kind}:{aid}", f"arg-{aid}"
+            ctx = {**base, "a": a, "poll": {"id": a.poll_id, "obj": a.poll}}
+            if a.status != a.Status.VISIBLE:
+                out.append([key, a.version, _tombstone(item, a.version)])
+            elif kind == "an":
+                out.append(
+                    [
+                        key,
+                        a.version,
+                        render_to_string("debates/citizen.html#argument_count", {**ctx, "count_oob": True}),
+                    ]
+                )
+            elif kind == "a+":
+                html = render_to_string("debates/citizen.html#argument", ctx)
+                out.append(
+                    [key, a.version, _insert(f"poll-{a.poll_id}-{a.side}", item, a.version, html, where="beforeend")]
+                )
+            else:
+                out.append(
+                    [key, a.version, render_to_string("debates/citizen.html#argument", {**ctx, "item_oob": True})]
+                )
+    return out
+
+
+def _is_public(q: Any) -> bool:
+    return q.is_public and q.merged_into_id is None
+
+
+def _moderator_question(kind: str, q: Any, base: dict[str, Any]) -> list[str]:
+    """A question's fragments in the console: its pending card (queue) or its approved card, never both."""
+    qid = q.pk
+    if kind == "qn":
+        return [render_to_string("debates/moderate.html#approved_count", {**base, "q": q, "count_oob": True})]
+    pending = q.status == q.Status.PENDING and q.merged_into_id is None
+    if kind == "p+":
+        if not pending:
+            return []
+        return [
+            _insert(
+                "mq-list",
+                f"mq-{qid}",
+                q.version,
+                render_to_string("debates/moderate.html#pending_item", {**base, "q": q}),
+            )
+        ]
+    out = []
+    if pending:
+        out.append(render_to_string("debates/moderate.html#pending_item", {**base, "q": q, "item_oob": True}))
+    else:
+        out.append(_tombstone(f"mq-{qid}", q.version))
+    if not _is_public(q):
+        out.append(_tombstone(f"ma-{qid}", q.version))
+    elif kind == "q+":
+        out.append(
+            _insert(
+                "ma-list",
+                f"ma-{qid}",
+                q.version,
+                render_to_string("debates/moderate.html#approved_item", {**base, "q": q}),
+            )
+        )
+    else:
+        out.append(render_to_string("debates/moderate.html#approved_item", {**base, "q": q, "item_oob": True}))
     return out

@@ -43,6 +43,15 @@ ACTION_LABELS = {
     "clock_reset": pgettext_lazy("log action", "reset the clock"),
     "role_assigned": pgettext_lazy("log action", "gave a role"),
     "role_removed": pgettext_lazy("log action", "removed a role"),
+    "debate_created": pgettext_lazy("log action", "created the debate"),
+    "debate_duplicated": pgettext_lazy("log action", "created the debate from a template"),
+    "debate_archived": pgettext_lazy("log action", "archived the debate"),
+    "debate_unarchived": pgettext_lazy("log action", "unarchived the debate"),
+    "agenda_changed": pgettext_lazy("log action", "changed the agenda"),
+    "invitation_created": pgettext_lazy("log action", "invited someone"),
+    "invitation_renewed": pgettext_lazy("log action", "made a new invitation link"),
+    "invitation_revoked": pgettext_lazy("log action", "withdrew an invitation"),
+    "invitation_accepted": pgettext_lazy("log action", "accepted an invitation"),
 }
 
 OBJECT_LABELS = {
@@ -54,6 +63,7 @@ OBJECT_LABELS = {
     "agendasegment": _("agenda segment"),
     "debaterole": _("role"),
     "staffnote": _("note to officials"),
+    "invitation": _("invitation"),
 }
 
 
@@ -70,6 +80,11 @@ LOG_KEY_LABELS = {
     "user": _("user"),
     "answer": _("answer"),
     "name": _("name"),
+    "agenda": _("Agenda"),
+    "archived": _("archived"),
+    "by": _("by"),
+    "from": _("from"),
+    "for": _("for"),
     "kept_upvotes": _("upvotes of the kept question"),
     "mode": _("screen shows"),
     "poll": _("poll"),

@@ -52,8 +52,9 @@ class RateLimited(ServiceError):
     """Too many in too little time: answered 429 with a translated message (what was typed stays in the form)."""
 
     def __init__(self, message: str | None = None, retry_after: int = 60) -> None:
-        super().__init__(message or _("Too many attempts in a short time. Please wait a moment and try again."),
-                         status=429)
+        super().__init__(
+            message or _("Too many attempts in a short time. Please wait a moment and try again."), status=429
+        )
         self.retry_after = retry_after
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from .errors import ServiceError
 from .wordlists import default_word_filter
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or off a poster is not mistyped.
@@ -91,8 +92,9 @@ class Debate(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code,
-                            validators=[validate_join_code])
+    code = models.CharField(
+        _("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code, validators=[validate_join_code]
+    )
     slug = models.SlugField(_("slug"), max_length=80, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     language = models.CharField(
@@ -103,7 +105,10 @@ class Debate(models.Model):
         help_text=_("The language of the screen, the poster and the report."),
     )
     time_zone = models.CharField(
-        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone],
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
         help_text=_("Dates and times of this debate are shown in it."),
     )
     scheduled_start = models.DateTimeField(_("scheduled start"), null=True, blank=True)
@@ -160,12 +165,28 @@ class Debate(models.Model):
         related_name="+",
     )
     peak_connected = models.PositiveIntegerField(default=0)
+    auto_schedule = models.BooleanField(
+        _("open and close by itself"),
+        default=False,
+        help_text=_("The debate goes live at its scheduled start and closes at its scheduled end."),
+    )
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-scheduled_start", "-id"]
         verbose_name = _("debate")
         verbose_name_plural = _("debates")
+        # Given by an administrator (admin: user or group permissions); see README "Run your own debate".
+        permissions = [("organise_debates", _("Can organise debates"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(scheduled_end__isnull=True)
@@ -201,7 +222,23 @@ class Debate(models.Model):
 
     @property
     def accepts_posts(self) -> bool:
-        return self.status in (self.Status.LIVE, self.Status.SCHEDULED)
+        """Every citizen write asks here. A self-scheduling debate past its end accepts nothing, whether or not
+        the scheduler's tick has closed it yet (see debates.scheduler)."""
+        if self.status not in (self.Status.LIVE, self.Status.SCHEDULED):
+            return False
+        return not self.past_scheduled_end()
+
+    def past_scheduled_end(self, now: datetime | None = None) -> bool:
+        return bool(self.auto_schedule and self.scheduled_end and (now or timezone.now()) >= self.scheduled_end)
+
+    @property
+    def tz(self):  # noqa: ANN201 — a ZoneInfo
+        from zoneinfo import ZoneInfo
+
+        try:
+            return ZoneInfo(self.time_zone)
+        except Exception:  # an invalid stored name must not break a page: fall back to the site's zone
+            return ZoneInfo(settings.TIME_ZONE)
 
     def filtered_words(self) -> list[str]:
         return [w.strip().lower() for w in self.word_filter.splitlines() if w.strip()]
@@ -211,6 +248,8 @@ class DebateRole(models.Model):
     class Role(models.TextChoices):
         MODERATOR = "moderator", _("Moderator")
         OFFICIAL = "official", _("Official")
+        # The debate's organiser: edits it, invites and removes staff, deletes a draft (its creator gets it).
+        ADMIN = "admin", _("Debate administrator")
 
     debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="roles")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="debate_roles")
@@ -224,6 +263,53 @@ class DebateRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.debate.code}"
+
+
+class Invitation(models.Model):
+    """A single-use link that gives a role on a debate to whoever opens it signed in (or creates an account).
+
+    Only a SHA-256 of the token is stored: the link is shown once to the organiser, and a leaked database does not
+    hand out roles. Never matched against an e-mail address: the link itself is the proof.
+    """
+
+    MAX_AGE_DAYS = 7
+
+    debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=12, choices=DebateRole.Role.choices)
+    title = models.CharField(_("public title"), max_length=120, blank=True, help_text=_("e.g. Mayor of Nanterre"))
+    note = models.CharField(_("for"), max_length=120, blank=True, help_text=_("Who it is for (only you see it)."))
+    email = models.EmailField(_("e-mail (optional)"), blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} — {self.debate.code} — {self.note or self.title}"
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if (now or timezone.now()) >= self.expires_at:
+            return "expired"
+        return "pending"
+
+    def state_label(self) -> str:
+        return {"accepted": _("Accepted"), "revoked": _("Revoked"), "expired": _("Expired"), "pending": _("Waiting")}[
+            self.state()
+        ]
 
 
 class AgendaSegment(models.Model):
@@ -282,6 +368,47 @@ class AgendaSegment(models.Model):
             return None
         return self.started_at + timedelta(seconds=self.duration_seconds + self.paused_seconds)
 
+    # --- transitions (the caller saves; debates.services.clock locks, logs and announces) ---------------------
+    def _fold_pause(self, now: datetime) -> None:
+        """A pause in progress becomes part of paused_seconds (the one place a pause is folded)."""
+        if self.paused_at is not None:
+            self.paused_seconds += (now - self.paused_at).total_seconds()
+            self.paused_at = None
+
+    def start(self, now: datetime) -> None:
+        """Start afresh (idle or ended), or carry on from a pause."""
+        if self.started_at is None or self.ended_at is not None:
+            self.started_at, self.paused_at, self.paused_seconds, self.ended_at = now, None, 0, None
+        else:
+            self._fold_pause(now)
+
+    def pause(self, now: datetime) -> None:
+        if not self.is_running:
+            raise ServiceError(_("The clock is not running."), status=409)
+        self.paused_at = now
+
+    def resume(self, now: datetime) -> None:
+        if not self.is_paused:
+            raise ServiceError(_("The clock is not paused."), status=409)
+        self._fold_pause(now)
+
+    def extend(self, seconds: int) -> None:
+        if not -3600 <= seconds <= 3600 or seconds == 0:
+            raise ServiceError(_("Add between 1 second and one hour."))
+        if self.duration_seconds + seconds < 0:  # taking time off must not leave a negative duration
+            raise ServiceError(_("The segment cannot last less than nothing."))
+        self.extra_seconds += seconds
+
+    def reset(self) -> None:
+        self.started_at = self.paused_at = self.ended_at = None
+        self.paused_seconds, self.extra_seconds = 0, 0
+
+    def end(self, now: datetime) -> None:
+        """Stop a started segment for good (next segment, debate closed); an idle or ended one is left as is."""
+        if self.started_at is not None and self.ended_at is None:
+            self._fold_pause(now)
+            self.ended_at = now
+
 
 class Participant(models.Model):
     """A citizen's identity in one debate, bound to their browser session (no account)."""
@@ -290,11 +417,21 @@ class Participant(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_secret_token, editable=False)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     muted = models.BooleanField(_("muted"), default=False)
+    # Made up by the citizen's browser (random, kept in its storage) and sent with each write, so that a retried
+    # first write whose answer (and session cookie) was lost finds the participant it made instead of a second one.
+    client_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debate", "client_key"],
+                condition=Q(client_key__isnull=False),
+                name="one_participant_per_client_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.public_name
@@ -316,6 +453,10 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     upvote_count = models.PositiveIntegerField(_("upvotes"), default=0)
+    # Bumped (F("version") + 1) in the very UPDATE that changes what the item shows: live fragments of this item
+    # carry it and browsers drop an older one (static/js/live.js). Not a timestamp (clocks differ across
+    # processes), not a count (counts go down).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged", verbose_name=_("merged into")
     )
@@ -374,6 +515,10 @@ class Poll(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.YES_NO_ABSTAIN)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
     results = models.CharField(_("results"), max_length=8, choices=Results.choices, default=Results.LIVE)
+    # Bumped (F("version") + 1) in the very UPDATE that changes what the poll or its results show: live fragments of this item
+    # carry it and browsers drop an older one (static/js/live.js). Not a timestamp (clocks differ across
+    # processes), not a count (counts go down).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
     position = models.PositiveIntegerField(default=0)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -439,6 +584,10 @@ class Argument(models.Model):
     side = models.CharField(_("side"), max_length=8, choices=Side.choices)
     text = models.TextField(_("argument"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.VISIBLE)
+    # Bumped (F("version") + 1) in the very UPDATE that changes what the item shows: live fragments of this item
+    # carry it and browsers drop an older one (static/js/live.js). Not a timestamp (clocks differ across
+    # processes), not a count (counts go down).
+    version = models.PositiveBigIntegerField(default=1, editable=False)
     flagged_words = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -535,3 +684,20 @@ class StaffSessionEpoch(models.Model):
 
     class Meta:
         verbose_name = _("staff session epoch")
+
+
+# Consultations (proposals, voter codes…) live in their own module; importing them here registers them with the app.
+from .models_consult import (  # noqa: E402,F401
+    Article,
+    CodeUse,
+    Consultation,
+    Phase,
+    PollRules,
+    Proposal,
+    ProposalFlag,
+    ProposalSupport,
+    ResultDeclaration,
+    SecretBallot,
+    Text,
+    VoterCode,
+)

@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from . import charts, selectors
+from .open_data_consult import articles_table, export_sections, proposals_table
 from .models import (
     AgendaSegment,
     Answer,
@@ -75,15 +76,18 @@ def question_figures(debate: Debate) -> dict[str, int]:
     never_reviewed = still waiting for a moderator when the report is read."""
     return Question.objects.filter(debate=debate).aggregate(
         asked=Count("id"),
-        approved=Count("id", filter=Q(status__in=[Question.Status.APPROVED, Question.Status.ANSWERED])
-                       | Q(approved_at__isnull=False)),
+        approved=Count(
+            "id",
+            filter=Q(status__in=[Question.Status.APPROVED, Question.Status.ANSWERED]) | Q(approved_at__isnull=False),
+        ),
         answered=Count("id", filter=Q(status=Question.Status.ANSWERED)),
         rejected=Count("id", filter=Q(status=Question.Status.REJECTED)),
         pending=Count("id", filter=Q(status=Question.Status.PENDING)),
         merged=Count("id", filter=Q(merged_into__isnull=False)),
         # Never looked at by a moderator: still pending, neither approved, rejected nor merged.
-        never_reviewed=Count("id", filter=Q(status=Question.Status.PENDING, merged_into__isnull=True,
-                                            approved_at__isnull=True)),
+        never_reviewed=Count(
+            "id", filter=Q(status=Question.Status.PENDING, merged_into__isnull=True, approved_at__isnull=True)
+        ),
     )
 
 
@@ -98,8 +102,9 @@ def poll_results(debate: Debate) -> list[dict[str, Any]]:
 
 def top_questions(debate: Debate, limit: int = 10) -> list[Question]:
     return list(
-        Question.objects.filter(debate=debate, status__in=[Question.Status.APPROVED, Question.Status.ANSWERED],
-                                merged_into__isnull=True)
+        Question.objects.filter(
+            debate=debate, status__in=[Question.Status.APPROVED, Question.Status.ANSWERED], merged_into__isnull=True
+        )
         .prefetch_related("answers")
         .order_by("-upvote_count", "created_at")[:limit]
     )
@@ -155,8 +160,9 @@ def vote_chart(poll: Poll) -> dict[str, Any]:
     start = poll.opened_at or (min(t for _o, t in rows) if rows else None)
     end = poll.closed_at or (max(t for _o, t in rows) if rows else None)
     return {
-        "svg": charts.step_chart(series, title=_("Votes over time: %(p)s") % {"p": poll.text}, start=start, end=end,
-                                 y_label=_("votes")),
+        "svg": charts.step_chart(
+            series, title=_("Votes over time: %(p)s") % {"p": poll.text}, start=start, end=end, y_label=_("votes")
+        ),
         "legend": charts.legend(series),
     }
 
@@ -164,8 +170,11 @@ def vote_chart(poll: Poll) -> dict[str, Any]:
 def presence_chart(debate: Debate) -> dict[str, Any]:
     samples = list(PresenceSample.objects.filter(debate=debate).order_by("at").values_list("at", "connected"))
     series = [charts.Series(_("connected"), [(at, float(n)) for at, n in samples])]
-    return {"svg": charts.step_chart(series, title=_("People connected over time"), y_label=_("connected")),
-            "legend": charts.legend(series), "samples": len(samples)}
+    return {
+        "svg": charts.step_chart(series, title=_("People connected over time"), y_label=_("connected")),
+        "legend": charts.legend(series),
+        "samples": len(samples),
+    }
 
 
 def report_context(debate: Debate) -> dict[str, Any]:
@@ -190,14 +199,34 @@ def _iso(value: datetime | None) -> str:
 
 
 def questions_table(debate: Debate) -> tuple[list[str], Iterable[list[Any]]]:
-    header = ["id", "created_at", "status", "text", "upvotes", "merged_into", "starred", "approved_at", "answered_at",
-              "answers"]
+    header = [
+        "id",
+        "created_at",
+        "status",
+        "text",
+        "upvotes",
+        "merged_into",
+        "starred",
+        "approved_at",
+        "answered_at",
+        "answers",
+    ]
     answers: dict[int, list[str]] = {}
     for a in Answer.objects.filter(question__debate=debate).order_by("created_at"):
         answers.setdefault(a.question_id, []).append(a.text)
     rows = (
-        [q.pk, _iso(q.created_at), q.status, q.text, q.upvote_count, q.merged_into_id or "", q.starred,
-         _iso(q.approved_at), _iso(q.answered_at), "\n---\n".join(answers.get(q.pk, []))]
+        [
+            q.pk,
+            _iso(q.created_at),
+            q.status,
+            q.text,
+            q.upvote_count,
+            q.merged_into_id or "",
+            q.starred,
+            _iso(q.approved_at),
+            _iso(q.answered_at),
+            "\n---\n".join(answers.get(q.pk, [])),
+        ]
         for q in Question.objects.filter(debate=debate).order_by("created_at", "id")
     )
     return header, rows
@@ -209,8 +238,20 @@ def polls_table(debate: Debate) -> tuple[list[str], Iterable[list[Any]]]:
     for poll in debate.polls.exclude(status=Poll.Status.DRAFT).order_by("position", "id"):
         tally = selectors.poll_tally(poll)
         for o in tally["options"]:
-            rows.append([poll.pk, poll.text, poll.kind, poll.status, _iso(poll.opened_at), _iso(poll.closed_at),
-                         o["label"], o["count"], o["pct"], tally["total"]])
+            rows.append(
+                [
+                    poll.pk,
+                    poll.text,
+                    poll.kind,
+                    poll.status,
+                    _iso(poll.opened_at),
+                    _iso(poll.closed_at),
+                    o["label"],
+                    o["count"],
+                    o["pct"],
+                    tally["total"],
+                ]
+            )
     return header, rows
 
 
@@ -218,7 +259,9 @@ def arguments_table(debate: Debate) -> tuple[list[str], Iterable[list[Any]]]:
     header = ["id", "poll_id", "poll", "side", "status", "text", "support", "created_at"]
     rows = (
         [a.pk, a.poll_id, a.poll.text, a.side, a.status, a.text, a.support, _iso(a.created_at)]
-        for a in Argument.objects.filter(poll__debate=debate).select_related("poll").annotate(support=Count("upvotes"))
+        for a in Argument.objects.filter(poll__debate=debate)
+        .select_related("poll")
+        .annotate(support=Count("upvotes"))
         .order_by("poll_id", "created_at", "id")
     )
     return header, rows
@@ -244,19 +287,28 @@ def _scrub(data: Any) -> Any:
 def log_table(debate: Debate) -> tuple[list[str], Iterable[list[Any]]]:
     header = ["created_at", "actor", "action", "object_type", "object_id", "before", "after"]
     rows = (
-        [_iso(e.created_at), e.actor.get_username() if e.actor else "", e.action, e.object_type, _log_object_id(e),
-         json.dumps(_scrub(e.before), ensure_ascii=False, sort_keys=True),
-         json.dumps(_scrub(e.after), ensure_ascii=False, sort_keys=True)]
+        [
+            _iso(e.created_at),
+            e.actor.get_username() if e.actor else "",
+            e.action,
+            e.object_type,
+            _log_object_id(e),
+            json.dumps(_scrub(e.before), ensure_ascii=False, sort_keys=True),
+            json.dumps(_scrub(e.after), ensure_ascii=False, sort_keys=True),
+        ]
         for e in ModerationLog.objects.filter(debate=debate).select_related("actor").order_by("created_at", "id")
     )
     return header, rows
 
+
+CONSULT_TABLES = {"proposals": proposals_table, "articles": articles_table}
 
 CSV_TABLES: dict[str, Callable[[Debate], tuple[list[str], Iterable[list[Any]]]]] = {
     "questions": questions_table,
     "polls": polls_table,
     "arguments": arguments_table,
     "log": log_table,
+    **CONSULT_TABLES,
 }
 
 
@@ -293,17 +345,27 @@ def export_document(debate: Debate) -> dict[str, Any]:
                 "opened_at": _iso(p["obj"].opened_at),
                 "closed_at": _iso(p["obj"].closed_at),
                 "total": p["tally"]["total"],
-                "options": [{"label": o["label"], "votes": o["count"], "percent": o["pct"]} for o in p["tally"]["options"]],
+                "options": [
+                    {"label": o["label"], "votes": o["count"], "percent": o["pct"]} for o in p["tally"]["options"]
+                ],
             }
             for p in poll_results(debate)
         ],
         "arguments": _records(arguments_table(debate)),
         "agenda": [
-            {"title": s.title, "planned_seconds": s.planned_seconds, "extra_seconds": s.extra_seconds,
-             "started_at": _iso(s.started_at), "ended_at": _iso(s.ended_at)}
+            {
+                "title": s.title,
+                "planned_seconds": s.planned_seconds,
+                "extra_seconds": s.extra_seconds,
+                "started_at": _iso(s.started_at),
+                "ended_at": _iso(s.ended_at),
+            }
             for s in AgendaSegment.objects.filter(debate=debate).order_by("position", "id")
         ],
-        "presence": [{"at": _iso(at), "connected": n}
-                     for at, n in PresenceSample.objects.filter(debate=debate).order_by("at").values_list("at", "connected")],
+        "presence": [
+            {"at": _iso(at), "connected": n}
+            for at, n in PresenceSample.objects.filter(debate=debate).order_by("at").values_list("at", "connected")
+        ],
         "log": log,
+        **export_sections(debate),
     }

@@ -22,6 +22,7 @@ from .models import (
     Participant,
     Poll,
     Question,
+    SecretBallot,
 )
 from .permissions import has_role
 
@@ -154,11 +155,49 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
         "name": participant.display_name,
         "muted": participant.muted,
         "mine": [
-            {"id": q.pk, "text": q.text, "status": q.status, "status_label": q.get_status_display(),
-             "reason": q.rejection_reason}
-            for q in participant.questions.order_by("-created_at")[:20]
+            _my_question(q)
+            for q in participant.questions.select_related("merged_into")
+            .prefetch_related(_answers_prefetch())
+            .order_by("-created_at", "-id")[:MY_QUESTIONS]
         ],
     }
+
+
+MY_QUESTIONS = 30
+
+# What became of a citizen's question, in the reader's language (read now, never the language of whoever acted:
+# a merge stored its French reason while an English page showed it).
+FATE_LABELS = {
+    "pending": gettext_lazy("Awaiting moderation"),
+    "published": gettext_lazy("Published"),
+    "answered": gettext_lazy("Answered"),
+    "rejected": gettext_lazy("Not published"),
+    "merged": gettext_lazy("Merged into a similar question"),
+}
+
+
+def _my_question(q: Question) -> dict[str, Any]:
+    if q.merged_into_id:
+        fate = "merged"
+    else:
+        fate = {
+            Question.Status.PENDING: "pending",
+            Question.Status.APPROVED: "published",
+            Question.Status.ANSWERED: "answered",
+        }.get(q.status, "rejected")
+    entry: dict[str, Any] = {
+        "id": q.pk,
+        "text": q.text,
+        "status": q.status,
+        "fate": fate,
+        "status_label": str(FATE_LABELS[fate]),
+        # A moderator's reason is theirs, shown as written; a merge has no reason of its own but the kept question.
+        "reason": q.rejection_reason if fate == "rejected" else "",
+        "answers": [a.text for a in q.answers.all()],
+    }
+    if fate == "merged" and q.merged_into is not None:
+        entry["merged_into"] = {"id": q.merged_into_id, "text": q.merged_into.text}
+    return entry
 
 
 def participant_state_json(participant: Participant | None, *, state: dict[str, Any] | None = None) -> str:
@@ -184,6 +223,245 @@ def public_questions(debate: Debate) -> list[Question]:
         .prefetch_related(_answers_prefetch())
         .order_by("-upvote_count", "created_at")
     )
+
+
+# --- windows: what a page shows of a list, never the whole list ------------------------------------------------------
+# Lists are read in windows of WINDOW items with keyset cursors: opaque to the browser (signed, so a forged or stale
+# one is refused with a 400, never a 500), stable while items are added (no OFFSET: a new question does not shift
+# the next page), cheap at any depth (an index range, not a count of what comes before).
+WINDOW = 30
+MAX_WINDOW = 100
+CURSOR_SALT = "debates.cursor"
+QUESTION_ORDERS = ("top", "recent")
+
+
+class BadCursor(ValueError):
+    """A cursor that this server did not issue for this list (or garbled): the view answers 400."""
+
+
+def encode_cursor(kind: str, debate_id: int, key: list[Any]) -> str:
+    return signing.dumps([kind, debate_id, key], salt=CURSOR_SALT, compress=True)
+
+
+def decode_cursor(raw: str | None, kind: str, debate_id: int) -> list[Any] | None:
+    """The position a cursor names, None for the first window; BadCursor when it is not ours for this list."""
+    if not raw:
+        return None
+    try:
+        got_kind, got_debate, key = signing.loads(str(raw), salt=CURSOR_SALT)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise BadCursor("bad cursor") from exc
+    if got_kind != kind or got_debate != debate_id or not isinstance(key, list):
+        raise BadCursor("cursor for another list")
+    return key
+
+
+def clamp_limit(raw: Any, default: int = WINDOW) -> int:
+    try:
+        return max(1, min(MAX_WINDOW, int(raw)))
+    except (TypeError, ValueError):
+        return default
+
+
+def _public_questions_qs(debate: Debate):
+    return Question.objects.filter(
+        debate=debate, status__in=[Question.Status.APPROVED, Question.Status.ANSWERED], merged_into__isnull=True
+    )
+
+
+def question_window(
+    debate: Debate, *, order: str = "top", limit: int = WINDOW, cursor: str | None = None, search: str = ""
+) -> tuple[list[Question], str | None]:
+    """One window of the public questions (most upvoted first, or newest first) and the cursor of the next one
+    (None at the end). `search` (≥ 3 characters) keeps the questions whose text contains it."""
+    if order not in QUESTION_ORDERS:
+        raise BadCursor("unknown order")
+    kind = f"q-{order}"
+    key = decode_cursor(cursor, kind, debate.pk)
+    qs = _public_questions_qs(debate)
+    search = (search or "").strip()
+    if len(search) >= 3:
+        qs = qs.filter(text__icontains=search)
+    try:
+        if order == "top":
+            qs = qs.order_by("-upvote_count", "created_at", "id")
+            if key is not None:
+                votes, created, pk = int(key[0]), timezone.datetime.fromisoformat(key[1]), int(key[2])
+                qs = qs.filter(
+                    Q(upvote_count__lt=votes)
+                    | Q(upvote_count=votes, created_at__gt=created)
+                    | Q(upvote_count=votes, created_at=created, id__gt=pk)
+                )
+        else:
+            qs = qs.order_by("-created_at", "-id")
+            if key is not None:
+                created, pk = timezone.datetime.fromisoformat(key[0]), int(key[1])
+                qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+    except (IndexError, TypeError, ValueError) as exc:
+        raise BadCursor("bad cursor position") from exc
+    items = list(qs.select_related("author").prefetch_related(_answers_prefetch())[: limit + 1])
+    more, items = len(items) > limit, items[:limit]
+    if not more or not items:
+        return items, None
+    last = items[-1]
+    position = (
+        [last.upvote_count, last.created_at.isoformat(), last.pk]
+        if order == "top"
+        else [last.created_at.isoformat(), last.pk]
+    )
+    return items, encode_cursor(kind, debate.pk, position)
+
+
+def public_question_count(debate: Debate) -> int:
+    return _public_questions_qs(debate).count()
+
+
+def questions_by_id(debate: Debate, ids: Any) -> dict[int, Question]:
+    """Questions of this debate by id, with what their card shows (author, answers): per-item fragments."""
+    return {
+        q.pk: q
+        for q in Question.objects.filter(debate=debate, pk__in=list(ids))
+        .select_related("author")
+        .prefetch_related(_answers_prefetch())
+    }
+
+
+def page_of(qs: Any, page: Any, per_page: int) -> dict[str, Any]:
+    """A numbered page with the exact count (the console's lists: moderators need to know how many remain)."""
+    from django.core.paginator import Paginator
+
+    paginator = Paginator(qs, per_page)
+    current = paginator.get_page(page)
+    return {
+        "items": list(current.object_list),
+        "count": paginator.count,
+        "number": current.number,
+        "pages": paginator.num_pages,
+        "has_next": current.has_next(),
+        "has_previous": current.has_previous(),
+    }
+
+
+CONSOLE_PAGE = 50
+
+
+def pending_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    """The moderation queue, newest first, one page of it with the exact count."""
+    return page_of(
+        Question.objects.filter(debate=debate, status=Question.Status.PENDING, merged_into__isnull=True)
+        .select_related("author")
+        .order_by("-created_at", "-id"),
+        page,
+        per_page,
+    )
+
+
+def approved_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    return page_of(
+        _public_questions_qs(debate)
+        .select_related("author")
+        .prefetch_related(_answers_prefetch())
+        .order_by("-upvote_count", "created_at", "id"),
+        page,
+        per_page,
+    )
+
+
+def held_arguments_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    return page_of(
+        Argument.objects.filter(poll__debate=debate, status=Argument.Status.HELD)
+        .select_related("poll", "author")
+        .order_by("-created_at", "-id"),
+        page,
+        per_page,
+    )
+
+
+def log_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    return page_of(debate.log.select_related("actor").order_by("-created_at", "-id"), page, per_page)
+
+
+def trending_questions(debate: Debate, limit: int = 10) -> list[Question]:
+    """Approved questions at or above the debate's trending threshold, most upvoted first (a few, not a list)."""
+    return list(
+        _public_questions_qs(debate)
+        .filter(status=Question.Status.APPROVED, upvote_count__gte=debate.trending_threshold)
+        .select_related("author")
+        .order_by("-upvote_count", "created_at")[:limit]
+    )
+
+
+# --- merging: the target is searched, or suggested when the merge box opens ------------------------------------------
+MERGE_CHOICES = 10
+
+
+def merge_candidates(
+    debate: Debate, *, exclude: int | None = None, search: str = "", limit: int = MERGE_CHOICES
+) -> list[Question]:
+    """Questions a duplicate can be merged into (approved, answered or pending, not merged), whose text contains
+    `search` (ranked by trigram similarity on PostgreSQL), else the most upvoted."""
+    from django.db import connection
+
+    qs = Question.objects.filter(
+        debate=debate,
+        merged_into__isnull=True,
+        status__in=[Question.Status.APPROVED, Question.Status.ANSWERED, Question.Status.PENDING],
+    ).exclude(pk=exclude)
+    search = (search or "").strip()[:200]
+    if search and connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramWordSimilarity
+
+        # word similarity of the typed text within each question: "piscine" finds "la piscine municipale".
+        # `<%` is the indexed form of word_similarity ≥ pg_trgm.word_similarity_threshold (0.6); ILIKE catches the
+        # first letters typed (the same GIN index serves both).
+        return list(
+            qs.extra(
+                where=["(%s <%% debates_question.text OR debates_question.text ILIKE %s)"],
+                params=[search, "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+            )
+            .annotate(sim=TrigramWordSimilarity(search, "text"))
+            .order_by("-sim", "-upvote_count", "id")[:limit]
+        )
+    if search:
+        return list(qs.filter(text__icontains=search).order_by("-upvote_count", "id")[:limit])
+    return list(qs.order_by("-upvote_count", "id")[:limit])
+
+
+def similar_questions(question: Question, limit: int = 5) -> list[Question]:
+    """Likely duplicates of a question, most similar first: trigram similarity (pg_trgm, GIN index) on PostgreSQL;
+    elsewhere the number of shared words of four letters or more among the most recent 2,000 questions."""
+    from django.db import connection
+
+    qs = Question.objects.filter(
+        debate_id=question.debate_id,
+        merged_into__isnull=True,
+        status__in=[Question.Status.APPROVED, Question.Status.ANSWERED, Question.Status.PENDING],
+    ).exclude(pk=question.pk)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        # The % operator (similarity above pg_trgm.similarity_threshold, 0.3) is what the GIN index serves.
+        return list(
+            qs.extra(where=["debates_question.text %% %s"], params=[question.text])
+            .annotate(sim=TrigramSimilarity("text", question.text))
+            .order_by("-sim", "-upvote_count", "id")[:limit]
+        )
+    words = _words(question.text)
+    if not words:
+        return []
+    scored = []
+    for q in qs.order_by("-created_at")[:2000]:
+        common = len(words & _words(q.text))
+        if common:
+            scored.append((common / len(words | _words(q.text)), q.upvote_count, -q.pk, q))
+    scored.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    return [t[3] for t in scored[:limit] if t[0] >= 0.2]
+
+
+def _words(text: str) -> set[str]:
+    import re
+
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) >= 4}
 
 
 def pending_questions(debate: Debate) -> list[Question]:
@@ -212,7 +490,10 @@ def on_screen_question(debate: Debate) -> Question | None:
     if not debate.on_screen_id:
         return None
     return (
-        Question.objects.select_related("author").prefetch_related(_answers_prefetch()).filter(pk=debate.on_screen_id).first()
+        Question.objects.select_related("author")
+        .prefetch_related(_answers_prefetch())
+        .filter(pk=debate.on_screen_id)
+        .first()
     )
 
 
@@ -242,6 +523,11 @@ def argument_in_debate(debate: Debate, argument_id: Any) -> Argument:
 def poll_tally(poll: Poll) -> dict[str, Any]:
     """Per-option counts and percentages, straight from the votes table."""
     options = list(poll.options.annotate(n=Count("votes")).order_by("position", "id"))
+    secret = dict(
+        SecretBallot.objects.filter(poll=poll).values_list("option").annotate(c=Count("pk")).values_list("option", "c")
+    )  # ballots of a secret poll, stored without voter
+    for o in options:
+        o.n += secret.get(o.pk, 0)
     total = sum(o.n for o in options)
     rows = []
     for o in options:
@@ -259,14 +545,28 @@ def all_polls(debate: Debate) -> list[Poll]:
     return list(debate.polls.order_by("position", "id"))
 
 
-def poll_arguments(poll: Poll, *, include_hidden: bool = False) -> dict[str, list[Argument]]:
+def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | None = None) -> dict[str, list[Argument]]:
+    """Arguments per side, most supported first; with `limit`, that many per side (a window)."""
     qs = poll.arguments.annotate(support=Count("upvotes")).select_related("author")
     if not include_hidden:
         qs = qs.filter(status=Argument.Status.VISIBLE)
-    args = list(qs.order_by("-support", "created_at"))
+    qs = qs.order_by("-support", "created_at", "id")
+    if limit is not None:
+        return {side: list(qs.filter(side=side)[:limit]) for side in (Argument.Side.FOR, Argument.Side.AGAINST)}
+    args = list(qs)
     return {
         "for": [a for a in args if a.side == Argument.Side.FOR],
         "against": [a for a in args if a.side == Argument.Side.AGAINST],
+    }
+
+
+def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
+    """Arguments of this debate by id with their support count: per-item fragments."""
+    return {
+        a.pk: a
+        for a in Argument.objects.filter(poll__debate=debate, pk__in=list(ids))
+        .annotate(support=Count("upvotes"))
+        .select_related("poll", "author")
     }
 
 
@@ -321,6 +621,30 @@ def question_counters(debate: Debate) -> dict[str, int]:
         rejected=Count("id", filter=Q(status=Question.Status.REJECTED)),
     )
     return agg
+
+
+# --- organisers ---------------------------------------------------------------------------------------------------
+def debates_of_staff(user: Any, *, archived: bool = False) -> list[tuple[str, Any, list[Debate]]]:
+    """ "My debates": the debates where `user` has a role (every debate for a superuser), by state in the order an
+    organiser works through them; archived ones apart."""
+    qs = Debate.objects.all() if user.is_superuser else Debate.objects.filter(roles__user=user).distinct()
+    qs = qs.filter(archived_at__isnull=not archived).order_by("scheduled_start", "-id")
+    by_status: dict[str, list[Debate]] = {s: [] for s in Debate.Status.values}
+    for debate in qs:
+        by_status[debate.status].append(debate)
+    by_status[Debate.Status.CLOSED].sort(key=lambda d: d.closed_at or d.created_at, reverse=True)
+    order = (Debate.Status.LIVE, Debate.Status.SCHEDULED, Debate.Status.DRAFT, Debate.Status.CLOSED)
+    return [(s, Debate.Status(s).label, by_status[s]) for s in order]
+
+
+def staff_roles(debate: Debate) -> list[DebateRole]:
+    return list(debate.roles.select_related("user").order_by("role", "user__username"))
+
+
+def invitations_of(debate: Debate) -> list[Any]:
+    from .models import Invitation
+
+    return list(Invitation.objects.filter(debate=debate).select_related("accepted_by").order_by("-created_at"))
 
 
 def staff_notes(debate: Debate, limit: int = 5) -> list:

@@ -21,6 +21,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db import transaction
 from django.db.models import F
 
+from live import publish
+
 from .models import DebateRole, StaffSessionEpoch
 
 EPOCH_KEY = "_staff_epoch"
@@ -64,8 +66,14 @@ def revoke(user: Any) -> None:
     with transaction.atomic():
         StaffSessionEpoch.objects.get_or_create(user_id=user.pk)
         StaffSessionEpoch.objects.filter(user_id=user.pk).update(epoch=F("epoch") + 1)
+        # Their open consoles close too, in every process (after commit).
+        publish.revoke(role="moderators", user_id=user.pk, reason="signed out")
 
 
 def has_any_role(user: Any) -> bool:
-    return bool(user.is_superuser or user.is_staff) or DebateRole.objects.filter(user_id=user.pk).exists()
-
+    # An organiser keeps their session when deleting their last draft (its roles go with it).
+    return (
+        bool(user.is_superuser or user.is_staff)
+        or DebateRole.objects.filter(user_id=user.pk).exists()
+        or user.has_perm("debates.organise_debates")
+    )

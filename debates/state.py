@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import selectors
+from .open_data_consult import state_sections
 from .models import Debate
 
 
@@ -42,14 +43,20 @@ def public_state(debate: Debate) -> dict[str, Any]:
             "results_visible": poll.shows_results,
             "total_votes": tally["total"] if poll.shows_results else None,
             "options": [
-                {"id": o["id"], "label": o["label"], **({"votes": o["count"], "percent": o["pct"]} if poll.shows_results else {})}
+                {
+                    "id": o["id"],
+                    "label": o["label"],
+                    **({"votes": o["count"], "percent": o["pct"]} if poll.shows_results else {}),
+                }
                 for o in tally["options"]
             ],
         }
         if poll.is_proposition:
             args = selectors.poll_arguments(poll)
             entry["arguments"] = {
-                side: [{"id": a.pk, "text": a.text, "support": a.support, "created_at": _iso(a.created_at)} for a in items]
+                side: [
+                    {"id": a.pk, "text": a.text, "support": a.support, "created_at": _iso(a.created_at)} for a in items
+                ]
                 for side, items in args.items()
             }
         polls.append(entry)
@@ -67,4 +74,5 @@ def public_state(debate: Debate) -> dict[str, Any]:
         "on_screen": question(on_screen) if on_screen else None,
         "questions": [question(q) for q in selectors.public_questions(debate)],
         "polls": polls,
+        **state_sections(debate),
     }

@@ -39,9 +39,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if code:
         address = limits.client_address(request)
         if limits.over("code_guess", address):
-            return render(request, "debates/home.html", _home_context(code_error=True, code=code, rate_limited=True),
-                          status=429)
-        if selectors.is_join_code(code) and Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists():
+            return render(
+                request, "debates/home.html", _home_context(code_error=True, code=code, rate_limited=True), status=429
+            )
+        if (
+            selectors.is_join_code(code)
+            and Debate.objects.filter(code=code).exclude(status=Debate.Status.DRAFT).exists()
+        ):
             return redirect("citizen", code=code)
         limits.record_failure("code_guess", address)
         return render(request, "debates/home.html", _home_context(code_error=True, code=code), status=404)
@@ -99,8 +103,7 @@ SUPPORT_COUNTED = gettext_lazy("Support counted.")
 
 def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "") -> str:
     """The status line every citizen action answers with (and, when given, the citizen's own state)."""
-    return render_to_string("debates/_flash.html", {"message": message, "ok": ok, "me_json": me_json},
-                            request=request)
+    return render_to_string("debates/_flash.html", {"message": message, "ok": ok, "me_json": me_json}, request=request)
 
 
 _ANCHOR = re.compile(r"[^a-z0-9-]")
@@ -144,8 +147,11 @@ def refusal_response(request: HttpRequest, debate: Debate, refusal: ServiceError
         ctx["page_error"] = refusal.message
         # Without JavaScript the page is rebuilt: what the citizen typed goes back into its box.
         match = request.resolver_match
-        ctx["kept"] = {"view": match.url_name if match else "", "poll": (match.kwargs if match else {}).get("poll_id"),
-                       "text": request.POST.get("text", "")}
+        ctx["kept"] = {
+            "view": match.url_name if match else "",
+            "poll": (match.kwargs if match else {}).get("poll_id"),
+            "text": request.POST.get("text", ""),
+        }
         return render(request, "debates/citizen.html", ctx, status=refusal.status)
     participant = selectors.participant_for_request(request, debate)
     html = flash_html(request, refusal.message, ok=False, me_json=selectors.participant_state_json(participant))
@@ -160,15 +166,18 @@ def _session(request: HttpRequest) -> dict[str, int]:
 
 
 def ballot_for(request: HttpRequest, code: str, poll_id: int) -> services.Ballot:
-    return services.Ballot(code, poll_id, selectors.parse_id(request.POST.get("option")), _session(request))
+    return services.Ballot(
+        code, poll_id, selectors.parse_id(request.POST.get("option")), _session(request), services.client_key(request)
+    )
 
 
 def upvote_for(request: HttpRequest, code: str, target_id: int) -> services.Upvote:
-    return services.Upvote(code, target_id, _session(request))
+    return services.Upvote(code, target_id, _session(request), services.client_key(request))
 
 
-def _burst_write(request: HttpRequest, code: str, work: Callable[[list[Any]], list[services.Outcome]], item: Any,
-                 message: Any) -> HttpResponse:
+def _burst_write(
+    request: HttpRequest, code: str, work: Callable[[list[Any]], list[services.Outcome]], item: Any, message: Any
+) -> HttpResponse:
     debate = selectors.debate_for_code(code)
     outcome = services.one(work, item)
     if isinstance(outcome, ServiceError):
@@ -197,13 +206,15 @@ def ask(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
-    return _burst_write(request, code, services.question_upvote_many, upvote_for(request, code, question_id),
-                        UPVOTE_COUNTED)
+    return _burst_write(
+        request, code, services.question_upvote_many, upvote_for(request, code, question_id), UPVOTE_COUNTED
+    )
 
 
 @require_POST
 def upvote_withdraw(request: HttpRequest, code: str, question_id: int) -> HttpResponse:
     """Take an upvote back (no burst twin: rare, and never a crowd at once)."""
+
     def action(debate: Debate, participant: Any) -> str:
         question = selectors.question_in_debate(debate, question_id)
         services.question_upvote_withdraw(question=question, participant=participant)
@@ -233,8 +244,9 @@ def argue(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
 
 @require_POST
 def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse:
-    return _burst_write(request, code, services.argument_upvote_many, upvote_for(request, code, argument_id),
-                        SUPPORT_COUNTED)
+    return _burst_write(
+        request, code, services.argument_upvote_many, upvote_for(request, code, argument_id), SUPPORT_COUNTED
+    )
 
 
 @require_POST

@@ -23,8 +23,9 @@ from .views import is_htmx
 def _back_url(request: HttpRequest) -> str:
     """Where the person came from (same site only), else the page the refused post belongs to."""
     referer = request.headers.get("Referer", "")
-    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return urlsplit(referer).path or "/"
     path = request.path
     for suffix in ("/moderate/act", "/act"):
@@ -34,8 +35,10 @@ def _back_url(request: HttpRequest) -> str:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    message = _("Your page's security token was missing or has expired, so nothing was changed. "
-                "Try again; if it happens again, reload the page.")
+    message = _(
+        "Your page's security token was missing or has expired, so nothing was changed. "
+        "Try again; if it happens again, reload the page."
+    )
     if is_htmx(request):
         # Both flash areas: the console's (#mod-flash) and the citizen page's (#flash); htmx swaps the one present.
         html = render_to_string("debates/moderate.html#flash", {"message": message, "ok": False, "oob": True})

@@ -16,13 +16,20 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 
-from hub.hot_path import GroupCommit
+from . import selectors, services, views, views_consult
 
-from . import selectors, services, views
-
-ballots = GroupCommit(services.vote_cast_many)
-question_upvotes = GroupCommit(services.question_upvote_many)
-argument_supports = GroupCommit(services.argument_upvote_many)
+# The writes each kind of hot request batches. The wiring (hub.asgi) gives each its group commit (hub.hot_path
+# .GroupCommit), so the domain never imports the wiring: `install(GroupCommit)` sets the ones below.
+BATCHED: dict[str, Callable[[list[Any]], list[Any]]] = {
+    "ballots": services.vote_cast_many,
+    "question_upvotes": services.question_upvote_many,
+    "argument_supports": services.argument_upvote_many,
+    "proposal_supports": services.proposal_support_many,
+}
+ballots: Any = None
+question_upvotes: Any = None
+argument_supports: Any = None
+proposal_supports: Any = None
 _flash_cache: dict[tuple[str, str], str] = {}  # (message, language) → the success line (it depends on nothing else)
 
 
@@ -31,21 +38,34 @@ async def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse | 
 
 
 async def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse | None:
-    return await _serve(request, code, question_upvotes, views.UPVOTE_COUNTED,
-                        views.upvote_for(request, code, question_id))
+    return await _serve(
+        request, code, question_upvotes, views.UPVOTE_COUNTED, views.upvote_for(request, code, question_id)
+    )
 
 
 async def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse | None:
-    return await _serve(request, code, argument_supports, views.SUPPORT_COUNTED,
-                        views.upvote_for(request, code, argument_id))
+    return await _serve(
+        request, code, argument_supports, views.SUPPORT_COUNTED, views.upvote_for(request, code, argument_id)
+    )
+
+
+async def proposal_support(request: HttpRequest, code: str, proposal_id: int) -> HttpResponse | None:
+    return await _serve(
+        request, code, proposal_supports, views_consult.PROPOSAL_SUPPORTED, views.upvote_for(request, code, proposal_id)
+    )
 
 
 def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) -> HttpResponse:
     return views.refusal_response(request, selectors.debate_for_code(code), refusal)
 
 
-async def _serve(request: HttpRequest, code: str, batch: GroupCommit, message: Promise, item: Any,
-                 ) -> HttpResponse | None:
+async def _serve(
+    request: HttpRequest,
+    code: str,
+    batch: Any,
+    message: Promise,
+    item: Any,
+) -> HttpResponse | None:
     if not views.is_htmx(request):
         return None  # a plain form post answers with a redirect and a flash message: the ordinary view does that
     try:
@@ -65,4 +85,15 @@ async def _serve(request: HttpRequest, code: str, batch: GroupCommit, message: P
     return HttpResponse(html)
 
 
-HOT_VIEWS = {views.vote: vote, views.upvote: upvote, views.support: support}
+HOT_VIEWS = {
+    views.vote: vote,
+    views.upvote: upvote,
+    views.support: support,
+    views_consult.proposal_support: proposal_support,
+}
+
+
+def install(batcher: Callable[[Callable[[list[Any]], list[Any]]], Any]) -> None:
+    """Give each batched write its batcher (an object with `async submit(item)`), once per process."""
+    for name, work in BATCHED.items():
+        globals()[name] = batcher(work)

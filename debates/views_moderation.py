@@ -42,7 +42,9 @@ def _staff_debate(request: HttpRequest, code: str) -> tuple[Debate, bool, bool]:
     return debate, can_moderate, is_official
 
 
-def _forbidden_page(request: HttpRequest, message: str, status: int = 403, debate: Debate | None = None) -> HttpResponse:
+def _forbidden_page(
+    request: HttpRequest, message: str, status: int = 403, debate: Debate | None = None
+) -> HttpResponse:
     return render(request, "403.html", {"message": message, "status": status, "debate": debate}, status=status)
 
 
@@ -53,6 +55,17 @@ def _not_staff(request: HttpRequest, debate: Debate) -> HttpResponse:
 # --- the console --------------------------------------------------------------------------------------------------
 def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool, is_official: bool) -> dict[str, Any]:
     ctx = fragments.page_context(debate, "moderators")
+    # The console's lists are paged (exact counts); live pushes keep each list's first page current.
+    pages = {
+        "pending": selectors.pending_page,
+        "approved": selectors.approved_page,
+        "held": selectors.held_arguments_page,
+    }
+    for name, read in pages.items():
+        if request.GET.get(name):
+            ctx[f"{name}_page"] = read(debate, request.GET.get(name))
+    ctx["pending"], ctx["questions"] = ctx["pending_page"]["items"], ctx["approved_page"]["items"]
+    ctx["held_arguments"] = ctx["held_page"]["items"]
     ctx.update(
         can_moderate=can_moderate,
         is_official=is_official,
@@ -97,6 +110,27 @@ def official_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
+def merge_choices(request: HttpRequest, code: str) -> HttpResponse:
+    """The merge box of one pending card, asked for when it opens (never rendered with the queue): likely
+    duplicates ranked by similarity, or the questions matching what the moderator types."""
+    debate, can_moderate, _is_official = _staff_debate(request, code)
+    if not can_moderate:
+        return _not_staff(request, debate)
+    question = selectors.question_in_debate(debate, request.GET.get("question"))
+    search = (request.GET.get("q") or "").strip()
+    if len(search) >= 2:
+        choices, suggested = selectors.merge_candidates(debate, exclude=question.pk, search=search), False
+    else:
+        choices, suggested = selectors.similar_questions(question), True
+    return render(
+        request,
+        "debates/moderate.html#merge_choices",
+        {"debate": debate, "question": question, "choices": choices, "suggested": suggested, "search": search},
+    )
+
+
+@login_required
 def settings_page(request: HttpRequest, code: str) -> HttpResponse:
     """The debate's settings (moderators) and its roles (administrators)."""
     from .forms import DebateSettingsForm, RoleForm
@@ -130,8 +164,13 @@ def settings_page(request: HttpRequest, code: str) -> HttpResponse:
         except services.ServiceError as exc:
             messages.error(request, exc.message)
             status = exc.status
-    ctx = {"debate": debate, "form": form, "role_form": role_form, "can_assign": can_assign,
-           "roles": debate.roles.select_related("user").order_by("role", "user__username")}
+    ctx = {
+        "debate": debate,
+        "form": form,
+        "role_form": role_form,
+        "can_assign": can_assign,
+        "roles": debate.roles.select_related("user").order_by("role", "user__username"),
+    }
     return render(request, "debates/moderation_settings.html", ctx, status=status)
 
 
@@ -156,6 +195,25 @@ def _participant(debate: Debate, request: HttpRequest) -> Participant:
 def _approve(debate: Debate, request: HttpRequest) -> str:
     services.question_approve(question=_q(debate, request), actor=request.user)
     return _("Question approved.")
+
+
+def _bulk(action: str) -> Handler:
+    def handler(debate: Debate, request: HttpRequest) -> str:
+        done, skipped = services.question_moderate_many(
+            debate=debate,
+            question_ids=request.POST.getlist("questions"),
+            actor=request.user,
+            action=action,
+            reason=request.POST.get("reason", ""),
+        )
+        message = (_("%(n)d questions approved.") if action == "approve" else _("%(n)d questions rejected.")) % {
+            "n": done
+        }
+        if skipped:
+            message += " " + _("%(n)d skipped (already handled).") % {"n": skipped}
+        return message
+
+    return handler
 
 
 def _reject(debate: Debate, request: HttpRequest) -> str:
@@ -255,8 +313,12 @@ def _clock(debate: Debate, request: HttpRequest) -> str:
     clock_action = request.POST.get("clock_action", "")
     services.clock_action(debate=debate, actor=request.user, action=clock_action, seconds=seconds)
     labels = {
-        "start": _("Clock started."), "pause": _("Clock paused."), "resume": _("Clock resumed."),
-        "extend": _("Time added."), "next": _("Next segment."), "reset": _("Clock reset."),
+        "start": _("Clock started."),
+        "pause": _("Clock paused."),
+        "resume": _("Clock resumed."),
+        "extend": _("Time added."),
+        "next": _("Next segment."),
+        "reset": _("Clock reset."),
     }
     return labels.get(clock_action, _("Clock updated."))
 
@@ -296,6 +358,8 @@ def _regenerate(debate: Debate, request: HttpRequest) -> str:
 ACTIONS: dict[str, Handler] = {
     "approve": _approve,
     "reject": _reject,
+    "bulk_approve": _bulk("approve"),
+    "bulk_reject": _bulk("reject"),
     "edit": _edit,
     "merge": _merge,
     "star": _star(True),
@@ -346,10 +410,18 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("moderate", code=debate.code)
     action = request.POST.get("action", "")
     undo = action if status == 200 and action in UNDOABLE and request.POST.get("question") else None
-    html = render_to_string("debates/moderate.html#flash", {
-        "message": message, "ok": status == 200, "oob": True, "undo": undo, "undo_question": request.POST.get("question"),
-        "debate": debate,
-    }, request=request if undo else None)
+    html = render_to_string(
+        "debates/moderate.html#flash",
+        {
+            "message": message,
+            "ok": status == 200,
+            "oob": True,
+            "undo": undo,
+            "undo_question": request.POST.get("question"),
+            "debate": debate,
+        },
+        request=request if undo else None,
+    )
     if status == 200:
         debate.refresh_from_db()
         if keys:

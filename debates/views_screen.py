@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_safe
 from . import fragments, qr, report as report_data, selectors
 from .csvsafe import csv_response
 from .models import Debate
+
 
 @require_safe
 @xframe_options_sameorigin  # the console shows a live preview of the screen in a frame
@@ -30,13 +30,14 @@ def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     ctx["token"] = token
     theme = request.GET.get("theme")
     ctx["theme"] = theme if theme in Debate.Theme.values else debate.screen_theme
-    # Both codes are built here, with the hall's host (a broadcast has no request): the join code, and the
-    # report's, which the closing slide shows (the stylesheet picks one from the screen's mode).
-    url = qr.citizen_url(debate, request)
+    # Both codes are built here, with the hall's host (a broadcast has no request): the join code (once closed, the
+    # report's rather than a page where nothing can be done), and the report's, which the closing slide shows (the
+    # stylesheet picks one from the screen's mode).
+    report_url = qr.absolute_url(reverse("report", args=[debate.code]), request)
+    url = report_url if debate.is_closed else qr.citizen_url(debate, request)
     ctx["join_url"] = url
     ctx["join_display"] = qr.short_display(url)
     ctx["qr"] = qr.qr_svg(url)
-    report_url = qr.absolute_url(reverse("report", args=[debate.code]), request)
     ctx["report_display"] = qr.short_display(report_url)
     ctx["report_qr"] = qr.qr_svg(report_url)
     # The screen speaks the debate's language, not the hall computer's browser's; its socket joins that audience.
@@ -78,9 +79,12 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
         debate, staff = _debate_for_report(request, code)
     except ReportNotOpen as exc:
         return _report_not_open(request, exc)
-    ctx = report_data.report_context(debate)
-    ctx["is_staff"] = staff
-    return render(request, "debates/report.html", ctx)
+    # The report speaks the debate's language and shows its times in the debate's time zone, like the screen and
+    # the poster: it is the debate's public record, whatever language the reader's browser last chose.
+    with translation.override(debate.language), timezone.override(debate.tz):
+        ctx = report_data.report_context(debate)
+        ctx["is_staff"] = staff
+        return render(request, "debates/report.html", ctx)
 
 
 @require_safe
@@ -91,7 +95,9 @@ def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     except ReportNotOpen as exc:
         return _report_not_open(request, exc)
     if fmt == "json":
-        response = JsonResponse(report_data.export_document(debate), json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response = JsonResponse(
+            report_data.export_document(debate), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
         response["Content-Disposition"] = f'attachment; filename="debate-{debate.code}.json"'
         return response
     if fmt == "csv":
@@ -100,7 +106,8 @@ def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         if table is None:
             return HttpResponse(
                 json.dumps({"error": "what must be one of " + ", ".join(report_data.CSV_TABLES)}),
-                status=400, content_type="application/json",
+                status=400,
+                content_type="application/json",
             )
         header, rows = table(debate)
         return csv_response(f"debate-{debate.code}-{what}.csv", header, rows)

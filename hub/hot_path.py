@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -40,20 +41,53 @@ HotHandler = Callable[..., Awaitable[HttpResponse | None]]
 MAX_BODY = 8192  # a vote is a few dozen bytes; anything larger goes to Django, which applies its own limits
 
 
+# What the hot path can run on the event loop: hooks that never touch the database or block. Django's own
+# middleware listed here qualify with cookie-based sessions; a project's own class qualifies by declaring
+# `hot_path_safe = True`. Under anything else the hot path turns itself off and every request takes Django's path.
+LOOP_SAFE_MIDDLEWARE = frozenset(
+    {
+        "django.middleware.security.SecurityMiddleware",
+        "csp.middleware.CSPMiddleware",  # a header built from settings (and a nonce): no I/O
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    }
+)
+# The session is read and saved on the loop: only an engine that keeps it in the cookie does no I/O. (The database
+# engine would save a newcomer's session from the loop: Django refuses, and the vote, already stored, answered 500.)
+LOOP_SAFE_SESSION_ENGINES = frozenset({"django.contrib.sessions.backends.signed_cookies"})
+
+
+def unservable(middleware_paths: Sequence[str], session_engine: str) -> str | None:
+    """Why the hot path cannot serve under these settings (None: it can)."""
+    if session_engine not in LOOP_SAFE_SESSION_ENGINES:
+        return f"session engine {session_engine} does I/O"
+    for path in middleware_paths:
+        middleware = import_string(path)
+        if not (isinstance(middleware, type) and issubclass(middleware, MiddlewareMixin)):
+            # Its behaviour is only known by calling it around a view: the hot path cannot reproduce it.
+            return f"middleware {path} is not a MiddlewareMixin"
+        if path not in LOOP_SAFE_MIDDLEWARE and not getattr(middleware, "hot_path_safe", False):
+            return f"middleware {path} is not known to be safe on the event loop"
+    return None
+
+
 class HotPath:
     def __init__(self, app: ASGIHandler, hot_views: dict[Callable[..., Any], HotHandler]) -> None:
         self.app = app
         self.hot_views = hot_views
         self.middleware: list[MiddlewareMixin] = []
         self.enabled = bool(getattr(settings, "HOT_PATH", True)) and bool(hot_views)
-        for path in settings.MIDDLEWARE:
-            middleware = import_string(path)
-            if not (isinstance(middleware, type) and issubclass(middleware, MiddlewareMixin)):
-                # Its behaviour is only known by calling it around a view: the hot path cannot reproduce it.
-                log.warning("hot path disabled: middleware %s is not a MiddlewareMixin", path)
-                self.enabled = False
-                break
-            self.middleware.append(middleware(_not_reached))
+        reason = unservable(settings.MIDDLEWARE, settings.SESSION_ENGINE) if self.enabled else None
+        if reason is not None:
+            log.warning("hot path disabled: %s", reason)
+            self.enabled = False
+        if self.enabled:
+            self.middleware = [import_string(path)(_not_reached) for path in settings.MIDDLEWARE]
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if not (self.enabled and scope["type"] == "http" and scope["method"] == "POST"):
@@ -83,7 +117,7 @@ class HotPath:
     def _hot_match(self, scope: dict) -> Any:
         path = scope["path"]
         root = scope.get("root_path", "")
-        path_info = path[len(root):] if root and path.startswith(root) else path
+        path_info = path[len(root) :] if root and path.startswith(root) else path
         try:
             match = get_resolver().resolve(path_info)
         except Resolver404:
@@ -174,8 +208,12 @@ class GroupCommit:
     Django, which handles them one by one).
     """
 
-    def __init__(self, work: Callable[[list[Any]], Sequence[Any]], *, max_batch: int = 500,
-                 window: float = 0.02) -> None:
+    instances: weakref.WeakSet[GroupCommit] = weakref.WeakSet()
+
+    def __init__(
+        self, work: Callable[[list[Any]], Sequence[Any]], *, max_batch: int = 500, window: float = 0.02
+    ) -> None:
+        GroupCommit.instances.add(self)
         self.work = work
         self.max_batch = max_batch
         self.window = window
@@ -193,13 +231,23 @@ class GroupCommit:
             self.drainer = loop.create_task(self._drain())
         return await future
 
+    async def wait_idle(self) -> None:
+        """Until nothing is queued or being written here (a process draining before exit: live.drain)."""
+        while self.drainer is not None and not self.drainer.done():
+            await asyncio.wait([self.drainer])
+
+    @classmethod
+    async def wait_all_idle(cls) -> None:
+        for group in list(cls.instances):
+            await group.wait_idle()
+
     async def _drain(self) -> None:
         run = database_sync_to_async(self.work, thread_sensitive=False)
         burst = False
         while self.pending:
             if burst and len(self.pending) < self.max_batch:
                 await asyncio.sleep(self.window)
-            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch:]
+            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
             try:
                 results = await run([item for item, _future in batch])
             except Exception as exc:

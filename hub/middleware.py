@@ -41,8 +41,7 @@ def _check_redis() -> str:
         import redis
 
         timeout = settings.HEALTH_CHECK_TIMEOUT
-        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=timeout,
-                                                            socket_connect_timeout=timeout)
+        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     client.ping()
     return "ok"
 
@@ -69,6 +68,8 @@ class HealthCheckMiddleware(MiddlewareMixin):
     (SecurityMiddleware). It reveals nothing but the state of the database and Redis.
     """
 
+    hot_path_safe = True  # only /healthz (never a hot URL) touches the database
+
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         if request.path_info not in HEALTH_PATHS:
             return None
@@ -87,6 +88,8 @@ class StaffSessionAuthenticationMiddleware(AuthenticationMiddleware):
     Like Django's, request.user stays lazy: its query runs only when a view or role check looks at the user, so the
     hot path (which runs this hook on the event loop and never looks) does not touch the database.
     """
+
+    hot_path_safe = True
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
@@ -129,6 +132,8 @@ class GuessLimitMiddleware(MiddlewareMixin):
     nothing (a hot request with an unknown code is replayed through Django, which runs them in a thread).
     """
 
+    hot_path_safe = True  # its hooks do nothing on the event loop (above)
+
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: dict[str, Any]) -> HttpResponse | None:
         rule = _guess_rule(kwargs)
         if rule is None or _on_event_loop():
@@ -139,8 +144,15 @@ class GuessLimitMiddleware(MiddlewareMixin):
             from django.shortcuts import render
             from django.utils.translation import gettext as _
 
-            response = render(request, "403.html", {"status": 429, "message": _(
-                "Too many wrong codes from your connection. Please wait a minute and try again.")}, status=429)
+            response = render(
+                request,
+                "403.html",
+                {
+                    "status": 429,
+                    "message": _("Too many wrong codes from your connection. Please wait a minute and try again."),
+                },
+                status=429,
+            )
             response["Retry-After"] = str(limits.rule(rule).window)
             return response
         return None
@@ -162,3 +174,40 @@ def _guess_rule(kwargs: dict[str, Any]) -> str | None:
     if "code" in kwargs:
         return "code_guess"
     return None
+
+
+DEGRADED_RETRY_AFTER = 5  # seconds: what a 503 tells browsers and load balancers
+
+
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
+    """The database unreachable (connect or pool timeout, connection lost): a clear 503 instead of a bare 500.
+
+    Nothing was stored (the transaction did not commit), so the citizen may send again: htmx pages keep what was
+    typed on any refusal. The page says the service is degraded and will recover by itself; it does, since every
+    request asks the pool for a connection again. Rendered without the database (no user, no session lookup).
+    """
+
+    # Only an exception hook: on the hot path a failed batch is replayed through Django, where it applies.
+    hot_path_safe = True
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import InterfaceError, OperationalError
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        log.warning("database unavailable: %r (%s %s)", exception, request.method, request.path)
+        from django.template.loader import render_to_string
+        from django.utils.translation import gettext as _
+
+        message = _(
+            "The service is degraded: the database cannot be reached right now. Nothing was lost of what "
+            "was already saved; please try again in a few seconds."
+        )
+        if request.headers.get("HX-Request") == "true":
+            html = render_to_string("debates/_flash.html", {"message": message, "ok": False})
+        else:
+            html = render_to_string("503.html", {"message": message})
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(DEGRADED_RETRY_AFTER)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -31,6 +31,8 @@ DEBUG = env_bool("DEBUG", True)
 
 _DEV_SECRET = "django-insecure-embedded-demo-key-do-not-use-in-production-0123456789"
 SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
+# Key of the voter codes' hashes (debates.codes); defaults to SECRET_KEY. Changing it invalidates every code issued.
+VOTER_CODE_KEY = os.environ.get("VOTER_CODE_KEY", "")
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off.")
 
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "template_partials",
     "debates",
     "live",
@@ -56,7 +59,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: load balancers probe /healthz by address over plain HTTP (no ALLOWED_HOSTS check, no HTTPS redirect).
     "hub.middleware.HealthCheckMiddleware",
+    "hub.server_timing.ServerTimingMiddleware",  # times all the rest
+    # A database outage answers 503 with a clear message (its process_exception runs for every view).
+    "hub.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,12 +102,15 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs in a thread of its own, so "persistent connections" (CONN_MAX_AGE) would open
     # one connection per thread until PostgreSQL refuses more. A pool shared by the process does it right.
+    # An unreachable server fails fast (connect and pool timeouts in seconds), so a write answers 503 within ~3 s
+    # instead of hanging (hub/middleware.DatabaseUnavailableMiddleware), and the pool reconnects by itself after.
     DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "2")),
         "pool": {
             "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
-        }
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1.5")),
+        },
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several daphne threads write at once: wait for the lock rather than failing, take it up front.
@@ -132,7 +142,17 @@ LIVE_FLUSH_INTERVAL = float(os.environ.get("LIVE_FLUSH_INTERVAL", "0.25"))
 LIVE_FLUSH_SECONDS_PER_1000_CLIENTS = float(os.environ.get("LIVE_FLUSH_SECONDS_PER_1000_CLIENTS", "0.1"))
 # /healthz waits at most this long (seconds) for Redis to answer.
 HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "1"))
-LIVE_MAX_FRAME_BYTES = 8 * 1024
+# Websockets (live/): the largest frame a browser may send (enforced by autobahn while reading, under daphne); the
+# bytes queued for one client above which it is closed as stalled (its page reconnects and takes a snapshot); the
+# connect token bucket per client address (burst, then per second) and the cap of sockets per process; the public
+# origins a socket may come from (default: PUBLIC_BASE_URL and CSRF_TRUSTED_ORIGINS); the drain's spread of closes.
+LIVE_MAX_FRAME_BYTES = int(os.environ.get("LIVE_MAX_FRAME_BYTES", str(8 * 1024)))
+LIVE_SEND_HIGH_WATER_BYTES = int(os.environ.get("LIVE_SEND_HIGH_WATER_BYTES", str(1024 * 1024)))
+LIVE_CONNECT_BURST = int(os.environ.get("LIVE_CONNECT_BURST", "300"))
+LIVE_CONNECT_PER_SECOND = float(os.environ.get("LIVE_CONNECT_PER_SECOND", "30"))
+LIVE_MAX_SOCKETS_PER_PROCESS = int(os.environ.get("LIVE_MAX_SOCKETS_PER_PROCESS", "20000"))
+LIVE_ALLOWED_ORIGINS = env_list("LIVE_ALLOWED_ORIGINS")
+LIVE_DRAIN_SECONDS = float(os.environ.get("LIVE_DRAIN_SECONDS", "5"))
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).
 HOT_PATH = env_bool("HOT_PATH", True)
@@ -148,11 +168,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "organise_dashboard"  # staff land on "My debates"
 LOGOUT_REDIRECT_URL = "home"
 
+# E-mail (invitations, staff password reset): SMTP when EMAIL_HOST is set; otherwise the console backend in
+# development (DEBUG=1) and no e-mail at all in production (links are copied by the organiser).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "debats@localhost")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_ENABLED = bool(EMAIL_HOST) or DEBUG
+
+# Every server process applies due scheduled transitions this often (debates.scheduler); 0 turns the tick off
+# (then run `manage.py tick` from cron). Writes check the dates themselves either way.
+SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "15"))
+
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# French and English are reviewed; Spanish, German, Italian and Arabic are drafts until a native speaker reviews
+# them (README). Each language is one more audience per role that every broadcast renders (live.groups).
+LANGUAGES = [
+    ("fr", _("French")),
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("de", _("German")),
+    ("it", _("Italian")),
+    ("ar", _("Arabic")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
@@ -198,6 +245,29 @@ if not DEBUG:
         SILENCED_SYSTEM_CHECKS.append("security.W008")
     if not SESSION_COOKIE_SECURE:
         SILENCED_SYSTEM_CHECKS += ["security.W012", "security.W016"]
+# Content-Security-Policy (django-csp): scripts and style sheets from this site only, no inline script (htmx runs
+# with allowEval, allowScriptTags and includeIndicatorStyles off: templates/base.html); style attributes allowed
+# alone, for the result bars' widths; the websocket origin named for browsers that do not count ws: as 'self'.
+_ws_origins = []
+if PUBLIC_BASE_URL.startswith("https://"):
+    _ws_origins.append("wss://" + PUBLIC_BASE_URL.removeprefix("https://").split("/")[0])
+elif PUBLIC_BASE_URL.startswith("http://"):
+    _ws_origins.append("ws://" + PUBLIC_BASE_URL.removeprefix("http://").split("/")[0])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", *_ws_origins],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -34,8 +34,10 @@ class StaticFilesASGI:
         if static_file is None:
             return await self.application(scope, receive, send)
         # WhiteNoise reads request headers WSGI-style (HTTP_IF_NONE_MATCH, HTTP_ACCEPT_ENCODING…).
-        environ = {"HTTP_" + k.decode("latin-1").upper().replace("-", "_"): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
+        environ = {
+            "HTTP_" + k.decode("latin-1").upper().replace("-", "_"): v.decode("latin-1")
+            for k, v in scope.get("headers", [])
+        }
         response = static_file.get_response(scope["method"], environ)
         body = b""
         if response.file is not None:

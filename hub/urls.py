@@ -1,9 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for reference: URLs stay language-neutral)
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path, register_converter
 
 from debates import views
+from debates import views_organise
 from hub import converters
 from hub.login import ThrottledLoginView
 
@@ -20,8 +22,22 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        ThrottledLoginView.as_view(extra_context={"email_enabled": settings.EMAIL_ENABLED}),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Staff password reset (works when e-mail is set up: settings.EMAIL_ENABLED).
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("organise/", views_organise.dashboard, name="organise_dashboard"),
+    path("organise/new/", views_organise.create, name="organise_create"),
+    path("invite/<token:token>/", views_organise.invitation, name="invitation"),
     path("api/debates", views.api_debates, name="api_debates"),
     path(f"api/d/{CODE}/state", views.api_state, name="api_state"),
     path(f"d/{CODE}/", views.citizen, name="citizen"),
@@ -34,5 +50,7 @@ urlpatterns = [
     path(f"d/{CODE}/poll/<id:poll_id>/argue", views.argue, name="argue"),
     path(f"d/{CODE}/arg/<id:argument_id>/support", views.support, name="support"),
     path(f"d/{CODE}/", include("debates.urls_staff")),
+    path(f"d/{CODE}/", include("debates.urls_consult")),
+    path(f"d/{CODE}/organise/", include("debates.urls_organise")),
     re_path(rf"^(?P<code>{converters.JoinCodeConverter.regex})/?$", views.join_code, name="join_code"),
 ]

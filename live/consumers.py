@@ -1,7 +1,10 @@
 """Websocket consumers: authorise, join the relay, send a snapshot, then only forward pre-rendered fragments.
 
 The websocket carries server → browser fragments only; every write is an HTTP POST. Frames from the browser are
-limited to small JSON pings; anything else is refused without affecting other clients.
+limited to small JSON pings and identify messages; anything else is refused (counted, and the socket closed after
+MAX_BAD_FRAMES) without a traceback and without affecting other clients. Whatever way a socket ends (closed by
+the client, refused, revoked, stalled, or its consumer failing), it leaves the relay and presence.
+The domain is reached only through live.registry.
 """
 
 from __future__ import annotations
@@ -10,23 +13,31 @@ import asyncio
 import json
 import logging
 import time
+from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.consumer import get_handler_name
 from django.conf import settings
 
-from . import groups, wire
-from .relay import relay_for_loop
+from . import drain, groups, process, registry, wire
+from .relay import (
+    CLOSE_BAD_FRAMES,
+    CLOSE_ERROR,
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    CLOSE_RESTART,
+    CLOSE_STALLED,
+    CLOSE_TOO_BIG,
+    CLOSE_TOO_MANY,
+    Relay,
+)
 
 log = logging.getLogger(__name__)
 
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
-CLOSE_TOO_BIG = 1009
-CLOSE_POLICY = 1008
 MAX_BAD_FRAMES = 20
+MAX_NESTING = 4  # a ping or identify message is one flat object: deeper JSON is refused before parsing
 
 
 ACCESS_TTL = 5.0  # seconds; a connect storm resolves a debate code once per process, not once per socket
@@ -35,10 +46,9 @@ _access_inflight: dict[tuple[str, str, str], asyncio.Future] = {}
 
 
 async def cached_access(code: str, kind: str, token: str) -> tuple[int, str | None] | None:
-    """live_access for anonymous audiences (public, screen), memoised briefly and resolved off the shared
-    sync thread, so thousands of handshakes don't queue behind one database call each."""
-    from debates import selectors
-
+    """registry.access for anonymous audiences (public, screen), memoised briefly and resolved off the shared
+    sync thread, so thousands of handshakes don't queue behind one database call each. A revocation forgets the
+    debate's entries at once (forget_access)."""
     key = (code, kind, token)
     now = time.monotonic()
     hit = _access_cache.get(key)
@@ -49,12 +59,13 @@ async def cached_access(code: str, kind: str, token: str) -> tuple[int, str | No
         return await asyncio.shield(pending)
     pending = _access_inflight[key] = asyncio.get_running_loop().create_future()
     try:
-        access = await database_sync_to_async(selectors.live_access, thread_sensitive=False)(
+        access = await database_sync_to_async(registry.access, thread_sensitive=False)(
             code=code, kind=kind, user=None, token=token
         )
         if len(_access_cache) > 10_000:
             _access_cache.clear()
-        _access_cache[key] = (now, access)
+        if _access_inflight.get(key) is pending:  # not forgotten by a revocation meanwhile
+            _access_cache[key] = (now, access)
         pending.set_result(access)
         return access
     except BaseException as exc:
@@ -62,7 +73,26 @@ async def cached_access(code: str, kind: str, token: str) -> tuple[int, str | No
         pending.exception()  # consumed here; waiters re-raise it
         raise
     finally:
-        _access_inflight.pop(key, None)
+        if _access_inflight.get(key) is pending:
+            _access_inflight.pop(key, None)
+
+
+def forget_access(message: dict[str, Any]) -> None:
+    """A control message: after a revocation, cached authorisations of that debate (all debates if none named)
+    are looked up again."""
+    if message.get("type") != "live.revoke":
+        return
+    debate_id = message.get("debate")
+    for key, (_at, access) in list(_access_cache.items()):
+        if debate_id is None or (access is not None and access[0] == debate_id):
+            _access_cache.pop(key, None)
+    _access_inflight.clear()  # lookups under way may have read the old state
+
+
+def _watch_control(relay: Relay) -> None:
+    if forget_access not in relay.control_listeners:
+        relay.control_listeners.append(forget_access)
+        drain.watch(relay.control_listeners)
 
 
 class DebateConsumer(AsyncWebsocketConsumer):
@@ -76,11 +106,22 @@ class DebateConsumer(AsyncWebsocketConsumer):
     bad_frames = 0
     write_frame: wire.FrameWriter | None = None  # broadcasts skip per-socket framing under daphne
     participant_id: int | None = None  # the citizen behind a public socket once identified, for nudges
+    user_id: int | None = None  # the staff user behind a moderators' socket, for revocation
+    backlog = 0
+    closing = False
+    relay: Relay | None = None
     # No channel-layer channel per socket: broadcasts reach sockets through the per-process relay. (Channels gives
     # every consumer its own layer channel and a receive loop on it: with the in-memory layer every receive walks
     # all channels, O(N²) in a connect storm; with Redis it is one SUBSCRIBE per socket.) An alias that is not
     # configured makes get_channel_layer() return None, Channels' documented way to run without a layer.
     channel_layer_alias = "live-relay-only"
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ends (disconnect, a crash, daphne cancelling it), the socket leaves the relay.
+            self._leave()
 
     async def dispatch(self, message: dict) -> None:
         # Channels awaits aclose_old_connections() — a hop through the one shared sync thread — before every
@@ -89,21 +130,41 @@ class DebateConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"] != "websocket.receive":
+            await handler(message)
+            return
+        try:
+            await handler(message)
+        except Exception:
+            log.exception("websocket receive failed; closing that socket")
+            self.shut(CLOSE_ERROR, "server error")
 
     async def connect(self) -> None:
-        from debates import selectors  # the domain's read side, permission-scoped
-
+        rt = process.current()
+        if rt.draining:  # this process is going away: the page reconnects, through the load balancer, elsewhere
+            await self._refuse_open(CLOSE_RESTART, "server restarting")
+            return
+        client = self.scope.get("client")
+        if rt.relay.total_count() >= settings.LIVE_MAX_SOCKETS_PER_PROCESS or not await rt.limiter.allow(
+            client[0] if client else None
+        ):
+            await self._refuse_open(CLOSE_TOO_MANY, "too many connections: retry later")
+            return
         kwargs = self.scope["url_route"]["kwargs"]
         code = kwargs["code"].upper()
         kind = kwargs.get("kind", "public")
         token = kwargs.get("token", "")
-        if kind == "moderators":  # per user: never cached
-            access = await database_sync_to_async(selectors.live_access)(
-                code=code, kind=kind, user=self.scope.get("user"), token=token
-            )
-        else:
-            access = await cached_access(code, kind, token)
+        try:
+            if kind == "moderators":  # per user: never cached
+                user = self.scope.get("user")
+                access = await database_sync_to_async(registry.access)(code=code, kind=kind, user=user, token=token)
+                self.user_id = getattr(user, "pk", None)
+            else:
+                access = await cached_access(code, kind, token)
+        except Exception:
+            log.exception("websocket authorisation failed")
+            await self.close(code=CLOSE_RESTART)
+            return
         if access is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -114,45 +175,88 @@ class DebateConsumer(AsyncWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
         audience = groups.audience(role, (query.get("lang") or [""])[0])
         self.debate_id, self.audience = debate_id, audience
+        # Under daphne, autobahn refuses oversized frames while reading them (before this socket can send any).
+        wire.limit_incoming(self.base_send, settings.LIVE_MAX_FRAME_BYTES)
         await self.accept()
         self.write_frame = wire.direct_writer(self.base_send)
-        relay = relay_for_loop()
+        relay = self.relay = rt.relay
+        _watch_control(relay)
         await relay.join(debate_id, audience, self)
+        if self.closing:  # revoked or refused while joining
+            self._leave()
+            return
         try:
             # The browser's offset to server time, fresh on every (re)connect; the snapshot may be cached.
             now_ms = int(time.time() * 1000)
-            await self.send_frame(f'<div id="server-time" hidden hx-swap-oob="true" data-server-now-ms="{now_ms}"></div>')
+            await self.send_frame(
+                f'<div id="server-time" hidden hx-swap-oob="true" data-server-now-ms="{now_ms}"></div>'
+            )
             await self.send_frame(await relay.snapshot(debate_id, audience))
         except Exception:
-            log.exception("snapshot failed for debate %s", debate_id)
+            # A page left open without its snapshot would show stale counts until the next change (which may never
+            # come): close with "restarting" so it reconnects, with jitter, and takes a snapshot again.
+            log.exception("snapshot failed for debate %s; the page is asked to reconnect", debate_id)
+            self.shut(CLOSE_RESTART, "snapshot failed: reconnect")
+
+    async def _refuse_open(self, code: int, reason: str) -> None:
+        """Accept, then close with a code the page acts on (a refused handshake only shows the browser 1006)."""
+        self.closing = True
+        await self.accept()
+        if not wire.close(self.base_send, code, reason):
+            await self.close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
-        if self.debate_id is not None:
-            await relay_for_loop().leave(self.debate_id, self.audience, self)
+        self._leave()
+
+    def _leave(self) -> None:
+        """Leave the relay (once): at once from this socket's sets, then presence and teardown in a task."""
+        relay, self.relay = self.relay, None
+        if relay is None or self.debate_id is None:
+            return
+        sockets = relay.debates.get(self.debate_id)
+        if sockets is not None:
+            relay._forget(sockets, self.audience, self)
+        task = relay.loop.create_task(relay.leave(self.debate_id, self.audience, self))
+        _pending_leaves.add(task)
+        task.add_done_callback(_pending_leaves.discard)
+
+    def shut(self, code: int, reason: str) -> None:
+        """Leave the relay now and close with this code and reason (live.relay close codes)."""
+        if self.closing:
+            return
+        self.closing = True
+        self._leave()
+        if not wire.close(self.base_send, code, reason):
+            task = asyncio.get_running_loop().create_task(self.close(code=code, reason=reason))
+            _pending_leaves.add(task)
+            task.add_done_callback(_pending_leaves.discard)
 
     async def send_frame(self, text: str) -> None:
+        # Under daphne, through our own framing: autobahn's sendMessage applies the *incoming* size limit
+        # (limit_incoming) to what we send too, which refused every snapshot above LIVE_MAX_FRAME_BYTES.
+        if self.write_frame is not None:
+            if self.write_frame(wire.text_frame(text)) > settings.LIVE_SEND_HIGH_WATER_BYTES:
+                self.shut(CLOSE_STALLED, "too slow: reconnect")
+            return
         await self.send(text_data=text)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
-        if size > settings.LIVE_MAX_FRAME_BYTES:
-            await self.close(code=CLOSE_TOO_BIG)
+        if text_data is None:  # binary frames are never part of the protocol
+            await self._refuse()
             return
-        try:
-            message = json.loads(text_data) if text_data is not None else None
-        except ValueError:
-            message = None
-        kind = message.get("type") if isinstance(message, dict) else None
+        if len(text_data) > settings.LIVE_MAX_FRAME_BYTES or len(text_data.encode()) > settings.LIVE_MAX_FRAME_BYTES:
+            self.shut(CLOSE_TOO_BIG, "frame too big")
+            return
+        message = _parse(text_data)
+        kind = message.get("type") if message is not None else None
         if kind == "identify" and self.audience.startswith("public.") and self.debate_id is not None:
             # The citizen's page says who it is with the token its own state carries (live_token), so that
             # nudges about their questions reach it; a forged or foreign token is refused like any bad frame.
-            from debates import selectors
-
-            participant_id = selectors.participant_for_live_token(message.get("token"), self.debate_id)
-            if participant_id is None:
+            participant_id = registry.participant_for_token(message.get("token"), self.debate_id)
+            if participant_id is None or self.relay is None:
                 await self._refuse()
                 return
-            relay_for_loop().identify(self.debate_id, self, participant_id)
+            self.relay.identify(self.debate_id, self, participant_id)
             return
         if kind != "ping":
             await self._refuse()
@@ -162,4 +266,18 @@ class DebateConsumer(AsyncWebsocketConsumer):
     async def _refuse(self) -> None:
         self.bad_frames += 1
         if self.bad_frames >= MAX_BAD_FRAMES:
-            await self.close(code=CLOSE_POLICY)
+            self.shut(CLOSE_BAD_FRAMES, "too many bad frames")
+
+
+def _parse(text: str) -> dict[str, Any] | None:
+    """A flat JSON object, or None: never raises (deep nesting is refused before the parser recurses)."""
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        return None
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) else None
+
+
+_pending_leaves: set[asyncio.Task] = set()  # keeps leave/close tasks referenced until they finish

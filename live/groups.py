@@ -33,3 +33,7 @@ def presence_key(debate_id: int) -> str:
 
 def process_alive_key(process_id: str) -> str:
     return f"{settings.REDIS_PREFIX}:live:proc:{process_id}"
+
+
+# Every server process's control channel is in this group: revocations and drain requests reach them all.
+CONTROL_GROUP = "live.control"

@@ -1,8 +1,14 @@
 """The one seam between the transport and the domain.
 
-live/ knows widgets only by key ("questions", "poll:12", "presence"…). The domain registers, at start-up, the
-function that renders them: render(debate_id, keys or None for all, audiences, presence) returns, per audience,
-a list of [key, version, html] fragments, each html a complete widget with a stable root id.
+live/ knows widgets only by key ("questions", "poll:12", "presence"…) and debates only by id. The domain
+registers, at start-up (debates.apps), the functions live/ calls:
+
+- render(debate_id, keys or None for all, audiences, presence) returns, per audience, a list of
+  [key, version, html] fragments, each html a complete widget with a stable root id;
+- access(code=, kind=, user=, token=) -> (debate id, role or None when forbidden) or None for an unknown debate
+  (kind: "public", "screen", "moderators");
+- participant_for_token(token, debate_id) -> the participant id a citizen page's live_token names, or None;
+- presence hook (debate_id, connected), called in a worker thread when a presence update is flushed.
 """
 
 from __future__ import annotations
@@ -11,11 +17,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 Frames = dict[str, list[list[Any]]]
-_renderer: Callable[[int, Iterable[str] | None, Iterable[str], int | None], Frames] | None = None
+Renderer = Callable[[int, Iterable[str] | None, Iterable[str], int | None], Frames]
+Access = Callable[..., tuple[int, str | None] | None]
+_renderer: Renderer | None = None
 _presence_hook: Callable[[int, int], None] | None = None
+_access: Access | None = None
+_participant_for_token: Callable[[Any, int], int | None] | None = None
 
 
-def set_renderer(fn: Callable[[int, Iterable[str] | None, Iterable[str], int | None], Frames]) -> None:
+def set_renderer(fn: Renderer) -> None:
     global _renderer
     _renderer = fn
 
@@ -26,10 +36,33 @@ def set_presence_hook(fn: Callable[[int, int], None]) -> None:
     _presence_hook = fn
 
 
+def set_access(access: Access, participant_for_token: Callable[[Any, int], int | None]) -> None:
+    global _access, _participant_for_token
+    _access, _participant_for_token = access, participant_for_token
+
+
+def _missing(what: str) -> RuntimeError:
+    return RuntimeError(f"No live {what} registered (is the debates app installed?)")
+
+
 def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str], presence: int | None) -> Frames:
     if _renderer is None:
-        raise RuntimeError("No live renderer registered (is the debates app installed?)")
+        raise _missing("renderer")
     return _renderer(debate_id, keys, audiences, presence)
+
+
+def access(*, code: str, kind: str, user: Any, token: str = "") -> tuple[int, str | None] | None:
+    """Sync (database): who may open this socket. See the module docstring."""
+    if _access is None:
+        raise _missing("access check")
+    return _access(code=code, kind=kind, user=user, token=token)
+
+
+def participant_for_token(token: Any, debate_id: int) -> int | None:
+    """Sync (no database: a signed token)."""
+    if _participant_for_token is None:
+        raise _missing("token check")
+    return _participant_for_token(token, debate_id)
 
 
 def record_presence(debate_id: int, connected: int) -> None:

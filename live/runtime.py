@@ -58,4 +58,3 @@ def run_on_server_loop(coro: Coroutine[Any, Any, Any], wait: bool = True, timeou
     if wait:
         future.result(timeout=timeout)
     return True
-

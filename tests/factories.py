@@ -52,15 +52,35 @@ def make_participant(debate: Debate, name: str = "") -> Participant:
     return services.participant_join(debate=debate, display_name=name)
 
 
-def make_poll(debate: Debate, *, kind: str = Poll.Kind.YES_NO_ABSTAIN, options=(), open_now: bool = True,
-              results: str = Poll.Results.LIVE, actor=None) -> Poll:
+def make_poll(
+    debate: Debate,
+    *,
+    kind: str = Poll.Kind.YES_NO_ABSTAIN,
+    options=(),
+    open_now: bool = True,
+    results: str = Poll.Results.LIVE,
+    actor=None,
+) -> Poll:
     actor = actor or make_moderator(debate)
-    return services.poll_create(debate=debate, actor=actor, text="Faut-il piétonniser le centre ?", kind=kind,
-                                options=options, open_now=open_now, results=results)
+    return services.poll_create(
+        debate=debate,
+        actor=actor,
+        text="Faut-il piétonniser le centre ?",
+        kind=kind,
+        options=options,
+        open_now=open_now,
+        results=results,
+    )
 
 
-def make_question(debate: Debate, *, participant: Participant | None = None, text: str = "Une question ?",
-                  approve: bool = True, actor=None):
+def make_question(
+    debate: Debate,
+    *,
+    participant: Participant | None = None,
+    text: str = "Une question ?",
+    approve: bool = True,
+    actor=None,
+):
     participant = participant or make_participant(debate)
     q = services.question_submit(debate=debate, participant=participant, text=text)
     if approve and q.status == "pending":

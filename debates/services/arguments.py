@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from ..errors import ServiceError
@@ -26,8 +27,9 @@ from .text import _clean_text, matched_words
 def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
     """Supports of arguments, a burst of them or one (argument_upvote); a second support of one argument by one
     participant is refused."""
-    arguments = {a.pk: a for a in Argument.objects.select_related("poll__debate")
-                 .filter(pk__in={s.target_id for s in supports})}
+    arguments = {
+        a.pk: a for a in Argument.objects.select_related("poll__debate").filter(pk__in={s.target_id for s in supports})
+    }
 
     def judge(s: Upvote) -> Debate | ServiceError:
         argument = arguments.get(s.target_id)
@@ -40,11 +42,18 @@ def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
     if not accepted:
         return outcome
     with transaction.atomic():
-        rows = _first_upvotes(ArgumentUpvote, "argument_id", accepted, outcome,
-                              ServiceError(_("You already support this argument."), status=409))
-        for debate_id, poll_ids in _group({(arguments[r.argument_id].poll.debate_id, arguments[r.argument_id].poll_id)
-                                           for r in rows}).items():
-            announce(debate_id, {f"args:{pid}" for pid in poll_ids}, hot=True)
+        rows = _first_upvotes(
+            ArgumentUpvote,
+            "argument_id",
+            accepted,
+            outcome,
+            ServiceError(_("You already support this argument."), status=409),
+        )
+        Argument.objects.filter(pk__in={r.argument_id for r in rows}).update(version=F("version") + 1)
+        for debate_id, argument_ids in _group(
+            {(arguments[r.argument_id].poll.debate_id, r.argument_id) for r in rows}
+        ).items():
+            announce(debate_id, {f"an:{aid}" for aid in argument_ids}, hot=True)
     return outcome
 
 
@@ -63,11 +72,15 @@ def argument_post(*, poll: Poll, participant: Participant, side: str, text: str)
     flagged = matched_words(debate, text)
     with transaction.atomic():
         arg = Argument.objects.create(
-            poll=poll, author=participant, side=side, text=text,
+            poll=poll,
+            author=participant,
+            side=side,
+            text=text,
             status=Argument.Status.HELD if flagged else Argument.Status.VISIBLE,
             flagged_words=", ".join(flagged)[:300],
         )
-        announce(debate.pk, {f"args:{poll.pk}", "queue"})
+        # A visible argument is one insert for citizens; a held one waits in the console's queue.
+        announce(debate.pk, {"queue"} if flagged else {f"a+:{arg.pk}"})
     return arg
 
 
@@ -92,7 +105,9 @@ def argument_set_status(*, argument: Argument, actor: Any, status: str) -> Argum
         arg = Argument.objects.select_for_update().get(pk=argument.pk)
         before = {"status": arg.status}
         arg.status = status
-        arg.save(update_fields=["status"])
+        arg.version += 1
+        arg.save(update_fields=["status", "version"])
         _log(debate, actor, f"argument_{status}", arg, before, {"status": status})
-        announce(debate.pk, {f"args:{arg.poll_id}", "queue", "log"})
+        item = f"a+:{arg.pk}" if status == Argument.Status.VISIBLE else f"a:{arg.pk}"
+        announce(debate.pk, {item, f"args:{arg.poll_id}", "queue", "log"})
     return arg

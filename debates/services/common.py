@@ -48,7 +48,9 @@ def announced() -> Iterator[set[str]]:
         _announced.reset(token)
 
 
-def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None) -> None:
+def _log(
+    debate: Debate, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None
+) -> None:
     ModerationLog.objects.create(
         debate=debate,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -60,15 +62,19 @@ def _log(debate: Debate, actor: Any, action: str, obj: Any, before: dict | None 
     )
 
 
-def citizen_refusal(debate: Debate, participant: Participant | None = None) -> ServiceError | None:
+def citizen_refusal(
+    debate: Debate, participant: Participant | None = None, *, memo: bool = False
+) -> ServiceError | None:
     """Why citizens may not post or vote in this debate now (None: they may). The one rule, for every citizen write."""
-    if debate.status == Debate.Status.CLOSED:
+    if debate.status == Debate.Status.CLOSED or debate.past_scheduled_end():
         return ServiceError(_("This debate is closed: posting and voting are over."), status=409)
     if not debate.accepts_posts:
         return ServiceError(_("This debate is not open yet."), status=409)
     if participant is not None and participant.muted:
         return ServiceError(_("A moderator has muted you in this debate: you can no longer post."), status=403)
-    return None
+    from .dates import dates_refusal  # a consultation's dates (lazy: dates logs through this module)
+
+    return dates_refusal(debate, memo=memo)  # memo: a burst judges each debate object of its batch once
 
 
 def _require_open_for_citizens(debate: Debate, participant: Participant | None) -> None:

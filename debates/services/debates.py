@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from live.publish import revoke
+
 from ..errors import ServiceError
 from ..models import (
     Debate,
@@ -17,7 +19,7 @@ from ..models import (
     Poll,
     PresenceSample,
 )
-from ..permissions import _forbidden, require_moderator
+from ..permissions import _forbidden, can_manage_staff, has_role, require_debate_admin, require_moderator
 from .common import _log, announce
 
 
@@ -29,7 +31,10 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
         if status not in Debate.TRANSITIONS.get(debate.status, set()):
             raise ServiceError(
                 _("A debate cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": debate.get_status_display(), "to": Debate.Status(status).label if status in Debate.Status.values else status},
+                % {
+                    "from": debate.get_status_display(),
+                    "to": Debate.Status(status).label if status in Debate.Status.values else status,
+                },
                 status=409,
             )
         before = {"status": debate.status}
@@ -39,21 +44,31 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
             debate.opened_at = now
         if status == Debate.Status.CLOSED:
             debate.closed_at = now
-            debate.screen_mode = Debate.ScreenMode.CLOSING  # the hall sees thanks, results and the report's link
-            for poll in debate.polls.filter(status=Poll.Status.OPEN):
-                poll.status, poll.closed_at = Poll.Status.CLOSED, now
-                poll.save(update_fields=["status", "closed_at"])
-            seg = debate.current_segment
-            if seg and seg.ended_at is None and seg.started_at is not None:
-                if seg.paused_at:
-                    seg.paused_seconds += (now - seg.paused_at).total_seconds()
-                    seg.paused_at = None
-                seg.ended_at = now
-                seg.save()
         debate.save()
+        status_side_effects(debate, status, now)
         _log(debate, actor, "debate_status", debate, before, {"status": status})
-        announce(debate.pk, {"status", "polls", "questions", "onscreen", "queue", "log", "screenctl"})
+        announce(debate.pk, STATUS_WIDGETS)
     return debate
+
+
+STATUS_WIDGETS = {"status", "polls", "questions", "onscreen", "queue", "log", "screenctl"}
+
+
+def status_side_effects(debate: Debate, status: str, now: Any) -> None:
+    """What a status change implies besides the status itself (shared with the scheduler's tick, which changes
+    the status with a conditional UPDATE): closing closes the open polls, ends the running segment and puts the
+    closing slide on screen (thanks, final results, the report's link)."""
+    if status != Debate.Status.CLOSED:
+        return
+    debate.screen_mode = Debate.ScreenMode.CLOSING
+    Debate.objects.filter(pk=debate.pk).update(screen_mode=Debate.ScreenMode.CLOSING)
+    for poll in debate.polls.filter(status=Poll.Status.OPEN):
+        poll.status, poll.closed_at = Poll.Status.CLOSED, now
+        poll.save(update_fields=["status", "closed_at"])
+    seg = debate.current_segment
+    if seg is not None:
+        seg.end(now)  # AgendaSegment folds a pause in one place
+        seg.save()
 
 
 def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
@@ -65,19 +80,46 @@ def screen_token_regenerate(*, debate: Debate, actor: Any) -> Debate:
         debate.save(update_fields=["screen_token"])
         _log(debate, actor, "screen_link_regenerated", debate)
         announce(debate.pk, {"log"})
+        revoke(debate_id=debate.pk, role="screen", reason="new screen link")  # the old link's open screens close
     return debate
 
 
+MODERATOR_SETTINGS = frozenset(
+    {
+        "premoderation",
+        "allow_anonymous",
+        "question_max_length",
+        "argument_max_length",
+        "clock_warning_seconds",
+        "trending_threshold",
+        "word_filter",
+        "screen_theme",
+        "description",
+        "title",
+    }
+)
+# What only the debate's administrators change: when and in which language and time zone it runs.
+ADMIN_SETTINGS = frozenset({"language", "time_zone", "scheduled_start", "scheduled_end", "auto_schedule"})
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def debate_update_settings(*, debate: Debate, actor: Any, **fields: Any) -> Debate:
+    """Change settings (logged with before and after). Unknown names are ignored; values that did not change are
+    neither written nor logged."""
     require_moderator(debate, actor)
-    allowed = {"premoderation", "allow_anonymous", "question_max_length", "argument_max_length",
-               "clock_warning_seconds", "trending_threshold", "word_filter", "screen_theme", "description", "title"}
+    if ADMIN_SETTINGS & fields.keys():
+        require_debate_admin(debate, actor)
+    allowed = MODERATOR_SETTINGS | ADMIN_SETTINGS
     with transaction.atomic():
         debate = Debate.objects.select_for_update().get(pk=debate.pk)
-        before = {k: getattr(debate, k) for k in fields if k in allowed}
-        for key, value in fields.items():
-            if key in allowed:
-                setattr(debate, key, value)
+        before = {k: getattr(debate, k) for k, v in fields.items() if k in allowed and getattr(debate, k) != v}
+        if not before:
+            return debate
+        for key in before:
+            setattr(debate, key, fields[key])
         try:
             # Only what this change touches: a stored value that today's rules would refuse (the demo's vanity
             # code, say) must not block every settings change of that debate.
@@ -85,16 +127,24 @@ def debate_update_settings(*, debate: Debate, actor: Any, **fields: Any) -> Deba
         except ValidationError as exc:
             raise ServiceError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from None
         debate.save(update_fields=list(before))
-        _log(debate, actor, "settings_changed", debate, before, {k: fields[k] for k in before})
+        _log(
+            debate,
+            actor,
+            "settings_changed",
+            debate,
+            {k: _jsonable(v) for k, v in before.items()},
+            {k: _jsonable(fields[k]) for k in before},
+        )
         announce(debate.pk, {"status", "questions", "queue", "log"})
     return debate
 
 
 def role_assign(*, debate: Debate, actor: Any, username: str, role: str, title: str = "") -> DebateRole:
-    """Give a staff account a role on this debate. Only administrators (permission to add roles) may."""
+    """Give a staff account a role on this debate. The debate's administrators and site administrators (permission
+    to add roles) may; others invite by link (services.organising.invitation_create)."""
     from django.contrib.auth import get_user_model
 
-    if not (getattr(actor, "is_authenticated", False) and actor.has_perm("debates.add_debaterole")):
+    if not can_manage_staff(debate, actor):
         raise _forbidden()
     if role not in DebateRole.Role.values:
         raise ServiceError(_("Unknown role."))
@@ -112,11 +162,16 @@ def role_assign(*, debate: Debate, actor: Any, username: str, role: str, title: 
 
 
 def role_remove(*, role: DebateRole, actor: Any) -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.has_perm("debates.delete_debaterole")):
+    if not (
+        can_manage_staff(role.debate, actor) or getattr(actor, "has_perm", lambda p: False)("debates.delete_debaterole")
+    ):
         raise _forbidden()
     with transaction.atomic():
         _log(role.debate, actor, "role_removed", role, {"user": role.user.get_username(), "role": role.role}, {})
         role.delete()
+        if not any(has_role(role.debate, role.user, r) for r in (DebateRole.Role.MODERATOR, DebateRole.Role.OFFICIAL)):
+            # Their open console would keep receiving the pending queue: close it in every process.
+            revoke(debate_id=role.debate_id, role="moderators", user_id=role.user_id, reason="role removed")
 
 
 PRESENCE_SAMPLE_EVERY = timedelta(seconds=5)

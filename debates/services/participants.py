@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
@@ -48,8 +49,14 @@ def participant_set_muted(*, participant: Participant, muted: bool, actor: Any) 
         before = {"muted": participant.muted}
         participant.muted = muted
         participant.save(update_fields=["muted"])
-        _log(debate, actor, "participant_muted" if muted else "participant_unmuted", participant, before,
-             {"muted": muted, "name": str(participant.public_name)})  # a lazy "Anonymous citizen" is not JSON
+        _log(
+            debate,
+            actor,
+            "participant_muted" if muted else "participant_unmuted",
+            participant,
+            before,
+            {"muted": muted, "name": str(participant.public_name)},
+        )  # a lazy "Anonymous citizen" is not JSON
         announce(debate.pk, {"queue", "log"})
         nudge(debate.pk, [participant.pk])
     return participant
@@ -90,24 +97,55 @@ def citizen_debate(debate: Debate | None, code: str) -> Debate | ServiceError:
     may see it; else the refusal (not found, or the debate is not open to citizens' posts)."""
     if debate is None or debate.code != (code or "").upper() or debate.status == Debate.Status.DRAFT:
         return not_found()
-    return citizen_refusal(debate) or debate
+    return citizen_refusal(debate, memo=True) or debate
 
 
-def participants_for_sessions(entries: list[tuple[Mapping[str, int], Debate]]) -> list[Participant]:
-    """Per (session mapping, debate), the participant that session holds in that debate (selectors), or a new one
-    where it holds none (created in bulk). Call inside the write's transaction."""
-    found = selectors.session_participants(entries)
-    newcomers = [Participant(debate=debate) for (_m, debate), p in zip(entries, found) if p is None]
+Entry = tuple[Mapping[str, int], Debate, "str | None"]  # (session mapping, debate, the browser's client key)
+CLIENT_KEY_HEADER = "X-Client-Key"
+_CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def client_key(request: HttpRequest) -> str | None:
+    """The random key the citizen's browser sends with its writes (static/js/live.js), if well formed."""
+    key = request.headers.get(CLIENT_KEY_HEADER, "")
+    return key if _CLIENT_KEY.fullmatch(key) else None
+
+
+def participants_for_sessions(entries: list[Entry]) -> list[Participant]:
+    """Per (session mapping, debate, client key), the participant that session holds in that debate (selectors);
+    where it holds none, the one this browser's client key already made in that debate (a first write retried
+    after its answer was lost), else a new one (created in bulk, with the key). Call inside the write's
+    transaction; a concurrent creation with the same key fails on the unique constraint and the caller retries."""
+    # (mapping, debate) without a client key is accepted too (a caller with no request behind it)
+    entries = [(e[0], e[1], e[2] if len(e) > 2 else None) for e in entries]  # type: ignore[misc]
+    found = selectors.session_participants([(mapping, debate) for mapping, debate, _key in entries])
+    wanted = {(debate.pk, key) for (_m, debate, key), p in zip(entries, found) if p is None and key}
+    known: dict[tuple[int, str | None], Participant] = {}
+    if wanted:
+        rows = Participant.objects.filter(debate_id__in={d for d, _k in wanted}, client_key__in={k for _d, k in wanted})
+        known = {(p.debate_id, p.client_key): p for p in rows}
+    newcomers: list[Participant] = []
+    resolved: list[Participant] = []
+    for (_m, debate, key), participant in zip(entries, found):
+        if participant is None and key:
+            participant = known.get((debate.pk, key))
+            if participant is None:  # two writes of one newcomer in one burst make one participant
+                participant = known[(debate.pk, key)] = Participant(debate=debate, client_key=key)
+                newcomers.append(participant)
+        elif participant is None:
+            participant = Participant(debate=debate)
+            newcomers.append(participant)
+        resolved.append(participant)
     if newcomers:
         Participant.objects.bulk_create(newcomers)
-    fresh = iter(newcomers)
-    return [p if p is not None else next(fresh) for p in found]
+    return resolved
 
 
 def participant_for_request(request: HttpRequest, debate: Debate) -> Participant:
     """The citizen behind this browser session in this debate, made a participant if they are not one yet (and
     remembered in their session). The identity never comes from a form field."""
-    participant = participants_for_sessions([(request.session.get(selectors.SESSION_KEY, {}), debate)])[0]
+    mapping = request.session.get(selectors.SESSION_KEY, {})
+    participant = participants_for_sessions([(mapping, debate, client_key(request))])[0]
     remember_participant(request, participant)
     return participant
 

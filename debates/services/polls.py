@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,10 +33,18 @@ from .participants import (
     session_mapping_for,
 )
 from .text import _clean_text, clean_line
+from .dates import dates_refusal, require_within_dates
+from .voting import polls_needing_codes, vote_rules, vote_with_code
 
 
 def poll_create(
-    *, debate: Debate, actor: Any, text: str, kind: str, options: Iterable[str] = (), results: str = Poll.Results.LIVE,
+    *,
+    debate: Debate,
+    actor: Any,
+    text: str,
+    kind: str,
+    options: Iterable[str] = (),
+    results: str = Poll.Results.LIVE,
     open_now: bool = False,
 ) -> Poll:
     require_moderator(debate, actor)
@@ -53,13 +62,31 @@ def poll_create(
         if len(set(labels)) != len(labels):
             raise ServiceError(_("Two options have the same label."))
     with transaction.atomic():
-        position = debate.polls.count()
-        poll = Poll.objects.create(debate=debate, text=text, kind=kind, results=results, position=position)
-        PollOption.objects.bulk_create(PollOption(poll=poll, label=lbl, position=i) for i, lbl in enumerate(labels))
+        poll = _poll_insert(debate=debate, text=text, kind=kind, labels=labels, results=results)
         _log(debate, actor, "poll_created", poll, {}, {"text": text, "options": labels})
         announce(debate.pk, {"polls", "log", "screenctl"})
     if open_now:
         poll = poll_open(poll=poll, actor=actor)
+    return poll
+
+
+def _poll_insert(
+    *, debate: Debate, text: str, kind: str, labels: list[str], results: str, open_now: bool = False
+) -> Poll:
+    """Store a poll and its options (inside the caller's transaction). Also used when a citizen proposal becomes
+    official and is put to the vote, and for a text's articles: there the system creates (and may open) it."""
+    position = debate.polls.count()
+    now = timezone.now()
+    poll = Poll.objects.create(
+        debate=debate,
+        text=text,
+        kind=kind,
+        results=results,
+        position=position,
+        status=Poll.Status.OPEN if open_now else Poll.Status.DRAFT,
+        opened_at=now if open_now else None,
+    )
+    PollOption.objects.bulk_create(PollOption(poll=poll, label=lbl, position=i) for i, lbl in enumerate(labels))
     return poll
 
 
@@ -74,6 +101,7 @@ def poll_open(*, poll: Poll, actor: Any) -> Poll:
             raise ServiceError(_("This poll is already open."), status=409)
         before = {"status": p.status}
         p.status, p.opened_at, p.closed_at = Poll.Status.OPEN, timezone.now(), None
+        p.version += 1
         p.save()
         _log(debate, actor, "poll_opened", p, before, {"status": "open"})
         announce(debate.pk, {"polls", "log", "screenctl"})
@@ -88,6 +116,7 @@ def poll_close(*, poll: Poll, actor: Any) -> Poll:
         if p.status != Poll.Status.OPEN:
             raise ServiceError(_("This poll is not open."), status=409)
         p.status, p.closed_at = Poll.Status.CLOSED, timezone.now()
+        p.version += 1
         p.save()
         _log(debate, actor, "poll_closed", p, {"status": "open"}, {"status": "closed"})
         announce(debate.pk, {"polls", "log", "screenctl"})
@@ -104,14 +133,25 @@ class Ballot:
     poll_id: int
     option_id: int | None
     session_participants: Mapping[str, int]
+    client_key: str | None = None  # the browser's (services.participants.client_key)
 
 
-def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote:
+def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote | None:
     """One vote per participant per poll (database constraint); a new vote replaces the previous one while open."""
     if participant.debate_id != poll.debate_id:
         raise _forbidden()
     debate = Debate.objects.get(pk=poll.debate_id)  # judge on stored state
     _require_open_for_citizens(debate, None)  # a draft debate is "not open yet" here, not "not found"
+    poll = Poll.objects.select_related("debate").get(pk=poll.pk)
+    rules = vote_rules(poll)
+    if rules.needs_code:  # voter codes: one vote per (poll, code), secret ballots unlinked (services.voting)
+        require_within_dates(debate, phase="vote")
+        if poll.status != Poll.Status.OPEN:
+            raise ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
+        option = poll.options.filter(pk=selectors.parse_id(option_id)).first()
+        if option is None:
+            raise ServiceError(_("This option does not belong to this poll."))
+        return vote_with_code(poll=poll, participant=participant, option=option, rules=rules)
     ballot = Ballot(debate.code, poll.pk, selectors.parse_id(option_id), session_mapping_for(participant))
     outcome = one(vote_cast_many, ballot)
     if isinstance(outcome, ServiceError):
@@ -123,6 +163,9 @@ def _ballot_refusal(ballot: Ballot, poll: Poll | None, options: set[tuple[int, i
     debate = citizen_debate(poll.debate if poll is not None else None, ballot.code)
     if isinstance(debate, ServiceError):
         return debate
+    refusal = dates_refusal(debate, phase="vote", memo=True)
+    if refusal is not None:
+        return refusal
     if poll.status != Poll.Status.OPEN:
         return ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
     if (ballot.poll_id, ballot.option_id) not in options:
@@ -135,6 +178,7 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
     as it would one after the other."""
     polls = {p.pk: p for p in Poll.objects.select_related("debate").filter(pk__in={b.poll_id for b in ballots})}
     options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
+    coded = polls_needing_codes(set(polls))
     outcome: list[Outcome] = []
     accepted: list[tuple[int, Ballot, Debate]] = []
     for i, ballot in enumerate(ballots):
@@ -142,18 +186,40 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
         outcome.append(judged if isinstance(judged, ServiceError) else not_found())
         if isinstance(judged, Debate):
             accepted.append((i, ballot, judged))
+    # Polls that need a voter code: one by one, through the code's rules (services.voting).
+    for i, ballot, debate in [a for a in accepted if a[1].poll_id in coded]:
+        poll = polls[ballot.poll_id]
+        with transaction.atomic():
+            voter = participants_for_sessions([(ballot.session_participants, debate)])[0]
+            try:
+                vote_with_code(
+                    poll=poll,
+                    participant=voter,
+                    option=PollOption.objects.get(pk=ballot.option_id),
+                    rules=vote_rules(poll),
+                )
+                outcome[i] = Stored(debate.pk, voter.pk)
+            except ServiceError as refusal:
+                outcome[i] = refusal
+    accepted = [a for a in accepted if a[1].poll_id not in coded]
     if not accepted:
         return outcome
     now = timezone.now()
     with transaction.atomic():
-        voters = participants_for_sessions([(b.session_participants, d) for _i, b, d in accepted])
+        voters = participants_for_sessions([(b.session_participants, d, b.client_key) for _i, b, d in accepted])
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
         for (i, b, d), voter in zip(accepted, voters):
             outcome[i] = Stored(d.pk, voter.pk)
-            latest[(b.poll_id, voter.pk)] = Vote(poll_id=b.poll_id, participant_id=voter.pk, option_id=b.option_id,
-                                                 created_at=now, updated_at=now)
-        Vote.objects.bulk_create(latest.values(), update_conflicts=True, unique_fields=["poll", "participant"],
-                                 update_fields=["option", "updated_at"])
+            latest[(b.poll_id, voter.pk)] = Vote(
+                poll_id=b.poll_id, participant_id=voter.pk, option_id=b.option_id, created_at=now, updated_at=now
+            )
+        Vote.objects.bulk_create(
+            latest.values(),
+            update_conflicts=True,
+            unique_fields=["poll", "participant"],
+            update_fields=["option", "updated_at"],
+        )
+        Poll.objects.filter(pk__in={b.poll_id for _i, b, _d in accepted}).update(version=F("version") + 1)
         for debate_id, poll_ids in _group({(d.pk, b.poll_id) for _i, b, d in accepted}).items():
             announce(debate_id, {f"poll:{pid}" for pid in poll_ids}, hot=True)
     return outcome

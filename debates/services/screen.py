@@ -19,8 +19,9 @@ from ..models import Debate, Poll
 from ..permissions import require_moderator
 from .common import _log, announce
 
-# What a change of the screen re-renders: the screen's stage and poll slot, the moderators' screen panel.
-SCREEN_WIDGETS = {"onscreen", "polls", "screenctl", "log"}
+# What a change of the screen re-renders: the screen's stage and poll slot, the moderators' screen panel (never
+# the citizens' pages, which do not show the screen's mode).
+SCREEN_WIDGETS = {"stage", "screenpoll", "screenctl", "log"}
 
 
 def _set_mode(d: Debate, actor: Any, mode: str, *, poll: Poll | None = None, extra: dict | None = None) -> Debate:

@@ -10,17 +10,77 @@
     if (n) serverOffsetMs = n - Date.now();
   }
 
+  // --- 1a. Items: one version per item, removals remembered ---------------------------------------------------
+  // A fragment of one item (a question, an argument, a poll's results: data-item = the item's element id) carries
+  // the item's row version (data-v). Inserts, replacements, count updates and tombstones of the same item are
+  // compared by that version, whatever element they target: an older one is dropped, so a late insert cannot bring
+  // back an item that was hidden or merged, and an old card cannot undo a newer count.
+  var itemVersions = {}; // item id → highest version seen, removals included
+  var removedAt = {};    // item id → version of its tombstone
+
+  function itemOf(el) { return el && el.getAttribute ? el.getAttribute("data-item") : null; }
+
+  function knownVersion(item) {
+    var el = document.getElementById(item);
+    var shown = el ? Number(el.getAttribute("data-v")) || 0 : 0;
+    return Math.max(itemVersions[item] || 0, shown);
+  }
+
+  function noteItem(el) {
+    var item = itemOf(el), v = Number(el.getAttribute("data-v")) || 0;
+    if (!item || !v) return;
+    if (v > (itemVersions[item] || 0)) itemVersions[item] = v;
+    if (el.hasAttribute("data-tombstone") && v > (removedAt[item] || 0)) removedAt[item] = v;
+  }
+
+  // Returns false when the fragment is older than what the page knows of the item.
+  function acceptItem(incoming) {
+    var item = itemOf(incoming);
+    var v = Number(incoming.getAttribute("data-v")) || 0;
+    if (v < knownVersion(item)) return false;
+    noteItem(incoming);
+    return true;
+  }
+
+  // After a whole list was swapped in (a snapshot on reconnect), items removed since its render stay removed.
+  function pruneRemoved(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-item][data-v]").forEach(function (el) {
+      var item = el.getAttribute("data-item");
+      if (el.id === item && removedAt[item] && Number(el.getAttribute("data-v")) < removedAt[item]) el.remove();
+    });
+  }
+
+  // An item fragment whose target is not on the page (outside the window, already removed): remember its version.
+  document.addEventListener("htmx:oobErrorNoTarget", function (evt) {
+    var content = evt.detail.content;
+    if (itemOf(content)) noteItem(content);
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    for (var _k in removedAt) { pruneRemoved(document); return; }
+  });
+
   // --- 1. Drop stale fragments; never swap what a person is editing --------------------------------------------
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     var target = evt.detail.target;
     var fragment = evt.detail.fragment;
     if (!target || !fragment) return;
     var incoming = fragment.firstElementChild || fragment;
-    var newV = Number(incoming.getAttribute && incoming.getAttribute("data-v"));
-    var oldV = Number(target.getAttribute("data-v"));
-    if (newV && oldV && newV < oldV) {
-      evt.detail.shouldSwap = false; // an older render arrived late: keep the newer one
-      return;
+    var item = itemOf(incoming);
+    if (item) {
+      if (!acceptItem(incoming)) { evt.detail.shouldSwap = false; return; }
+      if (target.id !== item && incoming.id === item) {
+        // An insert of an item the page already shows moves it rather than showing it twice.
+        var existing = document.getElementById(item);
+        if (existing) existing.remove();
+      }
+    } else {
+      var newV = Number(incoming.getAttribute && incoming.getAttribute("data-v"));
+      var oldV = Number(target.getAttribute("data-v"));
+      if (newV && oldV && newV < oldV) {
+        evt.detail.shouldSwap = false; // an older render arrived late: keep the newer one
+        return;
+      }
     }
     // Forms marked data-keep also carry hx-preserve: htmx moves the live form (draft, half-filled ballot) into the
     // new content, with Element.moveBefore where the browser has it (focus and selection survive). Elsewhere the
@@ -60,25 +120,62 @@
       b.classList.toggle("chosen", mine);
       b.setAttribute("aria-pressed", mine ? "true" : "false");
     });
-    var mine = document.getElementById("mine");
-    if (mine && state.mine) {
-      mine.replaceChildren();
-      state.mine.forEach(function (q) {
-        if (q.status === "approved" || q.status === "answered") return;
-        var p = document.createElement("p");
-        p.className = "my-question status-" + q.status;
-        var s = document.createElement("strong");
-        s.textContent = q.status_label + (q.reason ? " — " + q.reason : "") + (document.documentElement.lang === "fr" ? " : " : ": ");
-        p.appendChild(s);
-        p.appendChild(document.createTextNode(q.text));
-        mine.appendChild(p);
-      });
-    }
+    renderMine(state);
     identify();
   }
 
+  // "My questions": each question's fate, labelled by the server in the page's language (state.mine). Each part in
+  // its own element: no label glued to a reason and the question with added punctuation.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  function renderMine(state) {
+    var mine = document.getElementById("mine");
+    if (!mine || !state.mine) return;
+    var list = el("ol", "my-questions");
+    state.mine.forEach(function (q) {
+      var li = el("li", "my-question status-" + q.status + " fate-" + q.fate);
+      li.appendChild(el("p", "fate", q.status_label));
+      li.appendChild(el("p", "qtext", q.text));
+      if (q.reason) li.appendChild(el("p", "reason", q.reason));
+      (q.answers || []).forEach(function (a) {
+        var p = el("p", "my-answer");
+        p.appendChild(el("strong", "", mine.dataset.labelAnswer));
+        p.appendChild(document.createTextNode(" " + a));
+        li.appendChild(p);
+      });
+      if (q.merged_into) {
+        var kept = el("p", "kept");
+        kept.appendChild(document.createTextNode(mine.dataset.labelKept + " "));
+        var a = el("a", "", q.merged_into.text);
+        a.href = "#q-" + q.merged_into.id;
+        kept.appendChild(a);
+        li.appendChild(kept);
+      }
+      list.appendChild(li);
+    });
+    mine.replaceChildren(state.mine.length ? list : el("p", "muted", mine.dataset.empty));
+    var count = document.querySelector("[data-mine-count]");
+    if (count) count.textContent = state.mine.length ? " (" + state.mine.length + ")" : "";
+    // The "awaiting moderation" thank-you must not outlive what it said.
+    var flash = document.getElementById("flash");
+    var pending = state.mine.filter(function (q) { return q.fate === "pending"; }).length;
+    if (flash && pending < lastPending && flash.classList.contains("success")) flash.textContent = "";
+    lastPending = pending;
+  }
+  var lastPending = 0;
+
   // --- 3. Question order: one broadcast list, sorted here (most upvoted / newest) ------------------------------
   function sortMode() { return localStorage.getItem("qsort") || "top"; }
+
+  // The count travels alone (an upvote flush sends only the count of each changed question): read it there.
+  function upvotesOf(li) {
+    var count = li.querySelector(".count");
+    return count ? Number(count.textContent) || 0 : Number(li.dataset.upvotes) || 0;
+  }
 
   function sortQuestions() {
     var list = document.querySelector("#questions ol.qlist");
@@ -87,20 +184,109 @@
     var items = Array.prototype.slice.call(list.querySelectorAll(":scope > li.question"));
     items.sort(function (a, b) {
       if (mode === "new") return Number(b.dataset.created) - Number(a.dataset.created);
-      return Number(b.dataset.upvotes) - Number(a.dataset.upvotes) || Number(a.dataset.created) - Number(b.dataset.created);
+      return upvotesOf(b) - upvotesOf(a) || Number(a.dataset.created) - Number(b.dataset.created);
     });
-    items.forEach(function (li) { list.appendChild(li); });
-    document.querySelectorAll("[data-sort]").forEach(function (b) {
-      b.classList.toggle("active", b.dataset.sort === mode);
-      b.setAttribute("aria-pressed", b.dataset.sort === mode ? "true" : "false");
-    });
+    var more = list.querySelector(":scope > li.more");  // "show more" stays last
+    items.forEach(function (li) { list.insertBefore(li, more); });
   }
 
+
+  // --- 3b. Tabs (Top, Recent, My questions), search, "show more", and new questions held as "N new – show" ------
+  // The live list (#qlist) is a window: the tabs and the search replace it with another window from the server
+  // (GET …/questions), "show more" appends the next one. A question published while the reader is down the list
+  // (or searching, or on "My questions") is held, not inserted above what they read: a button says how many wait.
+  // The list itself is not a live region: only that button's text is announced, once per change.
+  var heldInserts = [];
+  function currentTab() { return localStorage.getItem("qtab") || "top"; }
+  function searching() { var s = document.getElementById("qsearch-text"); return !!(s && s.value.trim().length >= 3); }
+  function readingDown() {
+    var list = document.getElementById("qlist");
+    return !!list && list.getBoundingClientRect().top < 0;
+  }
+  function showHeld() {
+    var box = document.getElementById("qnew");
+    if (!box) return;
+    box.hidden = heldInserts.length === 0;
+    var b = box.querySelector("[data-show-new]");
+    var live = document.getElementById("live");
+    if (b && live) b.textContent = (live.dataset[heldInserts.length === 1 ? "msgNewOne" : "msgNewMany"] || "{n}").replace("{n}", heldInserts.length);
+  }
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || target.id !== "qlist" || !evt.detail.shouldSwap) return;
+    var incoming = evt.detail.fragment && (evt.detail.fragment.firstElementChild || evt.detail.fragment);
+    if (!incoming || !incoming.id || document.getElementById(incoming.id)) return;
+    if (!(readingDown() || searching() || currentTab() === "mine")) return;
+    evt.detail.shouldSwap = false;
+    heldInserts = heldInserts.filter(function (li) { return li.id !== incoming.id; });
+    heldInserts.push(incoming.cloneNode(true));
+    showHeld();
+  });
+  function insertHeld() {
+    var list = document.getElementById("qlist");
+    if (!list) return;
+    if (searching()) { var s = document.getElementById("qsearch-text"); s.value = ""; }
+    if (currentTab() === "mine") selectTab("top", false);
+    putHeldInList(list);
+    refresh();
+    list.scrollIntoView({ block: "start" });
+  }
+  function putHeldInList(list) {
+    heldInserts.forEach(function (li) {
+      var item = li.getAttribute("data-item");
+      if (item && typeof removedAt !== "undefined" && removedAt[item] && Number(li.getAttribute("data-v")) < removedAt[item]) return;  // hidden meanwhile
+      if (document.getElementById(li.id)) return;
+      list.insertBefore(li, list.firstChild);
+      if (window.htmx) htmx.process(li);
+    });
+    heldInserts = [];
+    showHeld();
+  }
+  function loadWindow() {
+    var form = document.getElementById("qsearch");
+    if (!form || !window.htmx) {
+      // No server window to fetch: the list shown is the live one, so what was held for the reader joins it.
+      var list = document.getElementById("qlist");
+      if (list) putHeldInList(list);
+      sortQuestions();
+      return;
+    }
+    htmx.trigger(form, "submit");
+  }
+  function selectTab(tab, load) {
+    localStorage.setItem("qtab", tab);
+    localStorage.setItem("qsort", tab === "recent" ? "new" : "top");
+    document.querySelectorAll("[data-tab]").forEach(function (b) {
+      b.setAttribute("aria-selected", b.dataset.tab === tab ? "true" : "false");
+      b.classList.toggle("active", b.dataset.tab === tab);
+    });
+    var mine = tab === "mine";
+    ["questions", "qsearch"].forEach(function (id) { var e = document.getElementById(id); if (e) e.hidden = mine; });
+    var panel = document.getElementById("mine");
+    if (panel) panel.hidden = !mine;
+    var order = document.getElementById("qorder");
+    if (order && !mine) order.value = tab;
+    if (load && !mine) loadWindow();
+  }
   document.addEventListener("click", function (evt) {
-    var b = evt.target.closest && evt.target.closest("[data-sort]");
-    if (!b) return;
-    localStorage.setItem("qsort", b.dataset.sort);
-    sortQuestions();
+    var tab = evt.target.closest && evt.target.closest("[data-tab]");
+    if (tab) { selectTab(tab.dataset.tab, true); return; }
+    if (evt.target.closest && evt.target.closest("[data-show-new]")) insertHeld();
+    var fab = evt.target.closest && evt.target.closest("[data-ask-jump]");
+    if (fab) {
+      evt.preventDefault();
+      var box = document.getElementById("ask-text");
+      if (box) { box.scrollIntoView({ block: "center" }); box.focus(); }
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    // A new window replaced the list: questions held for the old one are in it or will come with the next.
+    if (evt.detail.target && evt.detail.target.id === "qlist" && evt.detail.requestConfig) { heldInserts = []; showHeld(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.querySelector("[data-tab]")) return;
+    var tab = currentTab();
+    selectTab(tab, tab === "recent");  // the page comes with the Top window
   });
 
   // --- 4. Clocks: computed locally from server data, never pushed every second --------------------------------
@@ -144,14 +330,18 @@
     document.body.classList.toggle("offline", offline);
   }
   document.addEventListener("htmx:wsOpen", function () { showConn(false); });
+  // Close codes (live/relay.py): the extension itself retries only on 1006/1011/1012/1013. Every reconnect gets
+  // a fresh snapshot, so a page that was told to reconnect (4503 server restarting, 4408 too slow, a server
+  // error) catches up at once. 4429 (too many connections from this network) waits longer. 4401 (access revoked:
+  // new screen link, role removed, logged out), 4403 and 4404 never reconnect by themselves.
+  var NOT_HERE = [1006, 1011, 1012, 1013, 4401, 4403, 4404];  // the extension's own retries, or never
   document.addEventListener("htmx:wsClose", function (evt) {
     showConn(true);
     var code = evt.detail.event && evt.detail.event.code;
-    // The extension retries only on 1006/1011/1012/1013; a server restart can close with 1001 or 1000.
-    if ([1006, 1011, 1012, 1013, 4403, 4404].indexOf(code) < 0) {
-      var wrapper = evt.detail.socketWrapper;
-      setTimeout(function () { if (wrapper && wrapper.reconnect) wrapper.reconnect(); }, 1000 + Math.random() * 2000);
-    }
+    if (NOT_HERE.indexOf(code) >= 0) return;
+    var wrapper = evt.detail.socketWrapper;
+    var delay = code === 4429 ? 5000 + Math.random() * 15000 : 500 + Math.random() * 2500;
+    setTimeout(function () { if (wrapper && wrapper.reconnect) wrapper.reconnect(); }, delay);
   });
   document.addEventListener("htmx:wsAfterMessage", function (evt) {
     var m = /data-server-now-ms="(\d+)"/.exec(evt.detail.message || "");
@@ -250,6 +440,24 @@
   // citizen may already be typing the next question). Send is disabled meanwhile (hx-disabled-elt), so no second
   // request queues behind the first and reads the box later. A refusal keeps the text and shows the server's
   // reason (swapped into #flash); no answer at all (offline, server down) keeps it with a message.
+  // A random key of this browser, sent with every write: a retried first vote whose answer (and session cookie)
+  // was lost finds the participant it made on the server instead of making a second one.
+  function clientKey() {
+    try {
+      var key = localStorage.getItem("client-key");
+      if (!key && window.crypto && crypto.randomUUID) {
+        key = crypto.randomUUID();
+        localStorage.setItem("client-key", key);
+      }
+      return key;
+    } catch (e) { return null; }  // storage refused (private mode): the session cookie alone
+  }
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (evt.detail.verb !== "get") {
+      var key = clientKey();
+      if (key) evt.detail.headers["X-Client-Key"] = key;
+    }
+  });
   var sentTexts = new WeakMap();
   // A tap on my own upvote takes it back: same form, sent to its undo address.
   document.addEventListener("htmx:configRequest", function (evt) {

@@ -20,8 +20,9 @@ def test_htmx_moderator_action_without_token_answers_inline_and_keeps_the_page()
     q = make_question(debate, approve=False)
     c = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     c.force_login(make_moderator(debate))
-    r = c.post(reverse("moderate_act", args=[debate.code]), {"action": "approve", "question": q.pk},
-               HTTP_HX_REQUEST="true")
+    r = c.post(
+        reverse("moderate_act", args=[debate.code]), {"action": "approve", "question": q.pk}, HTTP_HX_REQUEST="true"
+    )
     assert r.status_code == 403
     assert r["HX-Reswap"] == "none"
     assert json.loads(r["HX-Trigger"])["mod-refused"]["csrf"] is True
@@ -35,8 +36,9 @@ def test_htmx_moderator_action_without_token_answers_inline_and_keeps_the_page()
 def test_plain_post_without_token_gets_our_page_with_a_way_back():
     debate = make_debate()
     c = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="fr")
-    r = c.post(reverse("ask", args=[debate.code]), {"text": "Sans jeton ?"},
-               HTTP_REFERER=f"http://testserver/d/{debate.code}/")
+    r = c.post(
+        reverse("ask", args=[debate.code]), {"text": "Sans jeton ?"}, HTTP_REFERER=f"http://testserver/d/{debate.code}/"
+    )
     assert r.status_code == 403
     html = r.content.decode()
     assert "Rien n’a été modifié" in html or "Rien n'a été modifié" in html
@@ -48,8 +50,9 @@ def test_plain_post_without_token_gets_our_page_with_a_way_back():
 def test_a_foreign_referer_is_not_a_way_back():
     debate = make_debate()
     c = Client(enforce_csrf_checks=True)
-    r = c.post(reverse("moderate_act", args=[debate.code]), {"action": "approve"},
-               HTTP_REFERER="https://evil.example/phish")
+    r = c.post(
+        reverse("moderate_act", args=[debate.code]), {"action": "approve"}, HTTP_REFERER="https://evil.example/phish"
+    )
     assert r.status_code == 403
     assert "evil.example" not in r.content.decode()
     assert f'href="/d/{debate.code}/moderate/"' in r.content.decode()

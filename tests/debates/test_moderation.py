@@ -78,8 +78,19 @@ def test_console_renders_every_widget_for_a_moderator(client, debate, moderator)
     response = client.get(reverse("moderate", args=[debate.code]))
     html = response.content.decode()
     assert response.status_code == 200
-    for root in ("mod-status", "mod-onscreen", "mod-approved", "mod-queue", "mod-polls", "mod-presence", "mod-log",
-                 "mod-flash", "server-time", 'id="conn"', f'ws-connect="/ws/d/{debate.code}/moderate/'):
+    for root in (
+        "mod-status",
+        "mod-onscreen",
+        "mod-approved",
+        "mod-queue",
+        "mod-polls",
+        "mod-presence",
+        "mod-log",
+        "mod-flash",
+        "server-time",
+        'id="conn"',
+        f'ws-connect="/ws/d/{debate.code}/moderate/',
+    ):
         assert root in html
     assert f'id="mq-{q.pk}"' in html
     assert "connard" in q.flagged_words and "⚑ connard" in html  # flagged words marked in the queue
@@ -107,8 +118,15 @@ def _setup(debate, moderator):
     open_poll = make_poll(debate, actor=moderator, open_now=True)
     participant = make_participant(debate, "Zoé")
     arg = services.argument_post(poll=open_poll, participant=participant, side="for", text="Un bon argument")
-    return dict(q_pending=q_pending, q_approved=q_approved, q_dup=q_dup, poll=poll, open_poll=open_poll,
-                participant=participant, arg=arg)
+    return dict(
+        q_pending=q_pending,
+        q_approved=q_approved,
+        q_dup=q_dup,
+        poll=poll,
+        open_poll=open_poll,
+        participant=participant,
+        arg=arg,
+    )
 
 
 def _refresh(obj):
@@ -118,25 +136,48 @@ def _refresh(obj):
 
 CASES = [
     ("approve", lambda o: {"question": o["q_pending"].pk}, lambda o: _refresh(o["q_pending"]).status == "approved"),
-    ("reject", lambda o: {"question": o["q_pending"].pk, "reason": "Hors sujet"},
-     lambda o: _refresh(o["q_pending"]).status == "rejected" and o["q_pending"].rejection_reason == "Hors sujet"),
-    ("edit", lambda o: {"question": o["q_approved"].pk, "text": "Texte corrigé ?"},
-     lambda o: _refresh(o["q_approved"]).text == "Texte corrigé ?"),
-    ("merge", lambda o: {"question": o["q_dup"].pk, "into": o["q_approved"].pk},
-     lambda o: _refresh(o["q_dup"]).merged_into_id == o["q_approved"].pk),
+    (
+        "reject",
+        lambda o: {"question": o["q_pending"].pk, "reason": "Hors sujet"},
+        lambda o: _refresh(o["q_pending"]).status == "rejected" and o["q_pending"].rejection_reason == "Hors sujet",
+    ),
+    (
+        "edit",
+        lambda o: {"question": o["q_approved"].pk, "text": "Texte corrigé ?"},
+        lambda o: _refresh(o["q_approved"]).text == "Texte corrigé ?",
+    ),
+    (
+        "merge",
+        lambda o: {"question": o["q_dup"].pk, "into": o["q_approved"].pk},
+        lambda o: _refresh(o["q_dup"]).merged_into_id == o["q_approved"].pk,
+    ),
     ("star", lambda o: {"question": o["q_approved"].pk}, lambda o: _refresh(o["q_approved"]).starred),
-    ("onscreen", lambda o: {"question": o["q_approved"].pk},
-     lambda o: Debate.objects.get(pk=o["q_approved"].debate_id).on_screen_id == o["q_approved"].pk),
+    (
+        "onscreen",
+        lambda o: {"question": o["q_approved"].pk},
+        lambda o: Debate.objects.get(pk=o["q_approved"].debate_id).on_screen_id == o["q_approved"].pk,
+    ),
     ("answered", lambda o: {"question": o["q_approved"].pk}, lambda o: _refresh(o["q_approved"]).status == "answered"),
     ("mute", lambda o: {"participant": o["participant"].pk}, lambda o: _refresh(o["participant"]).muted),
     ("arg_hide", lambda o: {"argument": o["arg"].pk}, lambda o: _refresh(o["arg"]).status == "hidden"),
-    ("poll_create", lambda o: {"text": "Nouveau sondage ?", "kind": "choice", "options": "Rouge\nVert\n", "results": "hidden",
-                               "open_now": "1"},
-     lambda o: Poll.objects.filter(text="Nouveau sondage ?", status="open", results="hidden").exists()),
+    (
+        "poll_create",
+        lambda o: {
+            "text": "Nouveau sondage ?",
+            "kind": "choice",
+            "options": "Rouge\nVert\n",
+            "results": "hidden",
+            "open_now": "1",
+        },
+        lambda o: Poll.objects.filter(text="Nouveau sondage ?", status="open", results="hidden").exists(),
+    ),
     ("poll_open", lambda o: {"poll": o["poll"].pk}, lambda o: _refresh(o["poll"]).status == "open"),
     ("poll_close", lambda o: {"poll": o["open_poll"].pk}, lambda o: _refresh(o["open_poll"]).status == "closed"),
-    ("clock", lambda o: {"clock_action": "start"},
-     lambda o: Debate.objects.get(pk=o["poll"].debate_id).segments.filter(started_at__isnull=False).exists()),
+    (
+        "clock",
+        lambda o: {"clock_action": "start"},
+        lambda o: Debate.objects.get(pk=o["poll"].debate_id).segments.filter(started_at__isnull=False).exists(),
+    ),
     ("status", lambda o: {"status": "closed"}, lambda o: Debate.objects.get(pk=o["poll"].debate_id).status == "closed"),
     ("regenerate_screen", lambda o: {}, None),
 ]
@@ -146,7 +187,9 @@ def _snapshot(debate):
     """Everything an action could change, to prove that a refused action changed nothing."""
     d = Debate.objects.get(pk=debate.pk)
     return (
-        d.status, d.on_screen_id, d.screen_token,
+        d.status,
+        d.on_screen_id,
+        d.screen_token,
         sorted(Question.objects.filter(debate=debate).values_list("id", "status", "text", "starred", "merged_into_id")),
         sorted(Poll.objects.filter(debate=debate).values_list("id", "status")),
         sorted(Argument.objects.filter(poll__debate=debate).values_list("id", "status")),
@@ -204,8 +247,12 @@ def test_unmute_and_unstar_and_restore_and_clear_screen(client, debate, moderato
     services.argument_set_status(argument=arg, actor=moderator, status="held")
     services.question_put_on_screen(question=q, debate=debate, actor=moderator)
     login(client, moderator)
-    for data in ({"action": "unmute", "participant": participant.pk}, {"action": "unstar", "question": q.pk},
-                 {"action": "arg_restore", "argument": arg.pk}, {"action": "clear_screen"}):
+    for data in (
+        {"action": "unmute", "participant": participant.pk},
+        {"action": "unstar", "question": q.pk},
+        {"action": "arg_restore", "argument": arg.pk},
+        {"action": "clear_screen"},
+    ):
         assert client.post(act_url(debate), data, **HX).status_code == 200
     assert not _refresh(participant).muted and not _refresh(q).starred and _refresh(arg).status == "visible"
     assert Debate.objects.get(pk=debate.pk).on_screen_id is None
@@ -214,22 +261,26 @@ def test_unmute_and_unstar_and_restore_and_clear_screen(client, debate, moderato
 def test_clock_actions(client, debate, moderator):
     login(client, moderator)
     for clock_action in ("start", "pause", "resume", "extend", "next", "reset"):
-        response = client.post(act_url(debate), {"action": "clock", "clock_action": clock_action, "seconds": "60"}, **HX)
+        response = client.post(
+            act_url(debate), {"action": "clock", "clock_action": clock_action, "seconds": "60"}, **HX
+        )
         assert response.status_code == 200, (clock_action, response.content)
     assert b'id="mod-status"' in response.content
     conflict = client.post(act_url(debate), {"action": "clock", "clock_action": "pause"}, **HX)
     assert conflict.status_code == 409
 
 
-@pytest.mark.parametrize("field,action", [("question", "approve"), ("poll", "poll_open"), ("argument", "arg_hide"),
-                                          ("participant", "mute")])
+@pytest.mark.parametrize(
+    "field,action", [("question", "approve"), ("poll", "poll_open"), ("argument", "arg_hide"), ("participant", "mute")]
+)
 def test_unknown_or_foreign_object_is_404(client, debate, moderator, field, action):
     other = make_debate()
     foreign = {
         "question": lambda: pending(other).pk,
         "poll": lambda: make_poll(other).pk,
-        "argument": lambda: services.argument_post(poll=make_poll(other), participant=make_participant(other),
-                                                   side="for", text="Ailleurs").pk,
+        "argument": lambda: services.argument_post(
+            poll=make_poll(other), participant=make_participant(other), side="for", text="Ailleurs"
+        ).pk,
         "participant": lambda: make_participant(other).pk,
     }[field]()
     login(client, moderator)
@@ -271,7 +322,9 @@ def test_unknown_action_is_400(client, debate, moderator):
 def test_answer_by_official_only(client, debate, moderator):
     q = make_question(debate, actor=moderator)
     login(client, moderator)
-    assert client.post(act_url(debate), {"action": "answer", "question": q.pk, "text": "Réponse"}, **HX).status_code == 403
+    assert (
+        client.post(act_url(debate), {"action": "answer", "question": q.pk, "text": "Réponse"}, **HX).status_code == 403
+    )
     official = make_official(debate, title="Maire de Lyon")
     login(client, official)
     response = client.post(act_url(debate), {"action": "answer", "question": q.pk, "text": "Oui, en 2027."}, **HX)
@@ -292,7 +345,8 @@ def test_action_broadcasts_to_moderators(client, debate, moderator, broadcasts):
     broadcasts.clear()
     login(client, moderator)
     client.post(act_url(debate), {"action": "approve", "question": q.pk}, **HX)
-    assert {"queue", "questions", "log"} <= broadcasts.keys()
+    assert {f"q+:{q.pk}", "counters", "log"} <= broadcasts.keys()
+    assert f'<template id="mq-{q.pk}" hx-swap-oob="delete"' in broadcasts.html("moderators.fr")  # out of the queue
     assert f'id="ma-{q.pk}"' in broadcasts.html("moderators.fr")
 
 
@@ -357,11 +411,22 @@ def test_log_page_shows_values_as_people_read_them(client, debate, moderator, la
     login(client, moderator)
     html = client.get(reverse("moderation_log", args=[debate.code]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     expected = {
-        "en": ["status:</span> Pending", "status:</span> Rejected", "reason:</span> Hors sujet", "muted:</span> no",
-               "muted:</span> yes", "pre-moderate questions:</span> yes"],
-        "fr": ["statut\u00a0:</span> En attente", "statut\u00a0:</span> Rejetée", "motif\u00a0:</span> Hors sujet",
-               "suspendu·e\u00a0:</span> non", "suspendu·e\u00a0:</span> oui",
-               "pré-modérer les questions\u00a0:</span> oui"],
+        "en": [
+            "status:</span> Pending",
+            "status:</span> Rejected",
+            "reason:</span> Hors sujet",
+            "muted:</span> no",
+            "muted:</span> yes",
+            "pre-moderate questions:</span> yes",
+        ],
+        "fr": [
+            "statut\u00a0:</span> En attente",
+            "statut\u00a0:</span> Rejetée",
+            "motif\u00a0:</span> Hors sujet",
+            "suspendu·e\u00a0:</span> non",
+            "suspendu·e\u00a0:</span> oui",
+            "pré-modérer les questions\u00a0:</span> oui",
+        ],
     }[language]
     for text in expected:
         assert text in html, text
@@ -376,7 +441,7 @@ def test_log_pages_require_a_role(client, debate):
 
 
 def test_log_csv_export_neutralises_formulas(client, debate, moderator):
-    q = pending(debate, "=HYPERLINK(\"http://evil\") ?")
+    q = pending(debate, '=HYPERLINK("http://evil") ?')
     services.question_edit(question=q, actor=moderator, text="@SUM(A1) corrigé ?")
     login(client, moderator)
     response = client.get(reverse("moderation_log_csv", args=[debate.code]))
@@ -390,10 +455,20 @@ def test_log_csv_export_neutralises_formulas(client, debate, moderator):
     assert "HYPERLINK" in edit[5] and "@SUM" in edit[6]
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("=1+1", "'=1+1"), ("+33 6", "'+33 6"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("\t=x", "'\t=x"),
-    ("ok", "ok"), (None, ""), (42, "42"), ("a=b", "a=b"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 6", "'+33 6"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("\t=x", "'\t=x"),
+        ("ok", "ok"),
+        (None, ""),
+        (42, "42"),
+        ("a=b", "a=b"),
+    ],
+)
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
@@ -407,8 +482,13 @@ def test_csv_response_escapes_every_cell():
 @pytest.mark.parametrize("action", ["answer", "unmute", "unstar", "arg_restore", "clear_screen"])
 def test_remaining_actions_forbidden_for_citizen_and_foreign_staff(client, debate, moderator, action):
     objs = _setup(debate, moderator)
-    data = {"action": action, "question": objs["q_approved"].pk, "participant": objs["participant"].pk,
-            "argument": objs["arg"].pk, "text": "Réponse"}
+    data = {
+        "action": action,
+        "question": objs["q_approved"].pk,
+        "participant": objs["participant"].pk,
+        "argument": objs["arg"].pk,
+        "text": "Réponse",
+    }
     before = _snapshot(debate)
     assert client.post(act_url(debate), data).status_code == 403
     other = make_debate()

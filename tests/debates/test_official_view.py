@@ -61,7 +61,9 @@ def test_the_console_sends_a_note_and_the_official_view_shows_it(client):
     debate = make_debate()
     moderator, official = make_moderator(debate), make_official(debate)
     client.force_login(moderator)
-    r = client.post(reverse("moderate_act", args=[debate.code]), {"action": "note", "text": "Next: the tram question"}, **HX)
+    r = client.post(
+        reverse("moderate_act", args=[debate.code]), {"action": "note", "text": "Next: the tram question"}, **HX
+    )
     assert r.status_code == 200 and 'id="mod-notes"' in r.content.decode()
     client.force_login(official)
     assert "Next: the tram question" in client.get(reverse("official_view", args=[debate.code])).content.decode()

@@ -16,7 +16,7 @@ from tests.factories import make_debate, make_moderator, make_official, make_par
 
 pytestmark = pytest.mark.django_db
 
-EVIL = "=HYPERLINK(\"http://evil.example\",\"x\")"
+EVIL = '=HYPERLINK("http://evil.example","x")'
 
 
 @pytest.fixture
@@ -123,7 +123,9 @@ def test_csv_exports_neutralise_formulas(client, finished):
     header, rows = questions[0], questions[1:]
     assert len(rows) == 3
     texts = {r[header.index("text")] for r in rows}
-    assert "'" + EVIL + " tram ?" in texts and "'+33 6 00 00 00 00 pourquoi ?" in texts and "'@rejected question" in texts
+    assert (
+        "'" + EVIL + " tram ?" in texts and "'+33 6 00 00 00 00 pourquoi ?" in texts and "'@rejected question" in texts
+    )
     answers = [r[header.index("answers")] for r in rows if r[header.index("answers")]]
     assert answers == ["'-10 % sur les tarifs"]
     upvotes = {r[header.index("text")]: r[header.index("upvotes")] for r in rows}
@@ -176,7 +178,7 @@ def test_screen_page_needs_the_token(client):
     for widget in ("screen-status", "screen-question", "screen-top", "screen-poll", "screen-presence"):
         assert f'id="{widget}"' in html
     assert "theme-light" in html and "<svg" in html and f"/screen/{debate.screen_token}/" in html
-    assert 'data-clock' in html
+    assert "data-clock" in html
     draft = make_debate(status=Debate.Status.DRAFT)
     assert client.get(reverse("screen", args=[draft.code, draft.screen_token])).status_code == 404
 
@@ -226,7 +228,9 @@ def test_report_figures_say_what_they_count_in_french(client, finished):
     assert "<h1>Conseil citoyen : la ville en 2030</h1>" in html and "Compte rendu : Conseil" not in html
     assert "50,0 %" in html and "50.0 %" not in html  # decimal comma
     # Each figure's sub-line is about that figure: votes are their own figure, not under "answered".
-    figures = re.findall(r'<div class="r-figure[^"]*"><strong>([^<]*)</strong><span>([^<]*)</span><small>([^<]*)</small>', html)
+    figures = re.findall(
+        r'<div class="r-figure[^"]*"><strong>([^<]*)</strong><span>([^<]*)</span><small>([^<]*)</small>', html
+    )
     by_label = {label: (value, sub) for value, label, sub in figures}
     assert "votes" not in by_label["questions avec réponse"][1]
     assert by_label["votes exprimés"][0] == "2"

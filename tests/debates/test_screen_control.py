@@ -38,15 +38,17 @@ def test_each_slide_is_stored_logged_and_announced(broadcasts, client, debate, m
     assert debate.screen_mode == mode
     entry = ModerationLog.objects.filter(debate=debate, action="screen_mode").latest("id")
     assert entry.after["mode"] == mode
-    assert {"onscreen", "screenctl"} <= broadcasts.keys()
+    assert {"stage", "screenpoll", "screenctl"} <= broadcasts.keys()
+    assert not broadcast_html(broadcasts, "public.en")  # the citizens' pages do not show what the screen shows
     assert f"mode-{mode}" in broadcast_html(broadcasts, "screen.en")
     assert f'data-mode="{mode}"' in broadcast_html(broadcasts, "moderators.en")
     assert f"mode-{mode}" in screen_page(client, debate)
 
 
 def test_a_hidden_poll_shows_its_options_and_count_then_reveal(broadcasts, client, debate, moderator):
-    poll = make_poll(debate, kind="choice", options=["Parcs", "Pistes cyclables", "Bibliothèque"], results="hidden",
-                     actor=moderator)
+    poll = make_poll(
+        debate, kind="choice", options=["Parcs", "Pistes cyclables", "Bibliothèque"], results="hidden", actor=moderator
+    )
     services.screen_show(debate=debate, actor=moderator, mode="poll", poll=poll)
     html = screen_page(client, debate)
     assert "is-stage" in html and "Pistes cyclables" in html and "s-options" in html and "s-bars" not in html
@@ -92,7 +94,9 @@ def test_refusals(debate, moderator):
     assert e.value.status == 403
 
 
-def test_putting_a_question_up_switches_to_question_and_closing_the_debate_to_the_closing_slide(client, debate, moderator):
+def test_putting_a_question_up_switches_to_question_and_closing_the_debate_to_the_closing_slide(
+    client, debate, moderator
+):
     services.screen_show(debate=debate, actor=moderator, mode="blank")
     q = make_question(debate, actor=moderator)
     services.question_put_on_screen(question=q, debate=debate, actor=moderator)
@@ -122,18 +126,21 @@ def test_console_endpoint_and_keys(client, debate, moderator):
 
 def test_the_screen_speaks_the_debates_language(client):
     debate = make_debate(language="fr")
-    html = client.get(reverse("screen", args=[debate.code, debate.screen_token]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<html lang="fr">' in html and "?lang=fr" in html and "Rejoindre le débat" in html
+    html = client.get(
+        reverse("screen", args=[debate.code, debate.screen_token]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert '<html lang="fr"' in html and "?lang=fr" in html and "Rejoindre le débat" in html
 
 
 def test_the_on_screen_upvote_count_follows_upvotes(debate, moderator):
-    """Upvotes refresh the screen's "questions" widget (coalesced): it carries the ▲ count of the question on screen."""
+    """An upvote's item key ("qn:<id>") refreshes the screen's top questions: that widget carries the ▲ count of the
+    question on screen."""
     from debates import fragments
 
     q = make_question(debate, actor=moderator)
     services.question_put_on_screen(question=q, debate=debate, actor=moderator)
     for _ in range(3):
         services.question_upvote(question=q, participant=make_participant(debate))
-    frames = fragments.render(debate.pk, {"questions"}, ["screen.en"], None)["screen.en"]
+    frames = fragments.render(debate.pk, {f"qn:{q.pk}"}, ["screen.en"], None)["screen.en"]
     html = "".join(h for _k, _v, h in frames)
     assert 'id="screen-upvotes"' in html and "▲ 3" in html and 'hx-swap-oob="true"' in html

@@ -29,9 +29,11 @@ def _fast_password_hashing(settings):
 def test_premoderated_question_is_pending_and_pushed_to_moderators_only(broadcasts):
     debate = make_debate(premoderation=True)
     broadcasts.clear()
-    q = services.question_submit(debate=debate, participant=make_participant(debate), text="  Et les pistes cyclables ?  ")
+    q = services.question_submit(
+        debate=debate, participant=make_participant(debate), text="  Et les pistes cyclables ?  "
+    )
     assert q.status == Question.Status.PENDING and q.text == "Et les pistes cyclables ?"
-    assert broadcasts.keys() == {"queue"}
+    assert broadcasts.keys() == {f"p+:{q.pk}", "counters"}  # one insert into the console's queue
     assert "Et les pistes cyclables" not in broadcasts.html("public.fr")
     assert "Et les pistes cyclables" in broadcasts.html("moderators.fr")
 
@@ -48,7 +50,9 @@ def test_unmoderated_question_is_published_and_pushed(broadcasts):
 
 def test_word_filter_holds_a_question_even_without_premoderation():
     debate = make_debate(premoderation=False, word_filter="arnaque\nidiot")
-    q = services.question_submit(debate=debate, participant=make_participant(debate), text="C'est une ARNAQUE ce projet")
+    q = services.question_submit(
+        debate=debate, participant=make_participant(debate), text="C'est une ARNAQUE ce projet"
+    )
     assert q.status == Question.Status.PENDING and q.flagged_words == "arnaque"
 
 
@@ -106,8 +110,10 @@ def test_upvote_counts_once_per_participant_and_is_coalesced(broadcasts):
     q.refresh_from_db()
     assert q.upvote_count == 2 == QuestionUpvote.objects.filter(question=q).count()
     # No server loop in a plain test: the hot mark publishes at once.
-    assert "questions" in broadcasts.keys()
-    assert 'data-upvotes="2"' in broadcasts.html("public.fr")
+    assert f"qn:{q.pk}" in broadcasts.keys()  # the count only, not the list
+    assert f'<span id="q-{q.pk}-n" class="count" data-item="q-{q.pk}" data-v="3" hx-swap-oob="true">2</span>' in (
+        broadcasts.html("public.fr")
+    )
 
 
 def test_pending_question_cannot_be_upvoted():
@@ -137,8 +143,9 @@ def test_approve_publishes_logs_and_refuses_a_second_time(broadcasts):
     q = make_question(debate, approve=False, text="Pourquoi fermer la bibliothèque ?")
     broadcasts.clear()
     services.question_approve(question=q, actor=mod)
-    assert {"questions", "queue", "log"} <= broadcasts.keys()
+    assert {f"q+:{q.pk}", "counters", "log"} <= broadcasts.keys()
     assert "Pourquoi fermer la biblioth" in broadcasts.html("public.fr")
+    assert 'hx-swap-oob="afterbegin:#qlist"' in broadcasts.html("public.fr")
     entry = ModerationLog.objects.get(action="question_approved")
     assert entry.actor == mod and entry.object_id == q.pk
     assert entry.before == {"status": "pending"} and entry.after == {"status": "approved"}
@@ -172,8 +179,8 @@ def test_one_question_on_screen_at_most(broadcasts):
     assert debate.on_screen_id == q2.pk
     assert "onscreen" in broadcasts.keys()
     html = broadcasts.html("public.fr")
-    onscreen = html[html.index('id="onscreen"'):]
-    assert "Seconde\u202f?" in onscreen[:onscreen.index("</section>")]  # French typography, on display
+    onscreen = html[html.index('id="onscreen"') :]
+    assert "Seconde\u202f?" in onscreen[: onscreen.index("</section>")]  # French typography, on display
     services.question_put_on_screen(question=None, debate=debate, actor=mod)
     debate.refresh_from_db()
     assert debate.on_screen_id is None
@@ -324,17 +331,25 @@ def test_argument_posted_upvoted_and_hidden_are_pushed(broadcasts):
     p = make_participant(debate)
     broadcasts.clear()
     arg = services.argument_post(poll=poll, participant=p, side="against", text="Les commerces vont souffrir.")
-    assert f"args:{poll.pk}" in broadcasts.keys()
+    assert broadcasts.keys() == {f"a+:{arg.pk}"}  # one insert at the end of its side
+    assert f'hx-swap-oob="beforeend:#poll-{poll.pk}-against"' in broadcasts.html("public.fr")
     assert "Les commerces vont souffrir." in broadcasts.html("public.fr")
     broadcasts.clear()
     services.argument_upvote(argument=arg, participant=make_participant(debate))
     assert selectors.poll_arguments(poll)["against"][0].support == 1
-    assert f"args:{poll.pk}" in broadcasts.keys()
-    assert '<span class="count">1</span>' in broadcasts.html("public.fr")
+    assert broadcasts.keys() == {f"an:{arg.pk}"}
+    assert (
+        f'<span id="arg-{arg.pk}-n" class="count" data-item="arg-{arg.pk}" data-v="2" hx-swap-oob="true">1</span>'
+        in (broadcasts.html("public.fr"))
+    )
     broadcasts.clear()
     services.argument_set_status(argument=arg, actor=mod, status=Argument.Status.HIDDEN)
-    assert f"args:{poll.pk}" in broadcasts.keys()
+    assert f"a:{arg.pk}" in broadcasts.keys()
     public = broadcasts.html("public.fr")
+    assert (
+        f'<template id="arg-{arg.pk}" hx-swap-oob="delete" data-item="arg-{arg.pk}" data-v="3" data-tombstone>'
+        in public
+    )
     assert f'id="poll-{poll.pk}-args"' in public and "Les commerces vont souffrir." not in public
 
 
@@ -381,7 +396,9 @@ def test_filtered_argument_is_held_and_not_public(broadcasts):
     debate = make_debate(word_filter="Crétin")
     poll = make_poll(debate)
     broadcasts.clear()
-    arg = services.argument_post(poll=poll, participant=make_participant(debate), side="for", text="Quel cretin ce projet")
+    arg = services.argument_post(
+        poll=poll, participant=make_participant(debate), side="for", text="Quel cretin ce projet"
+    )
     assert arg.status == Argument.Status.HELD
     assert "Quel cretin" not in broadcasts.html("public.fr")
     assert selectors.poll_arguments(poll) == {"for": [], "against": []}
@@ -431,7 +448,9 @@ def test_debate_status_transitions_are_validated():
     debate.refresh_from_db()
     assert debate.status == Debate.Status.CLOSED
     assert list(ModerationLog.objects.filter(action="debate_status").values_list("after__status", flat=True)) == [
-        "closed", "live", "scheduled"
+        "closed",
+        "live",
+        "scheduled",
     ]
 
 

@@ -12,9 +12,17 @@ from tests.factories import make_debate, make_moderator, make_participant, make_
 pytestmark = pytest.mark.django_db
 
 SETTINGS = {
-    "form": "settings", "title": "Budget participatif", "description": "", "premoderation": "",
-    "allow_anonymous": "on", "question_max_length": "200", "argument_max_length": "400", "trending_threshold": "5",
-    "clock_warning_seconds": "45", "screen_theme": "light", "word_filter": "idiot\nbanane",
+    "form": "settings",
+    "title": "Budget participatif",
+    "description": "",
+    "premoderation": "",
+    "allow_anonymous": "on",
+    "question_max_length": "200",
+    "argument_max_length": "400",
+    "trending_threshold": "5",
+    "clock_warning_seconds": "45",
+    "screen_theme": "light",
+    "word_filter": "idiot\nbanane",
 }
 
 

@@ -15,7 +15,7 @@ from tests.factories import make_debate, make_moderator, make_participant, make_
 
 pytestmark = pytest.mark.django_db
 
-ROOT = re.compile(r'^\s*<(?P<tag>[a-z]+)\b(?P<attrs>[^>]*)>', re.S)
+ROOT = re.compile(r"^\s*<(?P<tag>[a-z]+)\b(?P<attrs>[^>]*)>", re.S)
 
 
 def _attr(attrs: str, name: str) -> str | None:
@@ -31,13 +31,23 @@ def debate():
     participant = make_participant(debate, "Ana")
     services.argument_post(poll=poll, participant=participant, side="for", text="Un bon argument.")
     make_question(debate, actor=moderator)
+    # An official citizen proposal, for the proposal widgets (debates/fragments_consult.py).
+    services.consultation_update(debate=debate, actor=moderator, proposals_enabled=True, proposal_threshold=1)
+    proposal = services.proposal_submit(debate=debate, participant=participant, title="Des bancs", text="Au parc.")
+    services.proposal_support(proposal=proposal, participant=participant)
     return debate
 
 
 def _keys(debate) -> list[tuple[str, str | None]]:
-    poll = Poll.objects.filter(debate=debate).first()
-    return [(f"{key}:{poll.pk}" if widget.per_object else key, str(poll.pk) if widget.per_object else None)
-            for key, widget in fragments.WIDGETS.items()]
+    poll = Poll.objects.filter(debate=debate, proposal__isnull=True).first()
+    ids = {"proposal": debate.proposals.get().pk, "proposal_news": debate.proposals.get().pk}
+    return [
+        (
+            f"{key}:{ids.get(key, poll.pk)}" if widget.per_object else key,
+            str(ids.get(key, poll.pk)) if widget.per_object else None,
+        )
+        for key, widget in fragments.WIDGETS.items()
+    ]
 
 
 def test_every_widget_renders_its_root_with_an_oob_swap_for_every_audience(debate):
@@ -57,7 +67,10 @@ def test_every_widget_renders_its_root_with_an_oob_swap_for_every_audience(debat
             assert got_key == key and match, (key, audience, html[:200])
             assert _attr(match["attrs"], "id") == view.root.format(id=object_id), (key, audience)
             assert _attr(match["attrs"], "hx-swap-oob") == "true", (key, audience)
-            assert _attr(match["attrs"], "data-v") == str(version), (key, audience)
+            if _attr(match["attrs"], "data-item"):  # an item's fragment carries its row version (per-item updates)
+                assert _attr(match["attrs"], "data-v").isdigit(), (key, audience)
+            else:
+                assert _attr(match["attrs"], "data-v") == str(version), (key, audience)
 
 
 def test_the_table_has_one_row_per_key_and_views_only_for_known_roles():
@@ -88,8 +101,9 @@ def test_a_moderation_response_renders_what_the_service_announced(debate, client
     moderator = make_moderator(debate)
     client.force_login(moderator)
     participant = make_participant(debate, "Bob")
-    response = client.post(f"/d/{debate.code}/moderate/act", {"action": "mute", "participant": participant.pk},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/d/{debate.code}/moderate/act", {"action": "mute", "participant": participant.pk}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="mod-queue"' in html and 'id="mod-log"' in html

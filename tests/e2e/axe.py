@@ -25,8 +25,14 @@ def _source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
-def axe_violations(page: Any, *, include: str | None = None, exclude: list[str] | None = None,
-                   impacts: tuple[str, ...] = BLOCKING, disable_rules: tuple[str, ...] = ()) -> list[dict]:
+def axe_violations(
+    page: Any,
+    *,
+    include: str | None = None,
+    exclude: list[str] | None = None,
+    impacts: tuple[str, ...] = BLOCKING,
+    disable_rules: tuple[str, ...] = (),
+) -> list[dict]:
     """The violations of the given impacts on the page as it is now (WCAG 2.x A/AA rules and best practices)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(_source() + "\n;undefined")
@@ -48,7 +54,9 @@ def describe(violations: list[dict]) -> str:
     for v in violations:
         lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} node(s)) {v['helpUrl']}")
         for node in v["nodes"][:6]:
-            lines.append(f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+            lines.append(
+                f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}"
+            )
             lines.append(f"      {node['html'][:160]}")
     return "\n".join(lines)
 

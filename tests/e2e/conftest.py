@@ -43,12 +43,18 @@ def free_port() -> int:
 class LiveServer:
     url: str
     env: dict[str, str]
+    log_path: Path | None = None  # daphne's output
+    proc: subprocess.Popen | None = None
 
     def shell(self, code: str) -> str:
         """Run Python code against the server's database (Django set up); returns its stdout."""
         result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env, capture_output=True,
-            text=True, timeout=120,
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if result.returncode != 0:
             raise RuntimeError(f"shell failed: {result.stderr[-2000:]}")
@@ -59,16 +65,26 @@ class LiveServer:
 def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
     db = tmp_path / "e2e.sqlite3"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="hub.settings", DEBUG="1", PYTHONUNBUFFERED="1",
-               RATE_LIMITS="question=100/60")  # browser tests type faster than any person
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-                   timeout=180)
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        DJANGO_SETTINGS_MODULE="hub.settings",
+        DEBUG="1",
+        PYTHONUNBUFFERED="1",
+        RATE_LIMITS="question=100/60",
+    )  # browser tests type faster than any person
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=180
+    )
     port = int(os.environ.get("E2E_PORT") or free_port())
     log = (tmp_path / "daphne.log").open("wb")
     daphne = Path(sys.executable).with_name("daphne")
     proc = subprocess.Popen(
-        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"], cwd=ROOT, env=env,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -85,7 +101,7 @@ def daphne_server(tmp_path: Path) -> Iterator[LiveServer]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("daphne did not start in time") from None
                 time.sleep(0.2)
-        yield LiveServer(url=url, env=env)
+        yield LiveServer(url=url, env=env, log_path=tmp_path / "daphne.log", proc=proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -111,6 +127,12 @@ def browser():
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Playwright's wait_for_function(string) evaluates the string in the page, which the site's
+        # Content-Security-Policy refuses (no eval): contexts bypass it unless a test asks otherwise
+        # (tests/e2e/test_csp_browser.py checks the policy with bypass_csp=False).
+        new_context, new_page = b.new_context, b.new_page
+        b.new_context = lambda **kw: new_context(**{"bypass_csp": True, **kw})
+        b.new_page = lambda **kw: new_page(**{"bypass_csp": True, **kw})
         try:
             yield b
         finally:

@@ -63,8 +63,11 @@ def test_console_log_settings_and_screen_have_no_serious_violation(daphne_server
     # The CSRF failure page (a plain post without a token).
     anon = browser.new_context().new_page()
     anon.goto(f"{base}/d/{CODE}/")
-    anon.evaluate("""(code) => { const f = document.createElement('form'); f.method = 'post'; f.action = `/d/${code}/ask`;
-        document.body.appendChild(f); HTMLFormElement.prototype.submit.call(f); }""", CODE)
+    anon.evaluate(
+        """(code) => { const f = document.createElement('form'); f.method = 'post'; f.action = `/d/${code}/ask`;
+        document.body.appendChild(f); HTMLFormElement.prototype.submit.call(f); }""",
+        CODE,
+    )
     anon.wait_for_url(f"**/d/{CODE}/ask")
     assert anon.locator("h1").count() == 1
     assert_accessible(anon, label="CSRF failure page")

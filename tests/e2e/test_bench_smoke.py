@@ -21,9 +21,21 @@ def run_quick(tmp_path: Path, *extra: str, scenarios: str = "fanout") -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
     env["BENCH_PORT"] = env.get("BENCH_PORT", "8370")
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--scenarios", scenarios, "--out", str(out),
-         *extra],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--quick",
+            "--scenarios",
+            scenarios,
+            "--out",
+            str(out),
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "scenario" in proc.stdout and "figure" in proc.stdout and "target" in proc.stdout, proc.stdout

@@ -44,7 +44,6 @@ print(json.dumps({"code": d.code, "poll": poll.pk}))
 """
 
 
-
 def moderator_session(browser, base: str, code: str):
     """A moderator signed in through the login page; acts through POST /d/<CODE>/moderate/act on the same server
     (a write from another process could not reach the in-memory channel layer of the embedded default)."""
@@ -59,8 +58,11 @@ def moderator_session(browser, base: str, code: str):
     token = next(c["value"] for c in ctx.cookies() if c["name"] == "csrftoken")
 
     def act(**form) -> None:
-        r = ctx.request.post(f"{base}/d/{code}/moderate/act", form=form,
-                             headers={"X-CSRFToken": token, "HX-Request": "true", "Referer": f"{base}/d/{code}/moderate/"})
+        r = ctx.request.post(
+            f"{base}/d/{code}/moderate/act",
+            form=form,
+            headers={"X-CSRFToken": token, "HX-Request": "true", "Referer": f"{base}/d/{code}/moderate/"},
+        )
         assert r.status == 200, (form, r.status, r.text()[:500])
 
     return ctx, act
@@ -72,8 +74,9 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     code, poll = data["code"], data["poll"]
 
     def open_citizen(lang: str):
-        ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
-                                  extra_http_headers={"Accept-Language": lang})
+        ctx = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=1, extra_http_headers={"Accept-Language": lang}
+        )
         page = ctx.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         errors: list[str] = []
@@ -96,9 +99,7 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
 
     # 1. A vote: the watcher's count changes without reload.
     voter.locator(f'button.opt[data-poll="{poll}"]').first.click()
-    watcher.wait_for_function(
-        f"document.querySelector('{results}').innerText.includes('1 vote')", timeout=3000
-    )
+    watcher.wait_for_function(f"document.querySelector('{results}').innerText.includes('1 vote')", timeout=3000)
     assert "100 %" in watcher.inner_text(results)
     voter.wait_for_function(f"document.querySelector('button.opt[data-poll=\"{poll}\"]').classList.contains('chosen')")
 
@@ -110,6 +111,7 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
         "old => { const f = document.getElementById('flash'); return f.classList.contains('success') && f.innerText !== old }",
         arg=vote_flash,
     )
+    voter.click("#tab-mine")  # "My questions"
     voter.wait_for_selector("#mine .status-pending")  # "awaiting moderation", on the author's page only
     assert voter.input_value("#ask-text") == ""
     assert QUESTION not in watcher.inner_text("#questions")
@@ -118,8 +120,14 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     question_id = voter.evaluate("JSON.parse(document.getElementById('me').textContent).mine[0].id")
     mod_ctx, act = moderator_session(browser, base, code)
     act(action="approve", question=str(question_id))
-    act(action="poll_create", text="Budget participatif : le parc ou la médiathèque ?", kind="choice",
-        options="Le parc\nLa médiathèque", results="live", open_now="1")
+    act(
+        action="poll_create",
+        text="Budget participatif : le parc ou la médiathèque ?",
+        kind="choice",
+        options="Le parc\nLa médiathèque",
+        results="live",
+        open_now="1",
+    )
 
     # 4. A second question, rejected with a reason: the author sees it at once (a nudge on their socket makes the
     # page fetch its own state; the 15 s fallback poll could not explain a 3 s wait).
@@ -127,19 +135,28 @@ def test_two_citizens_see_each_other_live(daphne_server, browser):
     voter.locator("#ask-form button[type=submit]").click()
     voter.wait_for_function("document.querySelectorAll('#mine .status-pending').length === 1")
     rejected_id = voter.evaluate(
-        "JSON.parse(document.getElementById('me').textContent).mine.find(q => q.status === 'pending').id")
+        "JSON.parse(document.getElementById('me').textContent).mine.find(q => q.status === 'pending').id"
+    )
     act(action="reject", question=str(rejected_id), reason="Hors sujet")
     voter.wait_for_selector("#mine .status-rejected", timeout=3000)
     assert "Hors sujet" in voter.inner_text("#mine")
+    # The approved one reads "Published", in French, with no stale "awaiting moderation" above it.
+    assert "Publiée" in voter.inner_text("#mine .fate-published")
+    assert "attente" not in voter.inner_text("#flash")
     mod_ctx.close()
+    voter.click("#tab-top")
     watcher.wait_for_function(
-        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)", arg=QUESTION, timeout=5000
+        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)",
+        arg=QUESTION,
+        timeout=5000,
     )
     watcher.wait_for_function(
         "document.getElementById('polls').innerText.includes('Budget participatif')", timeout=5000
     )
     voter.wait_for_function(
-        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)", arg=QUESTION, timeout=5000
+        "q => document.getElementById('questions').innerText.replace(/[\u202f\u00a0]/g, ' ').includes(q)",
+        arg=QUESTION,
+        timeout=5000,
     )
 
     # The draft survived the swaps of the polls widget around it (the box itself was carried over, not re-created).

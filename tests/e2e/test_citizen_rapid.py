@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from .conftest import requires_chromium
+from .conftest import SCREENSHOTS, requires_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
 
@@ -31,8 +31,13 @@ print(json.dumps({"code": d.code, "id": d.pk}))
 
 
 def _phone(browser, base: str, code: str):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
-                              has_touch=True, extra_http_headers={"Accept-Language": "fr"})
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        extra_http_headers={"Accept-Language": "fr"},
+    )
     page = ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
@@ -54,10 +59,14 @@ def test_32_rapid_questions_are_all_stored(daphne_server, browser):
     # Every request has answered: the box is empty (the last text was sent and accepted) and Send is back.
     page.wait_for_function("document.getElementById('ask-text').value === ''")
     page.wait_for_function("!document.querySelector('#ask-form button[type=submit]').disabled")
-    stored = json.loads(daphne_server.shell(
-        f"import json\nfrom debates.models import Question\n"
-        f"print(json.dumps(list(Question.objects.filter(debate_id={data['id']}).values_list('text', flat=True))))"
-    ).strip().splitlines()[-1])
+    stored = json.loads(
+        daphne_server.shell(
+            f"import json\nfrom debates.models import Question\n"
+            f"print(json.dumps(list(Question.objects.filter(debate_id={data['id']}).values_list('text', flat=True))))"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     assert sorted(stored) == sorted(texts), f"{len(stored)} of {N} stored"
     assert errors == []
     ctx.close()
@@ -86,7 +95,8 @@ def test_refusal_and_offline_keep_the_text(daphne_server, browser):
     page.locator("#ask-form button[type=submit]").tap()
     page.wait_for_function("document.getElementById('ask-text').value === ''")
     n = daphne_server.shell(
-        f"from debates.models import Question\nprint(Question.objects.filter(debate_id={data['id']}).count())")
+        f"from debates.models import Question\nprint(Question.objects.filter(debate_id={data['id']}).count())"
+    )
     assert n.strip().splitlines()[-1] == "1"
     assert errors == []
     ctx.close()
@@ -185,8 +195,68 @@ def test_phone_ballot_argument_counter_and_upvote_taken_back(daphne_server, brow
     up.tap()
     page.wait_for_function(f"!document.querySelector('#q-{data['q']} button.upvote').classList.contains('mine')")
     assert "retiré" in page.inner_text("#flash")
-    n = daphne_server.shell(f"from debates.models import Question\nprint(Question.objects.get(pk={data['q']}).upvote_count)")
+    n = daphne_server.shell(
+        f"from debates.models import Question\nprint(Question.objects.get(pk={data['q']}).upvote_count)"
+    )
     assert n.strip().splitlines()[-1] == "0"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
     ctx.close()
+
+
+SEEDED = """
+import json, random
+from django.db import transaction
+from django.utils import timezone
+from debates import services
+from debates.models import Debate, Participant, Question
+from tests.factories import make_moderator
+rng = random.Random(3)
+with transaction.atomic():
+    d = Debate.objects.create(title="Conseil citoyen : quelle ville pour 2030 ?", status="live", premoderation=True,
+                              word_filter="", opened_at=timezone.now())
+    mod = make_moderator(d, username="browser-mod")
+    people = Participant.objects.bulk_create([Participant(debate=d, display_name=f"Citoyen {i}") for i in range(60)])
+    topics = ["le tram", "les loyers", "les pistes cyclables", "la piscine", "les écoles", "le marché", "les parcs"]
+    Question.objects.bulk_create([
+        Question(debate=d, author=people[i % 60], text=f"Que prévoit la ville pour {topics[i % 7]} (question {i}) ?",
+                 status="approved", approved_at=timezone.now(), upvote_count=rng.randint(0, 80))
+        for i in range(300)])
+    me = services.participant_join(debate=d, display_name="Inès")
+    services.poll_create(debate=d, actor=mod, text="Quelle priorité pour 2027 ?", kind="choice", open_now=True,
+                         options=["Parcs et espaces verts", "Pistes cyclables protégées", "Rénovation des écoles"])
+    services.poll_create(debate=d, actor=mod, text="Piétonniser le centre le week-end ?", kind="yna", open_now=True)
+print(json.dumps({"code": d.code}))
+"""
+
+
+def test_citizen_page_on_a_seeded_debate_phone_and_laptop(daphne_server, browser):
+    """A debate of 300 questions: the ask button is reachable at once on a phone, My questions shows the fate,
+    and screenshots at 390×844 and 1440×900 (screenshots/citizen-seeded-390x844.png, citizen-1440x900.png)."""
+    data = json.loads(daphne_server.shell(SEEDED).strip().splitlines()[-1])
+    ctx, page, errors = _phone(browser, daphne_server.url, data["code"])
+    fab = page.locator("a.ask-fab")
+    assert fab.is_visible() and fab.bounding_box()["y"] < 844  # on the first screen
+    fab.tap()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ask-text'")
+    page.fill("#ask-text", "Et les bancs dans les parcs ?")
+    page.locator("#ask-form button[type=submit]").tap()
+    page.wait_for_function("document.getElementById('ask-text').value === ''")
+    page.click("#tab-mine")
+    page.wait_for_selector("#mine .fate-pending")
+    assert "En attente de modération" in page.inner_text("#mine")
+    page.click("#tab-top")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / "citizen-seeded-390x844.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == []
+    ctx.close()
+    laptop = browser.new_context(
+        viewport={"width": 1440, "height": 900}, device_scale_factor=1, extra_http_headers={"Accept-Language": "fr"}
+    )
+    lp = laptop.new_page()
+    lp.goto(f"{daphne_server.url}/d/{data['code']}/")
+    lp.wait_for_function("document.getElementById('presence').textContent.trim() !== ''")
+    lp.screenshot(path=str(SCREENSHOTS / "citizen-1440x900.png"))
+    laptop.close()

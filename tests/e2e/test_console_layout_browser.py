@@ -72,8 +72,12 @@ def test_console_layout_at_1440(daphne_server, browser):
     toast = page.locator("#mod-flash")
     toast.locator("button[data-undo]").wait_for()
     t, log = toast.bounding_box(), page.locator("#mod-log").bounding_box()
-    overlap = not (t["x"] + t["width"] <= log["x"] or log["x"] + log["width"] <= t["x"]
-                   or t["y"] + t["height"] <= log["y"] or log["y"] + log["height"] <= t["y"])
+    overlap = not (
+        t["x"] + t["width"] <= log["x"]
+        or log["x"] + log["width"] <= t["x"]
+        or t["y"] + t["height"] <= log["y"]
+        or log["y"] + log["height"] <= t["y"]
+    )
     assert not overlap, (t, log)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "moderation-console-dense-1440.png"))
@@ -81,7 +85,9 @@ def test_console_layout_at_1440(daphne_server, browser):
     page.locator(f"#mq-{qid}").wait_for()
     # My own connection drops: the console says so.
     page.context.set_offline(True)
-    page.evaluate("() => { for (const el of document.querySelectorAll('[ws-connect]')) { const w = el['htmx-internal-data']; if (w && w.webSocket) w.webSocket.socket.close(); } }")
+    page.evaluate(
+        "() => { for (const el of document.querySelectorAll('[ws-connect]')) { const w = el['htmx-internal-data']; if (w && w.webSocket) w.webSocket.socket.close(); } }"
+    )
     page.locator("#conn").wait_for(state="visible")
     assert "connection" in page.locator("#conn").inner_text().lower()
     page.context.set_offline(False)

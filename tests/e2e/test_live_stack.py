@@ -55,7 +55,8 @@ class Citizen:
 
     def post(self, path: str, data: dict) -> tuple[int, str]:
         req = urllib.request.Request(
-            f"{self.base}/d/{self.code}/{path}", data=urllib.parse.urlencode(data).encode(),
+            f"{self.base}/d/{self.code}/{path}",
+            data=urllib.parse.urlencode(data).encode(),
             headers={"X-CSRFToken": self.csrf, "HX-Request": "true"},
         )
         try:
@@ -120,7 +121,8 @@ async def test_a_vote_over_http_reaches_two_sockets_within_a_second_with_the_exa
         assert (await asyncio.to_thread(citizen.post, f"poll/{poll}/vote", {"option": no}))[0] == 200
         (text_a, at_a), (text_b, at_b) = await asyncio.gather(
             # 5 votes is also the count before the change of mind (1 yes, 4 no): wait for the final split.
-            wait_for(a, results + r".*100 %</strong> · 5\b", 3), wait_for(b, results + r".*100 %</strong> · 5\b", 3)
+            wait_for(a, results + r".*100 %</strong> · 5\b", 3),
+            wait_for(b, results + r".*100 %</strong> · 5\b", 3),
         )
         assert at_a - sent < 1.0 and at_b - sent < 1.0, (at_a - sent, at_b - sent)
         assert "5 votes" in text_a and text_a == text_b

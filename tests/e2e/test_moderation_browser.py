@@ -32,8 +32,9 @@ print(d.pk)
 
 
 def _login(browser, base: str, username: str, password: str):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB",
-                                  extra_http_headers={"Accept-Language": "en"})
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="en-GB", extra_http_headers={"Accept-Language": "en"}
+    )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{base}/accounts/login/?next=/d/{CODE}/moderate/")
@@ -46,7 +47,9 @@ def _login(browser, base: str, username: str, password: str):
 
 def _wait_connected(page) -> None:
     # The socket's first frame sets the server time; the reconnect banner stays hidden.
-    page.wait_for_function("document.getElementById('server-time') && document.getElementById('server-time').dataset.serverNowMs")
+    page.wait_for_function(
+        "document.getElementById('server-time') && document.getElementById('server-time').dataset.serverNowMs"
+    )
     page.wait_for_function("document.getElementById('conn').hidden")
 
 
@@ -55,7 +58,9 @@ def test_two_moderators_and_a_citizen(daphne_server, browser):
     daphne_server.shell(SETUP)
     mod_a = _login(browser, base, "moda", "pw-moda-123")
     mod_b = _login(browser, base, "modb", "pw-modb-123")
-    citizen = browser.new_context(viewport={"width": 390, "height": 844}, extra_http_headers={"Accept-Language": "en"}).new_page()
+    citizen = browser.new_context(
+        viewport={"width": 390, "height": 844}, extra_http_headers={"Accept-Language": "en"}
+    ).new_page()
     citizen.set_default_timeout(TIMEOUT_MS)
     citizen.goto(f"{base}/d/{CODE}/")
     for page in (mod_a, mod_b, citizen):

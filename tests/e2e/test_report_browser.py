@@ -63,8 +63,11 @@ def test_report_is_readable_on_a_phone_and_a_laptop(daphne_server, browser):
     code = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])["code"]
     SCREENSHOTS.mkdir(exist_ok=True)
     for (width, height), name in (((1440, 900), "report.png"), ((390, 844), "report-390x844.png")):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
-                                  extra_http_headers={"Accept-Language": "fr"})
+        ctx = browser.new_context(
+            viewport={"width": width, "height": height},
+            device_scale_factor=1,
+            extra_http_headers={"Accept-Language": "fr"},
+        )
         page = ctx.new_page()
         page.goto(f"{daphne_server.url}/d/{code}/report/")
         sizes = page.evaluate("""Array.from(document.querySelectorAll('.chart .tick')).map(el => {

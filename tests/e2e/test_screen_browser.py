@@ -14,9 +14,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
 
 CODE = "ECRAN4"
 TIMEOUT_MS = 10_000
-LONG = ("Monsieur le maire, le quartier Nord attend depuis des années une desserte correcte : quand la ligne de tram "
-        "sera-t-elle prolongée, avec quel budget, et les riverains seront-ils consultés sur le tracé définitif ? "
-        "Et que prévoyez-vous pour les bus de nuit pendant les travaux ?")
+LONG = (
+    "Monsieur le maire, le quartier Nord attend depuis des années une desserte correcte : quand la ligne de tram "
+    "sera-t-elle prolongée, avec quel budget, et les riverains seront-ils consultés sur le tracé définitif ? "
+    "Et que prévoyez-vous pour les bus de nuit pendant les travaux ?"
+)
 
 SETUP = f"""
 import json
@@ -48,7 +50,9 @@ print(json.dumps({{"short": q_short.pk, "long": q_long.pk, "token": d.screen_tok
 
 
 def _no_scrollbars(page) -> None:
-    dims = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]")
+    dims = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]"
+    )
     assert dims[0] <= dims[2] and dims[1] <= dims[3], dims
 
 
@@ -56,7 +60,9 @@ def test_question_put_on_screen_shows_within_a_second(daphne_server, browser):
     base = daphne_server.url
     ids = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
 
-    screen = browser.new_context(viewport={"width": 1920, "height": 1080}, extra_http_headers={"Accept-Language": "en"}).new_page()
+    screen = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, extra_http_headers={"Accept-Language": "en"}
+    ).new_page()
     screen.set_default_timeout(TIMEOUT_MS)
     screen.goto(f"{base}/d/{CODE}/screen/{ids['token']}/")
     screen.wait_for_function("document.getElementById('server-time').dataset.serverNowMs")
@@ -65,7 +71,9 @@ def test_question_put_on_screen_shows_within_a_second(daphne_server, browser):
     clock = screen.locator("#screen-status .clock")
     assert clock.get_attribute("data-state") == "running"
 
-    moderator = browser.new_context(viewport={"width": 1440, "height": 900}, extra_http_headers={"Accept-Language": "en"}).new_page()
+    moderator = browser.new_context(
+        viewport={"width": 1440, "height": 900}, extra_http_headers={"Accept-Language": "en"}
+    ).new_page()
     moderator.set_default_timeout(TIMEOUT_MS)
     moderator.goto(f"{base}/accounts/login/?next=/d/{CODE}/moderate/")
     moderator.fill("#id_username", "ecran-mod")
@@ -108,10 +116,13 @@ def test_question_put_on_screen_shows_within_a_second(daphne_server, browser):
     screen.screenshot(path=str(SCREENSHOTS / "e2e-screen-long-answer-1280.png"))
 
     # The poll goes on screen when a moderator puts it there; its bars are live: a percentage per option.
-    status = moderator.evaluate("""async ([url, pid]) => {
+    status = moderator.evaluate(
+        """async ([url, pid]) => {
         const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content,
             'HX-Request': 'true', 'Content-Type': 'application/x-www-form-urlencoded'}, body: 'action=screen&mode=poll&poll=' + pid});
-        return r.status; }""", [act, ids["poll"]])
+        return r.status; }""",
+        [act, ids["poll"]],
+    )
     assert status == 200
     screen.locator("#screen-poll .s-bar-row").first.wait_for()
     assert screen.locator("#screen-poll .s-bar-row").count() == 3

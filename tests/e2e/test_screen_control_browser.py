@@ -51,7 +51,9 @@ def test_moderator_drives_the_screen_with_keys(daphne_server, browser):
     ids = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
     screens = []
     for w, h in ((1920, 1080), (1280, 720)):
-        page = browser.new_context(viewport={"width": w, "height": h}, extra_http_headers={"Accept-Language": "en"}).new_page()
+        page = browser.new_context(
+            viewport={"width": w, "height": h}, extra_http_headers={"Accept-Language": "en"}
+        ).new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(f"{base}/d/{CODE}/screen/{ids['token']}/")
         wait_connected(page)
@@ -97,7 +99,9 @@ def test_moderator_drives_the_screen_with_keys(daphne_server, browser):
     assert big.locator(".s-join-report").is_visible() and not big.locator(".s-join-live").is_visible()
     big.screenshot(path=str(SCREENSHOTS / "screen-closing-1920.png"))
     for page in screens:
-        dims = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]")
+        dims = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]"
+        )
         assert dims[0] <= dims[2] and dims[1] <= dims[3], dims
     # The console's preview is the real screen, live.
     preview = mod.frame_locator(".screen-preview iframe")

@@ -42,14 +42,19 @@ def build(traveller: Any) -> Seed:
         traveller.shift(timedelta(seconds=seconds))
 
     User = get_user_model()
-    moderator = User.objects.create_user("camille", password="pw", first_name="Camille", last_name="Martin",
-                                         is_staff=True, is_superuser=True)
-    official = User.objects.create_user("helene", password="pw", first_name="Hélène", last_name="Durand",
-                                        is_staff=True)
+    moderator = User.objects.create_user(
+        "camille", password="pw", first_name="Camille", last_name="Martin", is_staff=True, is_superuser=True
+    )
+    official = User.objects.create_user("helene", password="pw", first_name="Hélène", last_name="Durand", is_staff=True)
     debate = Debate.objects.create(
-        code=CODE, title="Conseil citoyen : la ville en 2030", description="Mobilités, logement & <budget>.",
-        status=Debate.Status.SCHEDULED, scheduled_start=START - timedelta(minutes=5),
-        scheduled_end=START + timedelta(hours=2), premoderation=True, trending_threshold=2,
+        code=CODE,
+        title="Conseil citoyen : la ville en 2030",
+        description="Mobilités, logement & <budget>.",
+        status=Debate.Status.SCHEDULED,
+        scheduled_start=START - timedelta(minutes=5),
+        scheduled_end=START + timedelta(hours=2),
+        premoderation=True,
+        trending_threshold=2,
     )
     Debate.objects.filter(pk=debate.pk).update(screen_token=SCREEN_TOKEN)
     debate.refresh_from_db()
@@ -117,16 +122,23 @@ def build(traveller: Any) -> Seed:
     step()
 
     polls: dict[str, Poll] = {}
-    polls["proposition"] = services.poll_create(debate=debate, actor=moderator, text="Piétonniser le centre ?",
-                                                kind=Poll.Kind.YES_NO_ABSTAIN, open_now=True)
-    step()
-    polls["choice"] = services.poll_create(
-        debate=debate, actor=moderator, text="Quelle priorité ?", kind=Poll.Kind.CHOICE,
-        options=["Logement", "Transports", "Écoles"], results=Poll.Results.HIDDEN, open_now=True,
+    polls["proposition"] = services.poll_create(
+        debate=debate, actor=moderator, text="Piétonniser le centre ?", kind=Poll.Kind.YES_NO_ABSTAIN, open_now=True
     )
     step()
-    polls["draft"] = services.poll_create(debate=debate, actor=moderator, text="Un sondage en préparation",
-                                          kind=Poll.Kind.YES_NO_ABSTAIN)
+    polls["choice"] = services.poll_create(
+        debate=debate,
+        actor=moderator,
+        text="Quelle priorité ?",
+        kind=Poll.Kind.CHOICE,
+        options=["Logement", "Transports", "Écoles"],
+        results=Poll.Results.HIDDEN,
+        open_now=True,
+    )
+    step()
+    polls["draft"] = services.poll_create(
+        debate=debate, actor=moderator, text="Un sondage en préparation", kind=Poll.Kind.YES_NO_ABSTAIN
+    )
     step()
     options = {k: list(p.options.order_by("position")) for k, p in polls.items()}
     for i, person in enumerate(people[:5]):
@@ -135,14 +147,24 @@ def build(traveller: Any) -> Seed:
         services.vote_cast(poll=polls["choice"], participant=person, option_id=options["choice"][i % 2].pk)
         step(2)
     args = [
-        services.argument_post(poll=polls["proposition"], participant=people[0], side="for",
-                               text="Moins de bruit, plus de commerces."),
-        services.argument_post(poll=polls["proposition"], participant=people[1], side="against",
-                               text="Les livraisons deviennent impossibles."),
-        services.argument_post(poll=polls["proposition"], participant=people[2], side="for",
-                               text="Un air plus sain pour les enfants."),
-        services.argument_post(poll=polls["proposition"], participant=people[3], side="against",
-                               text="C'est une arnaque pour les riverains."),  # held by the word filter
+        services.argument_post(
+            poll=polls["proposition"], participant=people[0], side="for", text="Moins de bruit, plus de commerces."
+        ),
+        services.argument_post(
+            poll=polls["proposition"],
+            participant=people[1],
+            side="against",
+            text="Les livraisons deviennent impossibles.",
+        ),
+        services.argument_post(
+            poll=polls["proposition"], participant=people[2], side="for", text="Un air plus sain pour les enfants."
+        ),
+        services.argument_post(
+            poll=polls["proposition"],
+            participant=people[3],
+            side="against",
+            text="C'est une arnaque pour les riverains.",
+        ),  # held by the word filter
     ]
     step()
     for person in people[1:4]:
@@ -159,8 +181,11 @@ def build(traveller: Any) -> Seed:
     step()
     citizen.post(f"/d/{CODE}/q/{qs[1].pk}/upvote", HTTP_HX_REQUEST="true")
     step()
-    citizen.post(f"/d/{CODE}/poll/{polls['proposition'].pk}/vote", {"option": options["proposition"][0].pk},
-                 HTTP_HX_REQUEST="true")
+    citizen.post(
+        f"/d/{CODE}/poll/{polls['proposition'].pk}/vote",
+        {"option": options["proposition"][0].pk},
+        HTTP_HX_REQUEST="true",
+    )
     step()
     citizen.post(f"/d/{CODE}/arg/{args[1].pk}/support", HTTP_HX_REQUEST="true")
     step()
@@ -172,8 +197,11 @@ def build(traveller: Any) -> Seed:
 
     # A closed debate with a little content (the public report and exports), and a scheduled one (the home page).
     closed = Debate.objects.create(
-        code=CLOSED_CODE, title="Budget 2026 : bilan", status=Debate.Status.SCHEDULED,
-        scheduled_start=START - timedelta(days=2), scheduled_end=START - timedelta(days=2) + timedelta(hours=1),
+        code=CLOSED_CODE,
+        title="Budget 2026 : bilan",
+        status=Debate.Status.SCHEDULED,
+        scheduled_start=START - timedelta(days=2),
+        scheduled_end=START - timedelta(days=2) + timedelta(hours=1),
         premoderation=False,
     )
     Debate.objects.filter(pk=closed.pk).update(screen_token=SCREEN_TOKEN + "-closed")
@@ -187,8 +215,9 @@ def build(traveller: Any) -> Seed:
     step()
     services.question_upvote(question=q, participant=services.participant_join(debate=closed))
     step()
-    poll = services.poll_create(debate=closed, actor=moderator, text="Satisfait du bilan ?",
-                                kind=Poll.Kind.YES_NO_ABSTAIN, open_now=True)
+    poll = services.poll_create(
+        debate=closed, actor=moderator, text="Satisfait du bilan ?", kind=Poll.Kind.YES_NO_ABSTAIN, open_now=True
+    )
     step()
     services.vote_cast(poll=poll, participant=voter, option_id=poll.options.order_by("position").first().pk)
     step()
@@ -196,11 +225,24 @@ def build(traveller: Any) -> Seed:
     step()
     services.debate_set_status(debate=closed, status=Debate.Status.CLOSED, actor=moderator)
     step()
-    Debate.objects.create(code="NEXT34", title="Prochain conseil", status=Debate.Status.SCHEDULED,
-                          scheduled_start=START + timedelta(days=7), scheduled_end=START + timedelta(days=7, hours=2))
+    Debate.objects.create(
+        code="NEXT34",
+        title="Prochain conseil",
+        status=Debate.Status.SCHEDULED,
+        scheduled_start=START + timedelta(days=7),
+        scheduled_end=START + timedelta(days=7, hours=2),
+    )
     Debate.objects.create(code="DRAFT3", title="Brouillon", status=Debate.Status.DRAFT)
     step()
 
     debate.refresh_from_db()
-    return Seed(debate=debate, closed=closed, moderator=moderator, official=official, citizen=citizen,
-                participant=participant, polls=polls, questions={"tram": qs[0], "housing": qs[1]})
+    return Seed(
+        debate=debate,
+        closed=closed,
+        moderator=moderator,
+        official=official,
+        citizen=citizen,
+        participant=participant,
+        polls=polls,
+        questions={"tram": qs[0], "housing": qs[1]},
+    )

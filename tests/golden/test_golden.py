@@ -37,6 +37,7 @@ LANGUAGES = ("fr", "en")
 _CSRF = [
     (re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")'), r"\1CSRF\2"),
     (re.compile(r'("X-CSRFToken": ")[^"]+(")'), r"\1CSRF\2"),
+    (re.compile(r'(<meta name="csrf-token" content=")[^"]+(")'), r"\1CSRF\2"),
 ]
 
 
@@ -126,8 +127,9 @@ def _compare(name: str, content: bytes, mismatches: list[str]) -> None:
         return
     expected = path.read_bytes()
     if expected != content:
-        diff = difflib.unified_diff(expected.decode().splitlines(), content.decode().splitlines(),
-                                    "golden", "now", lineterm="", n=1)
+        diff = difflib.unified_diff(
+            expected.decode().splitlines(), content.decode().splitlines(), "golden", "now", lineterm="", n=1
+        )
         mismatches.append(f"{name}:\n" + "\n".join(line[:200] for line in list(diff)[:30]))
 
 
@@ -166,7 +168,8 @@ def test_every_fragment_and_page_is_byte_for_byte_the_golden_one():
                 assert response.status_code == status, (name, url, response.status_code)
                 body = b"".join(response.streaming_content) if response.streaming else response.content
                 ext = {"text/csv": "csv", "application/json": "json"}.get(
-                    response["Content-Type"].split(";")[0], "html")
+                    response["Content-Type"].split(";")[0], "html"
+                )
                 filename = f"pages/{language}/{name}.{ext}"
                 seen.add(filename)
                 _compare(filename, body, mismatches)
@@ -175,5 +178,6 @@ def test_every_fragment_and_page_is_byte_for_byte_the_golden_one():
         for stale in root.rglob("*"):
             if stale.is_file() and str(stale.relative_to(root)) not in seen:
                 stale.unlink()
-    assert not mismatches, f"{len(mismatches)} golden file(s) differ (UPDATE_GOLDEN=1 regenerates them):\n\n" + \
-        "\n\n".join(mismatches)
+    assert not mismatches, (
+        f"{len(mismatches)} golden file(s) differ (UPDATE_GOLDEN=1 regenerates them):\n\n" + "\n\n".join(mismatches)
+    )

@@ -50,10 +50,24 @@ def test_head_answers_like_get_on_pages():
     client = Client()
     client.force_login(moderator)
     d = f"/d/{debate.code}"
-    for path in ("/", f"/{debate.code}", f"{d}/", f"{d}/me", f"/api/d/{debate.code}/state", "/api/debates",
-                 f"{d}/report/", f"{d}/export.json", f"{d}/export.csv", f"{d}/screen/{debate.screen_token}/",
-                 f"{d}/moderate/", f"{d}/moderate/log/", f"{d}/moderate/log.csv", f"{d}/moderate/settings/",
-                 "/accounts/login/", "/healthz"):
+    for path in (
+        "/",
+        f"/{debate.code}",
+        f"{d}/",
+        f"{d}/me",
+        f"/api/d/{debate.code}/state",
+        "/api/debates",
+        f"{d}/report/",
+        f"{d}/export.json",
+        f"{d}/export.csv",
+        f"{d}/screen/{debate.screen_token}/",
+        f"{d}/moderate/",
+        f"{d}/moderate/log/",
+        f"{d}/moderate/log.csv",
+        f"{d}/moderate/settings/",
+        "/accounts/login/",
+        "/healthz",
+    ):
         get, head = client.get(path), client.head(path)
         assert (path, head.status_code) == (path, get.status_code)
         assert head.content == b""

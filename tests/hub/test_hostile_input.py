@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from debates.models import Debate, DebateRole
+from debates.models import DebateRole
 from tests.factories import make_debate, make_moderator, make_official, make_participant, make_poll, make_question
 from debates import services
 
@@ -33,14 +33,58 @@ HOSTILE = {
     "lone-surrogate-escaped": "%ED%A0%80",
 }
 
-ACTION_FIELDS = ("question", "into", "reason", "text", "participant", "argument", "poll", "kind", "options",
-                 "results", "open_now", "clock_action", "seconds", "status")
-ACTIONS = ("approve", "reject", "edit", "merge", "star", "unstar", "onscreen", "clear_screen", "answered", "answer",
-           "mute", "unmute", "arg_hide", "arg_restore", "poll_create", "poll_open", "poll_close", "clock", "status",
-           "regenerate_screen")
-SETTINGS_FIELDS = ("title", "description", "premoderation", "allow_anonymous", "question_max_length",
-                   "argument_max_length", "trending_threshold", "clock_warning_seconds", "screen_theme", "word_filter",
-                   "language", "time_zone")
+ACTION_FIELDS = (
+    "question",
+    "into",
+    "reason",
+    "text",
+    "participant",
+    "argument",
+    "poll",
+    "kind",
+    "options",
+    "results",
+    "open_now",
+    "clock_action",
+    "seconds",
+    "status",
+)
+ACTIONS = (
+    "approve",
+    "reject",
+    "edit",
+    "merge",
+    "star",
+    "unstar",
+    "onscreen",
+    "clear_screen",
+    "answered",
+    "answer",
+    "mute",
+    "unmute",
+    "arg_hide",
+    "arg_restore",
+    "poll_create",
+    "poll_open",
+    "poll_close",
+    "clock",
+    "status",
+    "regenerate_screen",
+)
+SETTINGS_FIELDS = (
+    "title",
+    "description",
+    "premoderation",
+    "allow_anonymous",
+    "question_max_length",
+    "argument_max_length",
+    "trending_threshold",
+    "clock_warning_seconds",
+    "screen_theme",
+    "word_filter",
+    "language",
+    "time_zone",
+)
 
 
 @pytest.fixture
@@ -51,8 +95,14 @@ def world():
     poll = make_poll(debate, actor=moderator)
     question = make_question(debate)
     arg = services.argument_post(poll=poll, participant=make_participant(debate), side="for", text="Un argument.")
-    return {"debate": debate, "moderator": moderator, "official": official, "poll": poll, "question": question,
-            "argument": arg}
+    return {
+        "debate": debate,
+        "moderator": moderator,
+        "official": official,
+        "poll": poll,
+        "question": question,
+        "argument": arg,
+    }
 
 
 def requests_for(value: str, w: dict) -> list[tuple[str, str, dict, str]]:
@@ -63,46 +113,97 @@ def requests_for(value: str, w: dict) -> list[tuple[str, str, dict, str]]:
     d = f"/d/{code}"
     out: list[tuple[str, str, dict, str]] = []
     # In the path, where a code, an id, a token or a format goes.
-    for tail in ("/", "/me", "/report/", "/export.json", "/export.csv", f"/screen/{w['debate'].screen_token}/",
-                 "/moderate/", "/moderate/log/", "/moderate/log.csv", "/moderate/settings/"):
+    for tail in (
+        "/",
+        "/me",
+        "/report/",
+        "/export.json",
+        "/export.csv",
+        f"/screen/{w['debate'].screen_token}/",
+        "/moderate/",
+        "/moderate/log/",
+        "/moderate/log.csv",
+        "/moderate/settings/",
+    ):
         out.append(("GET", f"/d/{path_value}{tail}", {}, "moderator"))
         out.append(("GET", f"/d/{path_value}{tail}", {}, "citizen"))
-    out += [("GET", f"/{path_value}", {}, "citizen"), ("GET", f"/api/d/{path_value}/state", {}, "citizen"),
-            ("GET", f"{d}/screen/{path_value}/", {}, "citizen"), ("GET", f"{d}/export.{path_value}", {}, "moderator")]
-    for tail in ("ask", "name", f"q/{path_value}/upvote", f"poll/{path_value}/vote", f"poll/{path_value}/argue",
-                 f"arg/{path_value}/support"):
-        out.append(("POST", f"/d/{path_value}/{tail}" if "/" not in tail else f"{d}/{tail}", {"text": "Bonjour ?"},
-                    "citizen"))
+    out += [
+        ("GET", f"/{path_value}", {}, "citizen"),
+        ("GET", f"/api/d/{path_value}/state", {}, "citizen"),
+        ("GET", f"{d}/screen/{path_value}/", {}, "citizen"),
+        ("GET", f"{d}/export.{path_value}", {}, "moderator"),
+    ]
+    for tail in (
+        "ask",
+        "name",
+        f"q/{path_value}/upvote",
+        f"poll/{path_value}/vote",
+        f"poll/{path_value}/argue",
+        f"arg/{path_value}/support",
+    ):
+        out.append(
+            ("POST", f"/d/{path_value}/{tail}" if "/" not in tail else f"{d}/{tail}", {"text": "Bonjour ?"}, "citizen")
+        )
     # In the query string.
-    out += [("GET", "/", {"code": value}, "citizen"), ("GET", f"{d}/export.csv", {"what": value}, "moderator"),
-            ("GET", f"{d}/screen/{w['debate'].screen_token}/", {"theme": value}, "citizen")]
+    out += [
+        ("GET", "/", {"code": value}, "citizen"),
+        ("GET", f"{d}/export.csv", {"what": value}, "moderator"),
+        ("GET", f"{d}/screen/{w['debate'].screen_token}/", {"theme": value}, "citizen"),
+    ]
     for page in ("log/", "log.csv"):
-        out.append(("GET", f"{d}/moderate/{page}", {"action": value, "actor": value, "object_type": value,
-                                                     "page": value}, "moderator"))
+        out.append(
+            (
+                "GET",
+                f"{d}/moderate/{page}",
+                {"action": value, "actor": value, "object_type": value, "page": value},
+                "moderator",
+            )
+        )
     out.append(("GET", "/admin/debates/debate/", {"q": value}, "superuser"))
     out.append(("GET", "/admin/debates/question/", {"q": value, "status": value}, "superuser"))
     # In form fields: citizens.
-    out += [("POST", f"{d}/ask", {"text": value}, "citizen"),
-            ("POST", f"{d}/ask", {"text": "Une vraie question ?", "display_name": value}, "citizen"),
-            ("POST", f"{d}/name", {"display_name": value}, "citizen"),
-            ("POST", f"{d}/poll/{poll}/vote", {"option": value}, "citizen"),
-            ("POST", f"{d}/poll/{poll}/argue", {"side": value, "text": value}, "citizen"),
-            ("POST", f"{d}/poll/{poll}/argue", {"side": "for", "text": value}, "citizen"),
-            ("POST", f"{d}/q/{q}/upvote", {"anchor": value}, "citizen"),
-            ("POST", f"{d}/arg/{arg}/support", {}, "citizen"),
-            ("POST", "/i18n/setlang/", {"language": value, "next": value}, "citizen"),
-            ("POST", "/accounts/login/", {"username": value, "password": value}, "citizen")]
+    out += [
+        ("POST", f"{d}/ask", {"text": value}, "citizen"),
+        ("POST", f"{d}/ask", {"text": "Une vraie question ?", "display_name": value}, "citizen"),
+        ("POST", f"{d}/name", {"display_name": value}, "citizen"),
+        ("POST", f"{d}/poll/{poll}/vote", {"option": value}, "citizen"),
+        ("POST", f"{d}/poll/{poll}/argue", {"side": value, "text": value}, "citizen"),
+        ("POST", f"{d}/poll/{poll}/argue", {"side": "for", "text": value}, "citizen"),
+        ("POST", f"{d}/q/{q}/upvote", {"anchor": value}, "citizen"),
+        ("POST", f"{d}/arg/{arg}/support", {}, "citizen"),
+        ("POST", "/i18n/setlang/", {"language": value, "next": value}, "citizen"),
+        ("POST", "/accounts/login/", {"username": value, "password": value}, "citizen"),
+    ]
     # Console actions, settings and roles: moderators and officials.
     for action in ACTIONS:
         out.append(("POST", f"{d}/moderate/act", {"action": action, **{f: value for f in ACTION_FIELDS}}, "moderator"))
-        out.append(("POST", f"{d}/moderate/act", {"action": action, "question": q, "text": value, "reason": value,
-                                                 "options": f"{value}\n{value}b", "poll": poll, "argument": arg},
-                    "moderator"))
+        out.append(
+            (
+                "POST",
+                f"{d}/moderate/act",
+                {
+                    "action": action,
+                    "question": q,
+                    "text": value,
+                    "reason": value,
+                    "options": f"{value}\n{value}b",
+                    "poll": poll,
+                    "argument": arg,
+                },
+                "moderator",
+            )
+        )
     out.append(("POST", f"{d}/moderate/act", {"action": "answer", "question": q, "text": value}, "official"))
     out.append(("POST", f"{d}/moderate/act", {"action": value}, "moderator"))
     out.append(("POST", f"{d}/moderate/settings/", {f: value for f in SETTINGS_FIELDS}, "moderator"))
-    out.append(("POST", f"{d}/moderate/settings/", {"form": "role", "username": value, "role": value, "title": value},
-                "superuser"))
+    out.append(
+        (
+            "POST",
+            f"{d}/moderate/settings/",
+            {"form": "role", "username": value, "role": value, "title": value},
+            "superuser",
+        )
+    )
     out.append(("POST", f"{d}/moderate/settings/", {"form": "remove_role", "role": value}, "superuser"))
     return out
 
@@ -161,8 +262,7 @@ def test_wrong_types_repeated_fields_and_json_bodies(world, htmx):
         citizen.post(f"{d}/ask", data='{"text": ["x"]}', content_type="application/json", **headers),
         citizen.post(f"{d}/name", data=b"\xff\xfe\x00", content_type="application/x-www-form-urlencoded", **headers),
         moderator.post(f"{d}/moderate/act", {"action": ["approve", "reject"], "question": ["1", "2"]}, **headers),
-        moderator.post(f"{d}/moderate/act", data='{"action": "approve"}', content_type="application/json",
-                       **headers),
+        moderator.post(f"{d}/moderate/act", data='{"action": "approve"}', content_type="application/json", **headers),
         citizen.post(f"{d}/", {"x": "y"}, **headers),
         citizen.put(f"{d}/ask", "text=x", **headers),
     ]

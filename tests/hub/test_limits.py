@@ -18,8 +18,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def test_questions_per_participant_are_limited_with_a_clear_429_and_the_text_kept():
     debate = make_debate(premoderation=False)
     citizen = Client(HTTP_ACCEPT_LANGUAGE="en")
-    codes = [citizen.post(f"/d/{debate.code}/ask", {"text": f"Question numéro {i} ?"}, **HTMX).status_code
-             for i in range(limits.rule("question").limit)]
+    codes = [
+        citizen.post(f"/d/{debate.code}/ask", {"text": f"Question numéro {i} ?"}, **HTMX).status_code
+        for i in range(limits.rule("question").limit)
+    ]
     assert codes == [200] * limits.rule("question").limit
     refused = citizen.post(f"/d/{debate.code}/ask", {"text": "Une de trop ?"}, **HTMX)
     assert refused.status_code == 429 and "wait a minute" in refused.content.decode()
@@ -45,11 +47,17 @@ def test_arguments_and_renames_per_participant(settings):
     debate = make_debate(premoderation=False)
     poll = make_poll(debate, actor=make_moderator(debate))
     citizen = Client()
-    argue = [citizen.post(f"/d/{debate.code}/poll/{poll.pk}/argue", {"side": "for", "text": f"Argument {i}."},
-                          **HTMX).status_code for i in range(3)]
+    argue = [
+        citizen.post(
+            f"/d/{debate.code}/poll/{poll.pk}/argue", {"side": "for", "text": f"Argument {i}."}, **HTMX
+        ).status_code
+        for i in range(3)
+    ]
     assert argue == [200, 200, 429]
-    names = [citizen.post(f"/d/{debate.code}/name", {"display_name": n}, **HTMX).status_code
-             for n in ("Ana", "Ana", "Bea", "Cleo")]
+    names = [
+        citizen.post(f"/d/{debate.code}/name", {"display_name": n}, **HTMX).status_code
+        for n in ("Ana", "Ana", "Bea", "Cleo")
+    ]
     assert names == [200, 200, 200, 429]  # the same name again changes nothing and is not counted
 
 

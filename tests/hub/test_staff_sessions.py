@@ -37,8 +37,9 @@ def console(client: Client, debate) -> int:
 
 
 def act(client: Client, debate) -> int:
-    return client.post(f"/d/{debate.code}/moderate/act", {"action": "clock", "clock_action": "start"},
-                       HTTP_HX_REQUEST="true").status_code
+    return client.post(
+        f"/d/{debate.code}/moderate/act", {"action": "clock", "clock_action": "start"}, HTTP_HX_REQUEST="true"
+    ).status_code
 
 
 def test_logout_revokes_every_copy_of_the_session():
@@ -68,11 +69,15 @@ def test_a_revoked_session_keeps_the_citizen_identity_it_held():
     poll = make_poll(debate, actor=moderator)
     option = poll.options.first()
     stolen = copy_of(browser)
-    assert stolen.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": option.pk},
-                       HTTP_HX_REQUEST="true").status_code == 200
+    assert (
+        stolen.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": option.pk}, HTTP_HX_REQUEST="true").status_code
+        == 200
+    )
     staff_sessions.revoke(moderator)
-    assert stolen.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": option.pk},
-                       HTTP_HX_REQUEST="true").status_code == 200
+    assert (
+        stolen.post(f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": option.pk}, HTTP_HX_REQUEST="true").status_code
+        == 200
+    )
     assert Vote.objects.filter(poll=poll).count() == 1 and Participant.objects.filter(debate=debate).count() == 1
 
 

@@ -34,8 +34,14 @@ def test_display_names_reasons_options_and_texts_are_cleaned():
     assert question.text == "Pourquoi pas ?"
     services.question_reject(question=question, actor=moderator, reason="Hors\x00 sujet\u202e")
     assert Question.objects.get(pk=question.pk).rejection_reason == "Hors sujet"
-    poll = services.poll_create(debate=debate, actor=moderator, text="Choix\x07 ?", kind=Poll.Kind.CHOICE,
-                                options=["Un\x00", "\u202eDeux", "\x00"], open_now=True)
+    poll = services.poll_create(
+        debate=debate,
+        actor=moderator,
+        text="Choix\x07 ?",
+        kind=Poll.Kind.CHOICE,
+        options=["Un\x00", "\u202eDeux", "\x00"],
+        open_now=True,
+    )
     assert [o.label for o in poll.options.order_by("position")] == ["Un", "Deux"]
     assert poll.text == "Choix ?"
 
@@ -61,9 +67,19 @@ def test_home_code_and_log_filters_are_cleaned():
     assert "question_approved" in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/d/MA%00RE7/", "/api/d/MA%00RE7/state", "/d/MA%00RE7/me", "/d/MA%00RE7/report/",
-                                  "/d/MA%00RE7/export.json", "/d/MAIRE7/screen/%00/", "/MA%00RE7",
-                                  "/d/MAIRE7/q/99999999999999999999999/upvote"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/d/MA%00RE7/",
+        "/api/d/MA%00RE7/state",
+        "/d/MA%00RE7/me",
+        "/d/MA%00RE7/report/",
+        "/d/MA%00RE7/export.json",
+        "/d/MAIRE7/screen/%00/",
+        "/MA%00RE7",
+        "/d/MAIRE7/q/99999999999999999999999/upvote",
+    ],
+)
 def test_paths_that_cannot_name_anything_are_404(path):
     make_debate(code="MAIRE7")
     client = Client()

@@ -18,24 +18,11 @@ from channels.testing import WebsocketCommunicator
 from debates import services
 from debates.models import Argument, Debate
 from hub.asgi import application
-from live import publish
 from tests.factories import make_debate, make_moderator, make_official, make_participant, make_poll, make_question
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORIGIN = [(b"origin", b"http://127.0.0.1")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_coalescer(settings):
-    """A flush scheduled on a previous test's (closed) event loop must not leave its debate marked as scheduled;
-    SQLite reuses ids after the tables are flushed."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
-    yield
-    publish.coalescer.local_dirty.clear()
-    publish.coalescer.scheduled.clear()
+ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
 
 
 def sync(fn, *args, **kwargs):
@@ -76,7 +63,7 @@ async def drain(comm: WebsocketCommunicator, quiet: float = 0.35) -> list[str]:
 def element(html: str, element_id: str) -> str:
     """The opening tag and content of the element with this id, up to the next top-level widget (good enough)."""
     start = html.index(f'id="{element_id}"')
-    return html[html.rindex("<", 0, start):]
+    return html[html.rindex("<", 0, start) :]
 
 
 # --- connect ------------------------------------------------------------------------------------------------------
@@ -107,8 +94,9 @@ async def test_snapshot_is_in_the_requested_language():
     await comm.disconnect()
 
 
-@pytest.mark.parametrize("path", ["/ws/d/ZZZZZZ/", "/ws/d/{draft}/", "/ws/d/{code}/screen/wrong-token-123/",
-                                  "/ws/d/{code}/moderate/"])
+@pytest.mark.parametrize(
+    "path", ["/ws/d/ZZZZZZ/", "/ws/d/{draft}/", "/ws/d/{code}/screen/wrong-token-123/", "/ws/d/{code}/moderate/"]
+)
 async def test_unknown_code_draft_bad_token_or_anonymous_moderator_closes(path):
     debate = await sync(make_debate)
     draft = await sync(make_debate, status=Debate.Status.DRAFT)
@@ -176,10 +164,10 @@ async def test_question_approved_upvoted_on_screen_and_answered_are_pushed():
 
     await sync(services.question_approve, question=q, actor=mod)
     text, _ = await receive_until(comm, "Et le marché du samedi")
-    assert 'id="questions"' in text and 'data-upvotes="0"' in text
+    assert 'hx-swap-oob="afterbegin:#qlist"' in text and 'data-upvotes="0"' in text  # one insert
 
     await sync(services.question_upvote, question=q, participant=fan)
-    await receive_until(comm, 'data-upvotes="1"')
+    await receive_until(comm, f'id="q-{q.pk}-n" class="count" data-item="q-{q.pk}" data-v="3" hx-swap-oob="true">1<')
 
     await sync(services.question_put_on_screen, question=q, debate=debate, actor=mod)
     text, _ = await receive_until(comm, lambda t: 'id="onscreen"' in t and "Et le marché" in element(t, "onscreen"))
@@ -199,9 +187,11 @@ async def test_arguments_posted_supported_and_hidden_are_pushed():
     await drain(comm)
     arg = await sync(services.argument_post, poll=poll, participant=p1, side="for", text="Des rues plus sûres.")
     text, _ = await receive_until(comm, "Des rues plus sûres.")
-    assert f'id="poll-{poll.pk}-args"' in text
+    assert f'hx-swap-oob="beforeend:#poll-{poll.pk}-for"' in text
     await sync(services.argument_upvote, argument=arg, participant=p2)
-    await receive_until(comm, lambda t: f'id="poll-{poll.pk}-args"' in t and '<span class="count">1</span>' in t)
+    await receive_until(
+        comm, f'id="arg-{arg.pk}-n" class="count" data-item="arg-{arg.pk}" data-v="2" hx-swap-oob="true">1<'
+    )
     await sync(services.argument_set_status, argument=arg, actor=mod, status=Argument.Status.HIDDEN)
     text, _ = await receive_until(comm, lambda t: f'id="poll-{poll.pk}-args"' in t and "Des rues" not in t)
     await comm.disconnect()
@@ -260,9 +250,9 @@ async def test_bad_frames_are_refused_without_affecting_another_client():
         await noisy.send_to(text_data=frame)
     await noisy.send_to(bytes_data=b"\x00\x01")
     await noisy.send_to(text_data=json.dumps({"type": "ping"}))
-    # Over 8 KiB: closed with 1009 at once.
+    # Over 8 KiB: closed at once (under daphne autobahn refuses it while reading: tests/e2e/test_sockets.py).
     await oversize.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 9000}))
-    assert await _next_close(oversize) == 1009
+    assert await _next_close(oversize) == 4413
 
     await sync(services.poll_open, poll=poll, actor=mod)
     await receive_until(bystander, f'id="poll-{poll.pk}"')
@@ -271,7 +261,7 @@ async def test_bad_frames_are_refused_without_affecting_another_client():
     # A client that keeps sending garbage is eventually cut off; the others carry on.
     for _ in range(25):
         await noisy.send_to(text_data="garbage")
-    assert await _next_close(noisy) == 1008
+    assert await _next_close(noisy) == 4400
     await sync(services.poll_close, poll=poll, actor=mod)
     await receive_until(bystander, "poll-closed")
     await bystander.disconnect()
@@ -284,7 +274,12 @@ async def test_ping_gets_no_reply_and_keeps_the_socket():
     comm = await connect(debate.code)
     await drain(comm)
     await comm.send_to(text_data='{"type": "ping"}')
-    assert await comm.receive_nothing(timeout=0.3)
+    # Nothing answers it; on a busy machine a late coalesced widget (presence) may still arrive meanwhile.
+    for frame in await drain(comm, quiet=0.3):
+        assert 'hx-swap-oob="true"' in frame and "pong" not in frame, frame
+    from live import process
+
+    assert process.current().relay.local_count(debate.pk) == 1  # still in the relay: not refused
     await comm.disconnect()
 
 
@@ -292,8 +287,12 @@ async def test_broadcast_reaches_every_socket_with_the_same_bytes():
     debate = await sync(make_debate, premoderation=False)
     socks = [await connect(debate.code) for _ in range(5)]
     await asyncio.gather(*(drain(s) for s in socks))
-    await sync(services.question_submit, debate=debate, participant=await sync(make_participant, debate),
-               text="La même pour tous")
+    await sync(
+        services.question_submit,
+        debate=debate,
+        participant=await sync(make_participant, debate),
+        text="La même pour tous",
+    )
     texts = [(await receive_until(s, "La même pour tous"))[0] for s in socks]
     assert len(set(texts)) == 1
     for s in socks:
@@ -336,4 +335,4 @@ async def test_a_forged_or_foreign_identify_token_is_refused():
     await drain(comm)
     for _ in range(25):  # refused like any bad frame: a client that insists is cut off
         await comm.send_to(text_data=json.dumps({"type": "identify", "token": foreign}))
-    assert await _next_close(comm) == 1008
+    assert await _next_close(comm) == 4400

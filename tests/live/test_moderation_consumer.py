@@ -78,7 +78,8 @@ async def test_moderator_sees_another_moderators_action_live():
     await _receive_until(comm, 'id="mod-queue"')
     await sync_to_async(services.question_approve)(question=pending, actor=colleague)
     frames = await _receive_until(comm, f'id="ma-{pending.pk}"')
-    assert "mod-approved" in frames
+    assert 'hx-swap-oob="afterbegin:#ma-list"' in frames  # one insert into the approved list
+    assert f'<template id="mq-{pending.pk}" hx-swap-oob="delete"' in frames  # and out of the queue
     await comm.disconnect()
 
 

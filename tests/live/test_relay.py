@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from live import relay as relay_module
-from live.relay import Relay
+from live.process import Runtime
 
 DEBATE = 876543  # no database row needed: nothing here renders
 
@@ -16,6 +16,8 @@ DEBATE = 876543  # no database row needed: nothing here renders
 class Sock:
     write_frame = None
     participant_id = None
+    user_id = None
+    backlog = 0
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -28,8 +30,9 @@ class Sock:
 @pytest.fixture
 async def slow_layer_relay(monkeypatch):
     """A Relay whose layer yields to the loop in every call, like a network round trip."""
-    relay = Relay(asyncio.get_running_loop())
-    relay.redis = None  # presence and coalescing stay in-process; the layer is what this test is about
+    rt = Runtime(asyncio.get_running_loop())
+    rt.redis = None  # presence and coalescing stay in-process; the layer is what this test is about
+    relay = rt.relay
     layer = relay.layer
     for name in ("new_channel", "group_add", "group_discard"):
         original = getattr(layer, name)
@@ -56,8 +59,10 @@ async def test_a_socket_joining_while_the_last_one_leaves_gets_every_broadcast(s
     newcomers = [Sock(f"new{i}") for i in range(5)]
     await asyncio.gather(*(relay.join(DEBATE, "public.fr", s) for s in newcomers))
     await leaving
-    await relay.layer.group_send(relay_module.groups.debate_group(DEBATE),
-                                 {"type": "live.frames", "frames": {"public.fr": [["status", 1, "<p>v1</p>"]]}})
+    await relay.layer.group_send(
+        relay_module.groups.debate_group(DEBATE),
+        {"type": "live.frames", "frames": {"public.fr": [["status", 1, "<p>v1</p>"]]}},
+    )
     for _ in range(100):
         if all(s.received for s in newcomers):
             break

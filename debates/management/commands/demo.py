@@ -28,8 +28,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
         parser.add_argument("--if-missing", action="store_true", help="Do nothing but print if the demo exists.")
-        parser.add_argument("--reset", action="store_true",
-                            help="Delete the demo debate with everything in it and create it again (live).")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo debate with everything in it and create it again (live).",
+        )
 
     def handle(self, *args, base_url: str, if_missing: bool, reset: bool = False, **options):
         if reset:
@@ -42,8 +45,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nDemo debate ready: " + debate.title))
         self.stdout.write(f"  Join code      : {debate.code}")
         self.stdout.write(f"  Citizen page   : {base}{reverse('citizen', args=[debate.code])}")
-        self.stdout.write(f"  Moderation     : {base}{reverse('moderate', args=[debate.code])}"
-                          f"   (login {MODERATOR[0]} / {MODERATOR[1]})")
+        self.stdout.write(
+            f"  Moderation     : {base}{reverse('moderate', args=[debate.code])}"
+            f"   (login {MODERATOR[0]} / {MODERATOR[1]})"
+        )
         self.stdout.write(f"  Official       : same console, login {OFFICIAL[0]} / {OFFICIAL[1]}")
         self.stdout.write(f"  Projected screen: {base}{reverse('screen', args=[debate.code, debate.screen_token])}")
         self.stdout.write(f"  Report         : {base}{reverse('report', args=[debate.code])}")
@@ -73,8 +78,8 @@ class Command(BaseCommand):
     def create(self) -> Debate:
         User = get_user_model()
         moderator, created = User.objects.get_or_create(
-            username=MODERATOR[0], defaults={"first_name": "Camille", "last_name": "Martin", "is_staff": True,
-                                             "is_superuser": True}
+            username=MODERATOR[0],
+            defaults={"first_name": "Camille", "last_name": "Martin", "is_staff": True, "is_superuser": True},
         )
         if created:
             moderator.set_password(MODERATOR[1])
@@ -96,17 +101,22 @@ class Command(BaseCommand):
             premoderation=True,
         )
         DebateRole.objects.create(debate=debate, user=moderator, role=DebateRole.Role.MODERATOR)
-        DebateRole.objects.create(debate=debate, user=mayor, role=DebateRole.Role.OFFICIAL, title="Hélène Durand, maire")
+        DebateRole.objects.create(
+            debate=debate, user=mayor, role=DebateRole.Role.OFFICIAL, title="Hélène Durand, maire"
+        )
         DebateRole.objects.create(debate=debate, user=mayor, role=DebateRole.Role.MODERATOR)
-        for i, (title, minutes) in enumerate([("Ouverture par la maire", 10), ("Questions du public", 45),
-                                              ("Vote sur la piétonnisation", 15)]):
+        for i, (title, minutes) in enumerate(
+            [("Ouverture par la maire", 10), ("Questions du public", 45), ("Vote sur la piétonnisation", 15)]
+        ):
             AgendaSegment.objects.create(debate=debate, position=i, title=title, planned_seconds=minutes * 60)
         services.debate_set_status(debate=debate, status=Debate.Status.LIVE, actor=moderator)
         services.clock_action(debate=debate, actor=moderator, action="start")
         services.clock_action(debate=debate, actor=moderator, action="next")
 
-        citizens = [services.participant_join(debate=debate, display_name=n)
-                    for n in ("Karim", "Sophie", "", "Lucas", "Aïcha", "", "Marc", "Inès")]
+        citizens = [
+            services.participant_join(debate=debate, display_name=n)
+            for n in ("Karim", "Sophie", "", "Lucas", "Aïcha", "", "Marc", "Inès")
+        ]
         asked = [
             (0, "Quand la ligne de tram vers le quartier Nord sera-t-elle enfin prolongée ?"),
             (1, "Pourquoi ne pas rendre les cantines scolaires 100 % bio et locales d’ici 2027 ?"),
@@ -124,12 +134,16 @@ class Command(BaseCommand):
                     services.question_upvote(question=q, participant=p)
         services.question_put_on_screen(question=questions[0], debate=debate, actor=moderator)
         services.answer_post(
-            question=questions[3], actor=mayor,
+            question=questions[3],
+            actor=mayor,
             text="Oui : 300 arceaux sécurisés seront posés près des deux gares avant l’été, financés par le plan vélo.",
         )
         poll = services.poll_create(
-            debate=debate, actor=moderator, text="Faut-il rendre la rue de la République piétonne le week-end ?",
-            kind="yna", open_now=True,
+            debate=debate,
+            actor=moderator,
+            text="Faut-il rendre la rue de la République piétonne le week-end ?",
+            kind="yna",
+            open_now=True,
         )
         yes, no, abstain = poll.options.order_by("position")
         for p, option in zip(citizens, (yes, yes, no, yes, abstain, no, yes, yes)):
@@ -137,12 +151,19 @@ class Command(BaseCommand):
         for p, side, text in [
             (citizens[0], "for", "Moins de bruit et de pollution, plus de place pour les familles et les terrasses."),
             (citizens[1], "for", "Les commerces des rues piétonnes voient souvent leur fréquentation augmenter."),
-            (citizens[6], "against", "Les livraisons et l’accès des personnes à mobilité réduite doivent être garantis."),
+            (
+                citizens[6],
+                "against",
+                "Les livraisons et l’accès des personnes à mobilité réduite doivent être garantis.",
+            ),
             (citizens[2], "against", "Le report de circulation risque d’engorger les rues voisines."),
         ]:
             services.argument_post(poll=poll, participant=p, side=side, text=text)
         services.poll_create(
-            debate=debate, actor=moderator, text="Quelle priorité pour le budget participatif 2027 ?", kind="choice",
+            debate=debate,
+            actor=moderator,
+            text="Quelle priorité pour le budget participatif 2027 ?",
+            kind="choice",
             options=["Pistes cyclables", "Espaces verts", "Équipements sportifs", "Rénovation des écoles"],
         )
         return debate

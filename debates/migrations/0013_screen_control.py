@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0005_staff_session_epoch'),
+        ('debates', '0012_participant_client_key'),
     ]
 
     operations = [

@@ -1,0 +1,581 @@
+"""Content scale: what one event costs as a debate fills up (`bench/run.py --scenarios content`, part of `make bench`).
+
+Seeds, next to each other in the bench database, a small debate (10 questions) and a big one (2,000 approved and
+1,000 pending questions, 30,000 upvotes, 5 polls with 25,000 votes, 3,000 arguments, 5,000 participants), and with
+`--consultation` a consultation-size one (150,000 contributions), all with bulk_create (PostgreSQL: a few seconds).
+Then, with 100 listening citizen sockets on each debate, it triggers events through real services in the server
+(bench/asgi.py /__bench__/event) one at a time and measures, per event kind (upvote flush, new question, new
+argument), the server's CPU (all its threads, nanoseconds from /proc/<pid>/task/*/schedstat) and the bytes every
+listening socket received; then the citizen page and the console: size raw and compressed, the server's own time
+(Server-Timing, warm, 20 loads) and DOM nodes in chromium.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import multiprocessing as mp
+import os
+import random
+import statistics
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+WORDS = (
+    "quand pourquoi comment combien les travaux du tram la piscine municipale le budget participatif "
+    "les pistes cyclables la cantine scolaire le marché couvert la voirie le stationnement les impôts locaux "
+    "la médiathèque le centre-ville les espaces verts la sécurité le logement social la propreté des rues "
+    "les transports en commun le conseil de quartier la maison de santé l'éclairage public"
+).split()
+
+BIG = {
+    "approved": 2000,
+    "pending": 1000,
+    "upvotes": 30000,
+    "polls": 5,
+    "votes": 25000,
+    "arguments": 3000,
+    "participants": 5000,
+}
+SMALL = {"approved": 10, "pending": 5, "upvotes": 50, "polls": 5, "votes": 100, "arguments": 10, "participants": 50}
+PAGE_TIMEOUT = 300  # seconds for one page load
+CONSULTATION = {
+    "approved": 120000,
+    "pending": 10000,
+    "upvotes": 150000,
+    "polls": 5,
+    "votes": 25000,
+    "arguments": 20000,
+    "participants": 13000,
+}
+
+
+def sentence(rng: random.Random, n_words: int) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(n_words))
+    return text[0].upper() + text[1:] + " ?"
+
+
+def seed_debate(title: str, spec: dict, user_id: int, rng: random.Random) -> dict:
+    """One live debate (published at once: no pre-moderation) with the given amounts of content, in bulk."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from debates.models import (
+        AgendaSegment,
+        Argument,
+        ArgumentUpvote,
+        Debate,
+        DebateRole,
+        Participant,
+        Poll,
+        PollOption,
+        Question,
+        QuestionUpvote,
+        Vote,
+    )
+
+    now = timezone.now()
+    batch = 5000
+    with transaction.atomic():
+        debate = Debate.objects.create(
+            title=title,
+            status=Debate.Status.LIVE,
+            premoderation=False,
+            opened_at=now,
+            scheduled_start=now - timedelta(minutes=5),
+            scheduled_end=now + timedelta(hours=3),
+        )
+        DebateRole.objects.create(debate=debate, user_id=user_id, role=DebateRole.Role.MODERATOR)
+        seg = AgendaSegment.objects.create(
+            debate=debate, position=0, title="Questions", planned_seconds=3600, started_at=now
+        )
+        Debate.objects.filter(pk=debate.pk).update(current_segment=seg)
+        people = Participant.objects.bulk_create(
+            [
+                Participant(debate=debate, display_name=f"Citoyen {i}" if i % 3 else "")
+                for i in range(spec["participants"])
+            ],
+            batch_size=batch,
+        )
+        pids = [p.pk for p in people]
+        n_approved = spec["approved"]
+        # Upvotes: a few popular questions, a long tail (distinct question × participant pairs), drawn by question
+        # index first so each question is created with its count (no UPDATE of thousands of rows afterwards).
+        pairs: set[tuple[int, int]] = set()
+        weights = [1 / (i + 1) ** 0.8 for i in range(n_approved)]
+        while len(pairs) < min(spec["upvotes"], n_approved * len(pids)):
+            for qi in rng.choices(range(n_approved), weights=weights, k=spec["upvotes"] - len(pairs)):
+                pairs.add((qi, rng.choice(pids)))
+        counts: dict[int, int] = {}
+        for qi, _p in pairs:
+            counts[qi] = counts.get(qi, 0) + 1
+        questions = [
+            Question(
+                debate=debate,
+                author_id=rng.choice(pids),
+                text=sentence(rng, rng.randint(8, 30)),
+                status=Question.Status.APPROVED,
+                approved_at=now,
+                upvote_count=counts.get(i, 0),
+            )
+            for i in range(n_approved)
+        ]
+        questions += [
+            Question(
+                debate=debate,
+                author_id=rng.choice(pids),
+                text=sentence(rng, rng.randint(8, 30)),
+                status=Question.Status.PENDING,
+            )
+            for _ in range(spec["pending"])
+        ]
+        questions = Question.objects.bulk_create(questions, batch_size=batch)
+        QuestionUpvote.objects.bulk_create(
+            [QuestionUpvote(question_id=questions[qi].pk, participant_id=p) for qi, p in pairs], batch_size=batch
+        )
+        polls = []
+        for i in range(spec["polls"]):
+            kind = Poll.Kind.YES_NO_ABSTAIN if i < 3 else Poll.Kind.CHOICE
+            polls.append(
+                Poll.objects.create(
+                    debate=debate,
+                    text=f"Proposition {i + 1} : {sentence(rng, 8)}",
+                    kind=kind,
+                    status=Poll.Status.OPEN,
+                    results=Poll.Results.LIVE,
+                    position=i,
+                    opened_at=now,
+                )
+            )
+        options = {}
+        for poll in polls:
+            labels = ["Oui", "Non", "Abstention"] if poll.kind == Poll.Kind.YES_NO_ABSTAIN else ["A", "B", "C", "D"]
+            options[poll.pk] = [
+                o.pk
+                for o in PollOption.objects.bulk_create(
+                    [PollOption(poll=poll, label=label, position=j) for j, label in enumerate(labels)]
+                )
+            ]
+        votes = []
+        per_poll = spec["votes"] // len(polls)
+        for poll in polls:
+            for pid in rng.sample(pids, min(per_poll, len(pids))):
+                votes.append(Vote(poll=poll, participant_id=pid, option_id=rng.choice(options[poll.pk])))
+        Vote.objects.bulk_create(votes, batch_size=batch)
+        propositions = [p for p in polls if p.kind == Poll.Kind.YES_NO_ABSTAIN]
+        args = Argument.objects.bulk_create(
+            [
+                Argument(
+                    poll=rng.choice(propositions),
+                    author_id=rng.choice(pids),
+                    side=rng.choice(["for", "against"]),
+                    text=sentence(rng, rng.randint(10, 40)),
+                )
+                for _ in range(spec["arguments"])
+            ],
+            batch_size=batch,
+        )
+        support = {(rng.choice(args).pk, rng.choice(pids)) for _ in range(spec["arguments"] * 2)}
+        ArgumentUpvote.objects.bulk_create(
+            [ArgumentUpvote(argument_id=a, participant_id=p) for a, p in support], batch_size=batch
+        )
+    return {"debate": debate.pk, "code": debate.code, "spec": spec}
+
+
+def seed(user_id: int, consultation: bool) -> dict:
+    """The debates of this scenario; returns their ids and codes and how long seeding took."""
+    from django.db import connections
+
+    rng = random.Random(13)
+    out = {}
+    for name, spec in (("small", SMALL), ("big", BIG)) + ((("consultation", CONSULTATION),) if consultation else ()):
+        t0 = time.time()
+        out[name] = seed_debate(f"Bench {name}", spec, user_id, rng)
+        out[name]["seed_s"] = round(time.time() - t0, 1)
+    connections.close_all()
+    return out
+
+
+# --- measuring ------------------------------------------------------------------------------------------------------
+def cpu_ns(pid: int) -> int:
+    """CPU time of every thread of a process, in ns (schedstat: far finer than the 10 ms ticks of /proc/pid/stat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError):
+            pass  # a thread that just ended
+    return total
+
+
+def wait_quiet(pid: int, quiet: float = 0.08, limit: float = 30.0) -> None:
+    """Until the server has used (almost) no CPU for `quiet` seconds."""
+    end = time.time() + limit
+    last, since = cpu_ns(pid), time.time()
+    while time.time() < end:
+        time.sleep(0.02)
+        now = cpu_ns(pid)
+        if now - last > 1_000_000:  # more than 1 ms of CPU in 20 ms: still working
+            last, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return
+
+
+def listener_worker(url: str, n: int, counters, ready, stop) -> None:
+    """n websocket clients on one debate; counters[0] = messages, counters[1] = bytes received by all of them."""
+    import asyncio
+
+    from load import raise_nofile
+
+    raise_nofile()
+
+    async def main() -> None:
+        from websockets.asyncio.client import connect
+
+        async def one() -> None:
+            try:
+                async with connect(
+                    url,
+                    origin="http://127.0.0.1",
+                    compression=None,
+                    max_size=2**26,
+                    ping_interval=None,
+                    open_timeout=60,
+                ) as ws:
+                    async for msg in ws:
+                        counters[0] += 1
+                        counters[1] += len(msg.encode() if isinstance(msg, str) else msg)
+            except Exception:
+                pass
+
+        tasks = [asyncio.create_task(one()) for _ in range(n)]
+        while counters[0] < n and not stop.is_set():  # every socket had at least its snapshot
+            await asyncio.sleep(0.05)
+        ready.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        for t in tasks:
+            t.cancel()
+
+    asyncio.run(main())
+
+
+class Listeners:
+    def __init__(self, port: int, code: str, n: int, core: int) -> None:
+        ctx = mp.get_context("fork")
+        self.n = n
+        self.counters = ctx.RawArray("q", 2)
+        self.ready, self.stop_evt = ctx.Event(), ctx.Event()
+        self.proc = ctx.Process(
+            target=listener_worker,
+            daemon=True,
+            args=(f"ws://127.0.0.1:{port}/ws/d/{code}/?lang=fr", n, self.counters, self.ready, self.stop_evt),
+        )
+        self.proc.start()
+        os.sched_setaffinity(self.proc.pid, {core})
+        if not self.ready.wait(120):
+            raise RuntimeError("listeners did not connect")
+
+    def read(self) -> tuple[int, int]:
+        return self.counters[0], self.counters[1]
+
+    def stop(self) -> None:
+        self.stop_evt.set()
+        self.proc.join(10)
+        if self.proc.is_alive():
+            self.proc.kill()
+
+
+def trigger(port: int, debate_id: int, kind: str) -> None:
+    url = f"http://127.0.0.1:{port}/__bench__/event?debate={debate_id}&kind={kind}"
+    with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=300) as resp:
+        resp.read()
+
+
+def measure_events(
+    port: int, pid: int, debate_id: int, listeners: Listeners, kind: str, count: int, time_budget: float
+) -> dict:
+    """`count` events of one kind, one at a time: CPU of each (server, all threads) and bytes per listening socket."""
+    cpu, per_socket, msgs = [], [], []
+    trigger(port, debate_id, kind)  # warm-up (code paths, templates), not measured
+    time.sleep(0.3)
+    wait_quiet(pid)
+    started = time.time()
+    for _ in range(count):
+        m0, b0 = listeners.read()
+        c0 = cpu_ns(pid)
+        trigger(port, debate_id, kind)
+        end = time.time() + 60
+        while listeners.read()[0] < m0 + listeners.n and time.time() < end:  # every socket got the update
+            time.sleep(0.005)
+        wait_quiet(pid, quiet=0.05)
+        c1 = cpu_ns(pid)
+        m1, b1 = listeners.read()
+        cpu.append((c1 - c0) / 1e6)
+        per_socket.append((b1 - b0) / listeners.n)
+        msgs.append((m1 - m0) / listeners.n)
+        if time.time() - started > time_budget:
+            break
+    return {
+        "kind": kind,
+        "events": len(cpu),
+        "cpu_ms_median": statistics.median(cpu),
+        "cpu_ms_p90": sorted(cpu)[int(0.9 * (len(cpu) - 1))],
+        "bytes_per_socket_median": statistics.median(per_socket),
+        "msgs_per_socket_median": statistics.median(msgs),
+    }
+
+
+def login_cookie(port: int, username: str, password: str) -> str:
+    """Sign in through the real login form (the session then carries whatever the login records): the cookie."""
+    import http.cookiejar
+    import re
+    from urllib.parse import urlencode
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    url = f"http://127.0.0.1:{port}/accounts/login/"
+    page = opener.open(url, timeout=60).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token}).encode()
+    opener.open(urllib.request.Request(url, data=body, headers={"Referer": url}), timeout=60).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar if c.name in ("sessionid", "csrftoken"))
+
+
+def session_cookie(user_id: int) -> str:
+    """A signed-cookie session for the bench moderator (what logging in would set)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    user = get_user_model().objects.get(pk=user_id)
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return store.session_key
+
+
+def measure_page(url: str, loads: int, cookie: str = "", slow_after: float = 10.0) -> dict:
+    """Size raw and compressed (as served with Accept-Encoding: gzip; gzip -6 here when served raw), the server's
+    own time from its Server-Timing header (warm: one unmeasured load first), and the client's wall time."""
+    headers = {"Accept-Encoding": "gzip"}
+    if cookie:
+        headers["Cookie"] = cookie
+    server_ms, wall_ms, raw, sent, served_gzip = [], [], 0, 0, False
+    for i in range(loads + 1):
+        t0 = time.time()
+        req = urllib.request.Request(url, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=PAGE_TIMEOUT) as resp:
+                body = resp.read()
+                encoding = resp.headers.get("Content-Encoding", "")
+                timing = resp.headers.get("Server-Timing", "")
+        except urllib.error.HTTPError as exc:
+            return {"error": f"HTTP {exc.code}"}
+        except (TimeoutError, urllib.error.URLError) as exc:  # today's console at scale: minutes per load
+            return {"error": f"no answer in {PAGE_TIMEOUT} s ({type(exc).__name__})"}
+        wall = (time.time() - t0) * 1000
+        sent = len(body)
+        served_gzip = encoding == "gzip"
+        content = gzip.decompress(body) if served_gzip else body
+        raw = len(content)
+        dur = None
+        for part in timing.split(","):
+            if "dur=" in part:
+                dur = float(part.split("dur=")[1].split(";")[0])
+                break
+        if i > 0 or wall > slow_after * 1000:
+            server_ms.append(dur if dur is not None else float("nan"))
+            wall_ms.append(wall)
+        if wall > slow_after * 1000:  # today's console at scale takes minutes: one load is the figure
+            break
+    compressed = sent if served_gzip else len(gzip.compress(content, 6))
+    return {
+        "raw_bytes": raw,
+        "compressed_bytes": compressed,
+        "served_compressed": served_gzip,
+        "loads": len(server_ms),
+        "server_ms_median": statistics.median(server_ms),
+        "server_ms_p95": sorted(server_ms)[int(0.95 * (len(server_ms) - 1))],
+        "wall_ms_median": statistics.median(wall_ms),
+    }
+
+
+def dom_nodes(urls: list[tuple[str, str]]) -> dict:
+    """Elements in the DOM of each page once loaded, in chromium (None when Playwright or chromium is missing)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {}
+    if not Path("/usr/bin/chromium").exists():
+        return {}
+    out = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for name, url, *cookie in urls:
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            if cookie and cookie[0]:
+                context.add_cookies(
+                    [
+                        {"name": k, "value": v, "url": url}
+                        for k, _, v in (part.strip().partition("=") for part in cookie[0].split(";"))
+                    ]
+                )
+            page = context.new_page()
+            try:
+                page.goto(url, timeout=180_000, wait_until="load")
+                out[name] = page.evaluate("document.getElementsByTagName('*').length")
+            except Exception as exc:
+                out[name] = f"error: {type(exc).__name__}"
+            context.close()
+        browser.close()
+    return out
+
+
+def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, log, row) -> dict:
+    info = ctx["info"]
+    t0 = time.time()
+    debates = seed(info["user"], consultation=args.consultation)
+    log("content: seeded", {k: (v["code"], v["seed_s"]) for k, v in debates.items()}, f"{time.time() - t0:.1f}s")
+    port = ctx["ports"].take()
+    server = server_cls("daphne", port, ctx["env"], server_core, ctx["logdir"])
+    out: dict = {
+        "seed_s": round(time.time() - t0, 1),
+        "debates": {k: {"code": v["code"], "seed_s": v["seed_s"]} for k, v in debates.items()},
+    }
+    try:
+        cookie = login_cookie(port, "bench-mod", "bench-mod-pw-123")
+        for name in () if args.content_pages_only else ("small", "big"):
+            d = debates[name]
+            listeners = Listeners(port, d["code"], args.content_listeners, int(load_core))
+            time.sleep(1.0)  # presence flushes after the connects settle
+            wait_quiet(server.pid, quiet=0.3)
+            events = {}
+            for kind in ("upvote", "question", "argument"):
+                events[kind] = measure_events(
+                    port, server.pid, d["debate"], listeners, kind, args.content_events, args.content_budget
+                )
+                log(f"content {name} {kind}", events[kind])
+            listeners.stop()
+            out["debates"][name]["events"] = events
+        for name in debates:
+            d = debates[name]
+            base = f"http://127.0.0.1:{port}/d/{d['code']}/"
+            pages = out["debates"][name]["pages"] = {
+                "citizen": measure_page(base, args.content_loads),
+                "console": measure_page(base + "moderate/", args.content_loads, cookie=cookie),
+            }
+            log(f"content {name} pages", pages)
+        if not args.content_no_dom:
+            targets = []
+            for name in debates:
+                base = f"http://127.0.0.1:{port}/d/{debates[name]['code']}/"
+                targets += [(f"{name} citizen", base), (f"{name} console", base + "moderate/", cookie)]
+            out["dom_nodes"] = dom_nodes(targets)
+            log("content dom", out["dom_nodes"])
+    finally:
+        server.stop()
+    report(out, row)
+    return out
+
+
+def report(out: dict, row) -> None:
+    d = out["debates"]
+    row(
+        "content",
+        "seed: small / big" + (" / consultation" if "consultation" in d else "") + " (s)",
+        " / ".join(str(d[k]["seed_s"]) for k in d),
+        "< 60 s",
+        out["seed_s"] < 60,
+    )
+    targets = {"upvote": (3, 200), "question": (8, 2048), "argument": (None, None)}
+    for kind, (cpu_target, bytes_target) in targets.items():
+        if "events" not in d["small"]:
+            break
+        small, big = d["small"]["events"][kind], d["big"]["events"][kind]
+        ratio = big["cpu_ms_median"] / small["cpu_ms_median"] if small["cpu_ms_median"] else float("nan")
+        row(
+            "content",
+            f"{kind}: server CPU per event, small / big (ms, median of {big['events']}) ; big ÷ small",
+            f"{small['cpu_ms_median']:.1f} / {big['cpu_ms_median']:.1f} ; {ratio:.1f}×",
+            f"big ≤ {cpu_target} ms, ≤ 1.5×" if cpu_target else "",
+            (big["cpu_ms_median"] <= cpu_target and ratio <= 1.5) if cpu_target else None,
+        )
+        bratio = (
+            big["bytes_per_socket_median"] / small["bytes_per_socket_median"]
+            if small["bytes_per_socket_median"]
+            else float("nan")
+        )
+        row(
+            "content",
+            f"{kind}: bytes per listening socket, small / big ; big ÷ small",
+            f"{small['bytes_per_socket_median']:.0f} / {big['bytes_per_socket_median']:.0f} ; {bratio:.1f}×",
+            f"big ≤ {bytes_target} B" if bytes_target else "",
+            big["bytes_per_socket_median"] <= bytes_target if bytes_target else None,
+        )
+    for name in d:
+        for page, (raw_t, gz_t, ms_t) in (("citizen", (120, 30, 80)), ("console", (300, None, 150))):
+            p = d[name].get("pages", {}).get(page, {})
+            if "raw_bytes" not in p:
+                row("content", f"{name} {page} page", p.get("error", "not measured"), "")
+                continue
+            check = name != "small"
+            row(
+                "content",
+                f"{name} {page}: KiB raw / compressed; server ms median / p95 ({p['loads']} loads)",
+                f"{p['raw_bytes'] / 1024:.0f} / {p['compressed_bytes'] / 1024:.0f}"
+                f"{'' if p['served_compressed'] else ' (gzip -6, served raw)'}; "
+                + (
+                    f"{p['server_ms_median']:.0f} / {p['server_ms_p95']:.0f}"
+                    if p["server_ms_median"] == p["server_ms_median"]
+                    else f"no Server-Timing; wall {p['wall_ms_median']:.0f} ms"
+                ),
+                f"≤ {raw_t} KiB" + (f" / ≤ {gz_t} KiB" if gz_t else "") + f"; ≤ {ms_t} ms" if check else "",
+                (
+                    p["raw_bytes"] <= raw_t * 1024
+                    and (gz_t is None or p["compressed_bytes"] <= gz_t * 1024)
+                    and p["server_ms_median"] <= ms_t
+                )
+                if check
+                else None,
+            )
+    for name, n in (out.get("dom_nodes") or {}).items():
+        row(
+            "content",
+            f"{name}: DOM nodes",
+            n,
+            "≤ 2500" if "citizen" in name and "small" not in name else "",
+            (isinstance(n, int) and n <= 2500) if "citizen" in name and "small" not in name else None,
+        )
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--consultation",
+        action="store_true",
+        help="content scenario: also a consultation-size debate (150,000 contributions)",
+    )
+    parser.add_argument("--content-events", type=int, default=100, help="events per kind and debate (median of)")
+    parser.add_argument(
+        "--content-budget",
+        type=float,
+        default=120.0,
+        help="seconds at most per event kind and debate (fewer events when one is slow)",
+    )
+    parser.add_argument("--content-listeners", type=int, default=100, help="listening sockets per debate")
+    parser.add_argument("--content-loads", type=int, default=20, help="warm page loads per page")
+    parser.add_argument("--content-no-dom", action="store_true", help="skip the chromium DOM count")
+    parser.add_argument("--content-pages-only", action="store_true", help="content scenario: pages only, no events")
+
+
+def dumps(out: dict) -> str:
+    return json.dumps(out, indent=2, default=str)

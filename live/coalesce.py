@@ -1,0 +1,145 @@
+"""Coalescing of hot counters (votes, upvotes, presence): marks make widgets dirty; a per-debate flusher renders
+and broadcasts them at most every LIVE_FLUSH_INTERVAL seconds (longer for large audiences). With Redis one process
+across the cluster is elected per flush (SET NX), so coalescing holds over several processes. The flusher always
+runs after the last mark, so the final count is always sent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from . import groups, hooks, registry
+from .runtime import PROCESS_ID, run_on_server_loop
+
+if TYPE_CHECKING:
+    from .process import Runtime
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL_MS = 1000  # safety expiry if the elected flusher dies (kill -9); it deletes the lock itself when done
+RETRY_DELAY = 0.5  # seconds between attempts of a flush that failed (Redis or the database unreachable)
+
+
+class Coalescer:
+    """One per runtime (event loop)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.local_dirty: dict[int, set[str]] = {}
+        self.scheduled: set[int] = set()
+        self.flushing: set[asyncio.Task] = set()
+        self.elected: set[int] = set()  # debates whose flush lock this process holds, flush pending
+        self.watching: set[int] = set()  # debates whose lock another process holds, recheck pending
+
+    def mark(self, debate_id: int, keys: set[str]) -> None:
+        """From a sync thread: mark on this runtime's loop (which must be the server loop)."""
+        run_on_server_loop(self.mark_async(debate_id, keys), wait=False)
+
+    async def mark_async(self, debate_id: int, keys: set[str]) -> None:
+        loop = self.rt.loop
+        redis = self.rt.redis
+        if redis is not None:
+            try:
+                if keys:
+                    await redis.sadd(groups.dirty_key(debate_id), *keys)
+                elected = await redis.set(groups.flush_lock_key(debate_id), PROCESS_ID, nx=True, px=LOCK_TTL_MS)
+            except Exception:
+                log.warning("coalescing via Redis failed; flushing locally")
+                self.rt.redis_trouble()
+                elected = False
+                self.local_dirty.setdefault(debate_id, set()).update(keys)
+                if debate_id not in self.scheduled:
+                    self.scheduled.add(debate_id)
+                    loop.call_later(self.interval(debate_id), self._spawn, debate_id)
+            if elected:
+                self.elected.add(debate_id)
+                loop.call_later(self.interval(debate_id), self._spawn, debate_id)
+            elif keys and debate_id not in self.watching and debate_id not in self.elected:
+                # Another process holds the lock; should it die before flushing (kill -9), the lock expires and
+                # nobody would pick these marks up if no new mark came: look again once it has expired.
+                self.watching.add(debate_id)
+                loop.call_later(LOCK_TTL_MS / 1000 + 0.05, self._recheck, debate_id)
+            return
+        self.local_dirty.setdefault(debate_id, set()).update(keys)
+        if debate_id not in self.scheduled:
+            self.scheduled.add(debate_id)
+            loop.call_later(self.interval(debate_id), self._spawn, debate_id)
+
+    def _recheck(self, debate_id: int) -> None:
+        self.watching.discard(debate_id)
+        self._track(self.rt.loop.create_task(self.mark_async(debate_id, set())))
+
+    def _track(self, task: asyncio.Task) -> None:
+        self.flushing.add(task)
+        task.add_done_callback(self.flushing.discard)
+
+    def interval(self, debate_id: int) -> float:
+        audience = self.rt.relay.local_count(debate_id)
+        return max(settings.LIVE_FLUSH_INTERVAL, settings.LIVE_FLUSH_SECONDS_PER_1000_CLIENTS * audience / 1000)
+
+    def _spawn(self, debate_id: int) -> None:
+        if debate_id in self.elected or debate_id in self.scheduled:  # not already flushed (flush_all)
+            self._track(self.rt.loop.create_task(self.flush(debate_id)))
+
+    async def flush_all(self) -> None:
+        """Flush now every debate this process was to flush (a draining process hands nothing over and leaves no
+        lock behind)."""
+        for debate_id in list(self.scheduled | self.elected | set(self.local_dirty)):
+            await self.flush(debate_id)
+        if self.flushing:
+            await asyncio.gather(*self.flushing, return_exceptions=True)
+
+    async def flush(self, debate_id: int) -> None:
+        relay, redis = self.rt.relay, self.rt.redis
+        keys: set[str] = self.local_dirty.pop(debate_id, set())
+        self.scheduled.discard(debate_id)
+        held_lock = debate_id in self.elected
+        self.elected.discard(debate_id)
+        redis_ok = True
+        if redis is not None:
+            try:
+                popped = await redis.spop(groups.dirty_key(debate_id), 10_000)
+                keys |= {k.decode() for k in popped or []}
+            except Exception:
+                log.warning("reading dirty widgets from Redis failed; flushing what this process marked")
+                redis_ok = False
+        try:
+            if keys:
+                presence = await relay.presence_total(debate_id) if "presence" in keys else None
+                frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
+                    debate_id, keys, groups.AUDIENCES, presence
+                )
+                if presence is not None:
+                    await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
+                hooks.notify(debate_id, frames)
+                await self.rt.layer.group_send(
+                    groups.debate_group(debate_id), {"type": "live.frames", "frames": frames}
+                )
+        except Exception:
+            # Kept dirty and retried: the final count must get out once the layer (Redis) or database is back.
+            log.warning("flush failed for debate %s; retrying", debate_id, exc_info=True)
+            self.retry(debate_id, keys)
+            redis_ok = False
+        finally:
+            if redis is not None and held_lock:
+                try:
+                    await redis.delete(groups.flush_lock_key(debate_id))
+                    # Marks that arrived while we held the lock found it taken: pick them up.
+                    if await redis.scard(groups.dirty_key(debate_id)):
+                        await self.mark_async(debate_id, set())
+                except Exception:
+                    log.warning("releasing flush lock failed", exc_info=True)
+                    redis_ok = False
+        if not redis_ok:
+            self.rt.redis_trouble()
+
+    def retry(self, debate_id: int, keys: set[str]) -> None:
+        """Flush these keys from this process again after RETRY_DELAY (or the interval, if longer)."""
+        self.local_dirty.setdefault(debate_id, set()).update(keys)
+        if debate_id not in self.scheduled:
+            self.scheduled.add(debate_id)
+            self.rt.loop.call_later(max(RETRY_DELAY, self.interval(debate_id)), self._spawn, debate_id)

@@ -1,0 +1,66 @@
+"""Contract: what one event sends to each listening citizen does not grow with the debate. Sizes are deterministic
+(fixed texts and names), so this is a byte count, not a timing: an upvote flush sends the changed count only,
+a new question one insert, in a debate of 500 questions as in one of 5."""
+
+from __future__ import annotations
+
+import pytest
+
+from debates import fragments, services
+from debates.models import Question
+from tests.factories import make_debate, make_participant
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Quand les travaux de la ligne de tramway seront-ils terminés dans le quartier ? " * 2  # 160 characters
+
+
+def _debate_with(n: int):
+    debate = make_debate(premoderation=False)
+    author = make_participant(debate, name="Camille")
+    Question.objects.bulk_create(
+        [
+            Question(debate=debate, author=author, text=TEXT, status=Question.Status.APPROVED, upvote_count=i % 40)
+            for i in range(n)
+        ]
+    )
+    return debate, author
+
+
+def _sizes(debate, author) -> dict[str, int]:
+    target = Question.objects.filter(debate=debate).order_by("pk").first()
+    upvote = fragments.render(debate.pk, {f"qn:{target.pk}"}, ["public.fr", "moderators.fr"], None)
+    question = services.question_submit(debate=debate, participant=author, text=TEXT)
+    insert = fragments.render(debate.pk, {f"q+:{question.pk}", "counters"}, ["public.fr", "moderators.fr"], None)
+
+    def size(frames, audience):
+        return sum(len(html.encode()) for _k, _v, html in frames[audience])
+
+    return {
+        "upvote": size(upvote, "public.fr"),
+        "question": size(insert, "public.fr"),
+        "upvote_moderators": size(upvote, "moderators.fr"),
+        "question_moderators": size(insert, "moderators.fr"),
+    }
+
+
+def test_event_fragments_do_not_grow_with_the_debate():
+    small = _sizes(*_debate_with(5))
+    big = _sizes(*_debate_with(500))
+    print("fragment bytes, 5 vs 500 questions:", small, big)
+    # the ids have more digits in the big debate (q-1234 vs q-12): a few dozen bytes, nothing more
+    for kind in small:
+        assert abs(big[kind] - small[kind]) <= 48, (kind, small[kind], big[kind])
+    assert big["upvote"] <= 200  # bytes per changed item, per listening citizen
+    assert big["question"] <= 2048  # bytes per new question, per listening citizen
+    assert big["upvote_moderators"] <= 200
+    assert big["question_moderators"] <= 6 * 1024  # the console's card carries its moderation forms
+
+
+def test_an_upvote_flush_of_several_questions_is_their_counts_only():
+    debate, _author = _debate_with(500)
+    ids = list(Question.objects.filter(debate=debate).order_by("pk").values_list("pk", flat=True)[:20])
+    frames = fragments.render(debate.pk, {f"qn:{i}" for i in ids}, ["public.fr"], None)
+    html = "".join(h for _k, _v, h in frames["public.fr"])
+    assert len(frames["public.fr"]) == 20 and TEXT not in html
+    assert len(html.encode()) <= 20 * 200
