@@ -14,13 +14,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from csp.decorators import csp_replace
+
 from . import fragments, qr, report as report_data, selectors
 from .csvsafe import csv_response
 from .models import Debate
 
 
 @require_safe
-@xframe_options_sameorigin  # the console shows a live preview of the screen in a frame
+# The console shows a live preview of the screen in a frame: this page alone may be framed, by this site only (it
+# has no control to click; every other page keeps frame-ancestors 'none' and X-Frame-Options DENY).
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
     debate = selectors.debate_for_code(code)  # drafts are not shown
