@@ -347,20 +347,6 @@ def login_cookie(port: int, username: str, password: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar if c.name in ("sessionid", "csrftoken"))
 
 
-def session_cookie(user_id: int) -> str:
-    """A signed-cookie session for the bench moderator (what logging in would set)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.signed_cookies import SessionStore
-
-    user = get_user_model().objects.get(pk=user_id)
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.save()
-    return store.session_key
-
-
 def measure_page(url: str, loads: int, cookie: str = "", slow_after: float = 10.0) -> dict:
     """Size raw and compressed (as served with Accept-Encoding: gzip; gzip -6 here when served raw), the server's
     own time from its Server-Timing header (warm: one unmeasured load first), and the client's wall time."""

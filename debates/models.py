@@ -130,6 +130,14 @@ class Debate(models.Model):
         default=10,
         help_text=_("A question with this many upvotes is flagged to moderators."),
     )
+
+    # The one trending rule, in Python and as a query (selectors, services and the console use these).
+    def is_trending(self, upvotes: int) -> bool:
+        return upvotes >= self.trending_threshold
+
+    def trending_q(self) -> models.Q:
+        return models.Q(upvote_count__gte=self.trending_threshold)
+
     word_filter = models.TextField(
         _("word filter"),
         blank=True,

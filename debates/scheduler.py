@@ -138,6 +138,14 @@ def close_due_debates(now: datetime) -> int:
     return len(ids)
 
 
+@due_transition("consultation_close")
+def close_due_consultations(now: datetime) -> int:
+    """Live debates whose consultation's closing date has passed close, with their polls (services.dates)."""
+    from .services.dates import consultation_tick
+
+    return len(consultation_tick(now))
+
+
 # --- the in-process ticker --------------------------------------------------------------------------------------
 _ticker: asyncio.Task | None = None
 

@@ -48,6 +48,14 @@ def is_join_code(code: Any) -> bool:
     return isinstance(code, str) and len(code) == JOIN_CODE_LENGTH and code.isascii() and code.isalnum()
 
 
+def debate_id_for_code(code: str) -> int | None:
+    """The id of the debate with this join code, or None (no 404: for callers that answer themselves)."""
+    if not is_join_code(code):
+        return None
+    found = Debate.objects.exclude(status=Debate.Status.DRAFT).filter(code=code.upper())
+    return found.values_list("pk", flat=True).first()
+
+
 def debate_for_code(code: str) -> Debate:
     if not is_join_code(code):
         raise Http404("unknown debate code")
@@ -82,12 +90,20 @@ def recent_closed(limit: int = 5) -> list[Debate]:
     return list(Debate.objects.filter(status=Debate.Status.CLOSED).order_by("-closed_at")[:limit])
 
 
-def live_access(*, code: str, kind: str, user: Any, token: str = "") -> tuple[int, str | None] | None:
-    """For a websocket: (debate id, audience) — audience None when forbidden — or None for an unknown code."""
+def live_access(
+    *, code: str, kind: str, user: Any, token: str = "", session: Any = None
+) -> tuple[int, str | None] | None:
+    """For a websocket: (debate id, audience) — audience None when forbidden — or None for an unknown code.
+    A moderators' socket also needs a staff session still current (not signed out elsewhere, not too old), as the
+    console pages do (hub.middleware): a copied cookie outlives its sign-out nowhere."""
     debate = Debate.objects.filter(code=code.upper()).first() if is_join_code(code) else None
     if debate is None:
         return None
     if kind == "moderators":
+        from . import staff_sessions
+
+        if session is not None and not staff_sessions.is_current(session, user):
+            return debate.pk, None
         return debate.pk, ("moderators" if user_can_moderate(debate, user) or user_is_official(debate, user) else None)
     if debate.status == Debate.Status.DRAFT:
         return None
@@ -385,7 +401,7 @@ def trending_questions(debate: Debate, limit: int = 10) -> list[Question]:
     """Approved questions at or above the debate's trending threshold, most upvoted first (a few, not a list)."""
     return list(
         _public_questions_qs(debate)
-        .filter(status=Question.Status.APPROVED, upvote_count__gte=debate.trending_threshold)
+        .filter(debate.trending_q(), status=Question.Status.APPROVED)
         .select_related("author")
         .order_by("-upvote_count", "created_at")[:limit]
     )

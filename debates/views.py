@@ -114,9 +114,7 @@ def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, A
     announced are rendered in the response too (for the citizen's own language)."""
     debate = selectors.debate_for_code(code)
     try:
-        if str(debate.pk) not in request.session.get(selectors.SESSION_KEY, {}):
-            # A newcomer: many per address in a hall (one Wi-Fi), but not a script minting participants.
-            limits.enforce("participant_per_address", limits.client_address(request))
+        enforce_newcomer_limit(request, debate.pk)
         participant = services.participant_for_request(request, debate)
         with services.announced() as keys:
             message = action(debate, participant)
@@ -130,6 +128,18 @@ def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, A
         frames = fragments.render(debate.pk, keys, [f"public.{request.LANGUAGE_CODE}"], None)
         html += "".join(h for _k, _v, h in next(iter(frames.values())))
     return HttpResponse(html)
+
+
+def is_newcomer(request: HttpRequest, debate_id: int) -> bool:
+    """Whether this request would make its session a new participant of the debate."""
+    return str(debate_id) not in request.session.get(selectors.SESSION_KEY, {})
+
+
+def enforce_newcomer_limit(request: HttpRequest, debate_id: int) -> None:
+    """A newcomer: many per address in a hall (one Wi-Fi), but not a script minting participants. Every path that
+    makes participants counts here (the ordinary views, the burst views, the hot path); raises RateLimited."""
+    if is_newcomer(request, debate_id):
+        limits.enforce("participant_per_address", limits.client_address(request))
 
 
 def _success_redirect(request: HttpRequest, debate: Debate, message: str) -> HttpResponse:
@@ -179,6 +189,10 @@ def _burst_write(
     request: HttpRequest, code: str, work: Callable[[list[Any]], list[services.Outcome]], item: Any, message: Any
 ) -> HttpResponse:
     debate = selectors.debate_for_code(code)
+    try:
+        enforce_newcomer_limit(request, debate.pk)
+    except ServiceError as exc:
+        return refusal_response(request, debate, exc)
     outcome = services.one(work, item)
     if isinstance(outcome, ServiceError):
         if outcome.status == services.NOT_FOUND:

@@ -59,6 +59,29 @@ def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) ->
     return views.refusal_response(request, selectors.debate_for_code(code), refusal)
 
 
+_debate_ids: dict[str, int] = {}  # join code → debate id (a debate's code never names another debate)
+
+
+async def _debate_id(code: str) -> int | None:
+    code = code.upper()
+    found = _debate_ids.get(code)
+    if found is None:
+        found = await database_sync_to_async(selectors.debate_id_for_code, thread_sensitive=False)(code)
+        if found is not None:
+            if len(_debate_ids) > 10_000:
+                _debate_ids.clear()
+            _debate_ids[code] = found
+    return found
+
+
+def _newcomer_refused(request: HttpRequest, code: str, debate_id: int) -> HttpResponse | None:
+    try:
+        views.enforce_newcomer_limit(request, debate_id)
+    except services.ServiceError as refusal:
+        return _refusal(request, code, refusal)
+    return None
+
+
 async def _serve(
     request: HttpRequest,
     code: str,
@@ -68,6 +91,13 @@ async def _serve(
 ) -> HttpResponse | None:
     if not views.is_htmx(request):
         return None  # a plain form post answers with a redirect and a flash message: the ordinary view does that
+    debate_id = await _debate_id(code)
+    if debate_id is None:
+        return None  # the view's 404 page
+    if views.is_newcomer(request, debate_id):  # once per citizen and debate: one thread hop to count them
+        refused = await database_sync_to_async(_newcomer_refused, thread_sensitive=False)(request, code, debate_id)
+        if refused is not None:
+            return refused
     try:
         outcome = await batch.submit(item)
     except Exception:

@@ -157,7 +157,9 @@ class DebateConsumer(AsyncWebsocketConsumer):
         try:
             if kind == "moderators":  # per user: never cached
                 user = self.scope.get("user")
-                access = await database_sync_to_async(registry.access)(code=code, kind=kind, user=user, token=token)
+                access = await database_sync_to_async(registry.access)(
+                    code=code, kind=kind, user=user, token=token, session=self.scope.get("session")
+                )
                 self.user_id = getattr(user, "pk", None)
             else:
                 access = await cached_access(code, kind, token)

@@ -5,8 +5,8 @@ registers, at start-up (debates.apps), the functions live/ calls:
 
 - render(debate_id, keys or None for all, audiences, presence) returns, per audience, a list of
   [key, version, html] fragments, each html a complete widget with a stable root id;
-- access(code=, kind=, user=, token=) -> (debate id, role or None when forbidden) or None for an unknown debate
-  (kind: "public", "screen", "moderators");
+- access(code=, kind=, user=, token=, session=) -> (debate id, role or None when forbidden) or None for an unknown
+  debate (kind: "public", "screen", "moderators"; session: the moderators' socket's session, None for the others);
 - participant_for_token(token, debate_id) -> the participant id a citizen page's live_token names, or None;
 - presence hook (debate_id, connected), called in a worker thread when a presence update is flushed.
 """
@@ -51,11 +51,11 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
     return _renderer(debate_id, keys, audiences, presence)
 
 
-def access(*, code: str, kind: str, user: Any, token: str = "") -> tuple[int, str | None] | None:
+def access(*, code: str, kind: str, user: Any, token: str = "", session: Any = None) -> tuple[int, str | None] | None:
     """Sync (database): who may open this socket. See the module docstring."""
     if _access is None:
         raise _missing("access check")
-    return _access(code=code, kind=kind, user=user, token=token)
+    return _access(code=code, kind=kind, user=user, token=token, session=session)
 
 
 def participant_for_token(token: Any, debate_id: int) -> int | None:

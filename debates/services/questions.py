@@ -381,7 +381,7 @@ def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
         for question_id, n in added.items():
             debate = questions[question_id].debate
             keys.setdefault(debate.pk, set()).add(f"qn:{question_id}")
-            if counts[question_id] - n < debate.trending_threshold <= counts[question_id]:
+            if debate.is_trending(counts[question_id]) and not debate.is_trending(counts[question_id] - n):
                 keys[debate.pk].add("queue")  # it just became trending: moderators see it flagged
         for debate_id, widget_keys in keys.items():
             announce(debate_id, widget_keys, hot=True)

@@ -101,3 +101,17 @@ def test_phases_accept_proposals_then_votes_and_show_as_a_timeline(client):
         services.consultation_set_dates(
             debate=debate, actor=make_moderator(debate), opens_at=now, closes_at=now, phases=[]
         )
+
+
+def test_the_servers_own_scheduler_tick_closes_the_consultation_too():
+    """No cron needed: the tick every server process runs (debates.scheduler) includes the consultations' close."""
+    from debates import scheduler
+
+    debate = make_consultation()
+    dated(debate, closes_in=timedelta(days=2))
+    assert scheduler.tick()["consultation_close"] == 0
+    applied = scheduler.tick(timezone.now() + timedelta(days=2, minutes=1))
+    assert applied["consultation_close"] == 1
+    debate.refresh_from_db()
+    assert debate.status == Debate.Status.CLOSED
+    assert scheduler.tick(timezone.now() + timedelta(days=2, minutes=2))["consultation_close"] == 0

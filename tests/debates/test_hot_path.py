@@ -389,3 +389,21 @@ async def test_refusals_are_answered_on_the_loop_without_a_replay(monkeypatch):
     assert status == 409 and "This poll is closed" in html and replays == []
     status, _h, _html, _c = await post(f"/d/{debate.code}/poll/999999/vote", f"option={option}")
     assert status == 404 and replays == [f"/d/{debate.code}/poll/999999/vote"]  # the 404 page is the view's
+
+
+async def test_newcomers_on_the_hot_path_count_towards_the_per_address_limit(settings):
+    """The hot path makes participants too: past `participant_per_address` new ones from one address are refused
+    with the view's own 429 (nothing stored), while a returning participant still votes there."""
+    settings.RATE_LIMITS = {"participant_per_address": "5/60"}
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    option = await sync(lambda: poll.options.first().pk)
+    first = await post(vote_path(debate, poll), f"option={option}")
+    assert first[0] == 200
+    returning = f"sessionid={first[3]['sessionid'].value}"
+    answers = [await post(vote_path(debate, poll), f"option={option}") for _ in range(6)]
+    assert [status for status, *_ in answers] == [200] * 4 + [429] * 2
+    assert "Too many attempts" in answers[-1][2]
+    assert await sync(Participant.objects.filter(debate=debate).count) == 5
+    assert (await post(vote_path(debate, poll), f"option={option}", cookies=returning))[0] == 200
+    assert await sync(Vote.objects.filter(poll=poll).count) == 5

@@ -144,3 +144,33 @@ def test_failed_sign_ins_grow_a_delay_and_the_right_password_works_after_it(monk
 def test_the_delay_grows():
     assert [limits.growing_delay(n) for n in range(8)] == [0, 0, 0, 1, 2, 4, 8, 16]
     assert limits.growing_delay(30) == 60 and limits.growing_delay(30, cap=5) == 5
+
+
+@pytest.mark.parametrize("action", ["vote", "upvote", "support"])
+def test_new_participants_per_address_count_on_the_burst_views_too(settings, action):
+    """A vote, an upvote or a support from a new session makes a participant too: the same limit holds there (the
+    ordinary views here; tests/debates/test_hot_path.py drives the hot path)."""
+    from tests.factories import make_participant, make_question
+
+    settings.RATE_LIMITS = {"participant_per_address": "3/60"}
+    debate = make_debate(premoderation=False)
+    moderator = make_moderator(debate)
+    poll = make_poll(debate, actor=moderator)
+    question = make_question(debate, actor=moderator)
+    from debates import services
+
+    argument = services.argument_post(
+        poll=poll, participant=make_participant(debate), side="for", text="Un argument pour."
+    )
+    path, data = {
+        "vote": (f"/d/{debate.code}/poll/{poll.pk}/vote", {"option": poll.options.first().pk}),
+        "upvote": (f"/d/{debate.code}/q/{question.pk}/upvote", {}),
+        "support": (f"/d/{debate.code}/arg/{argument.pk}/support", {}),
+    }[action]
+    before = Participant.objects.filter(debate=debate).count()
+    codes = [Client().post(path, data, **HTMX).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429], codes
+    assert Participant.objects.filter(debate=debate).count() == before + 3
+    returning = Client()
+    returning.post(f"/d/{debate.code}/name", {"display_name": "Ana"}, REMOTE_ADDR="10.7.7.7", **HTMX)
+    assert returning.post(path, data, REMOTE_ADDR="10.7.7.7", **HTMX).status_code == 200

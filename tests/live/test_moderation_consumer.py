@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from importlib import import_module
 
-from debates import services
+from debates import services, staff_sessions
 from hub.asgi import application
 from live.consumers import CLOSE_FORBIDDEN
 from tests.factories import make_debate, make_moderator, make_official, make_question, make_user
@@ -25,6 +25,7 @@ def _session_cookie(user) -> bytes:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    staff_sessions.start(store, user)  # what signing in adds (debates.signals)
     store.save()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}".encode()
 
@@ -106,6 +107,37 @@ async def test_others_cannot_open_the_moderator_socket(who):
     if connected:  # accepted at the transport level, then closed by the consumer
         message = await comm.receive_output(timeout=5)
         assert message["type"] == "websocket.close"
+        code = message.get("code")
+    assert code == CLOSE_FORBIDDEN
+    await comm.disconnect()
+
+
+@pytest.mark.parametrize("how", ["signed_out_elsewhere", "older_than_the_staff_session_age", "no_epoch"])
+async def test_a_session_no_longer_current_cannot_open_the_moderator_socket(how, settings):
+    """A copied cookie outlives neither its sign-out nor STAFF_SESSION_AGE on the console's socket either (the
+    pages refused it already: debates.staff_sessions)."""
+    debate, moderator, _pending = await sync_to_async(_world)()
+    cookie = await sync_to_async(_session_cookie)(moderator)
+    comm = _communicator(debate.code, cookie)
+    assert (await comm.connect(timeout=5))[0]  # current: the console opens
+    await _receive_until(comm, 'id="mod-queue"')
+    await comm.disconnect()
+    if how == "signed_out_elsewhere":
+        await sync_to_async(staff_sessions.revoke)(moderator)
+    elif how == "older_than_the_staff_session_age":
+        settings.STAFF_SESSION_AGE = -1
+    else:
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[SESSION_KEY] = str(moderator.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = moderator.get_session_auth_hash()
+        await sync_to_async(store.save)()
+        cookie = f"{settings.SESSION_COOKIE_NAME}={store.session_key}".encode()
+    comm = _communicator(debate.code, cookie)
+    connected, code = await comm.connect(timeout=5)
+    if connected:
+        message = await comm.receive_output(timeout=5)
+        assert message["type"] == "websocket.close", message
         code = message.get("code")
     assert code == CLOSE_FORBIDDEN
     await comm.disconnect()
