@@ -69,7 +69,7 @@ def screen_mode(page, mode: str) -> None:
     page.wait_for_function(f"document.getElementById('screen-question').dataset.mode === '{mode}'")
 
 
-def test_a_whole_town_hall(daphne_server, browser):
+def test_a_whole_town_hall(daphne_server, browser):  # noqa: C901  (one scenario, told step after step)
     base = daphne_server.url
     ids = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
     SCREENSHOTS.mkdir(exist_ok=True)
