@@ -33,6 +33,7 @@ def display(code: str) -> str:
     return f"{code[:5]}-{code[5:]}"
 
 
-def digest(code: str) -> str:
+def digest(code: str, purpose: str = "voter-code") -> str:
+    """The keyed hash stored for a code; `purpose` keeps kinds of codes apart (a recovery code is no voter code)."""
     key = (getattr(settings, "VOTER_CODE_KEY", "") or settings.SECRET_KEY).encode()
-    return hmac.new(key, b"debates.voter-code:" + code.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"debates.{purpose}:".encode() + code.encode(), hashlib.sha256).hexdigest()

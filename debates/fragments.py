@@ -317,8 +317,15 @@ def poll_view(poll: Poll, *, moderator: bool = False, with_results: bool = True,
     if with_results:
         view["tally"] = selectors.poll_tally(poll)
     if with_arguments and poll.is_proposition:
-        # The most supported few per side (a window): a new argument or support travels as its own fragment.
-        view["arguments"] = selectors.poll_arguments(poll, include_hidden=moderator, limit=ARGUMENTS_PER_SIDE)
+        # The most supported few per side (a window, with the cursor of its "show more") and each side's real total:
+        # a new argument or support travels as its own fragment.
+        windows = {
+            side: selectors.argument_window(poll, side, include_hidden=moderator, limit=ARGUMENTS_PER_SIDE)
+            for side in selectors.ARGUMENT_SIDES
+        }
+        view["arguments"] = {side: items for side, (items, _cursor) in windows.items()}
+        view["argument_more"] = {side: cursor for side, (_items, cursor) in windows.items()}
+        view["argument_totals"] = selectors.argument_totals(poll, include_hidden=moderator)
     return view
 
 
@@ -504,6 +511,15 @@ def _argument_items(
 ) -> list[list[Any]]:
     out: list[list[Any]] = []
     arguments = selectors.arguments_by_id(debate, argument_ids)
+    totals: dict[int, dict[str, int]] = {}  # per poll, read once: an insert or a removal changes a side's total
+
+    def total(a: Any) -> str:
+        if a.poll_id not in totals:
+            totals[a.poll_id] = selectors.argument_totals(a.poll)
+        n = totals[a.poll_id].get(a.side, 0)
+        ctx = {"poll": {"id": a.poll_id}, "side": a.side, "n": n, "total_oob": True}
+        return render_to_string("debates/citizen.html#argument_total", ctx)
+
     for kind in ("a+", "a", "an"):
         for aid in sorted(items.get(kind, ())):
             a = arguments.get(aid)
@@ -512,7 +528,7 @@ def _argument_items(
             key, item = f"{kind}:{aid}", f"arg-{aid}"
             ctx = {**base, "a": a, "poll": {"id": a.poll_id, "obj": a.poll}}
             if a.status != a.Status.VISIBLE:
-                out.append([key, a.version, _tombstone(item, a.version)])
+                out.append([key, a.version, _tombstone(item, a.version) + total(a)])
             elif kind == "an":
                 out.append(
                     [
@@ -523,9 +539,8 @@ def _argument_items(
                 )
             elif kind == "a+":
                 html = render_to_string("debates/citizen.html#argument", ctx)
-                out.append(
-                    [key, a.version, _insert(f"poll-{a.poll_id}-{a.side}", item, a.version, html, where="beforeend")]
-                )
+                insert = _insert(f"poll-{a.poll_id}-{a.side}", item, a.version, html, where="beforeend")
+                out.append([key, a.version, insert + total(a)])
             else:
                 out.append(
                     [key, a.version, render_to_string("debates/citizen.html#argument", {**ctx, "item_oob": True})]

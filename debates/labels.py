@@ -9,6 +9,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import formats
+
 ACTION_LABELS = {
     "debate_status": pgettext_lazy("log action", "changed the debate's status"),
     "screen_link_regenerated": pgettext_lazy("log action", "made a new screen link"),
@@ -129,9 +131,7 @@ def log_value_label(object_type: str, key: str, value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if key == "remaining" and isinstance(value, (int, float)):
-        from debates.templatetags.debate_tags import mmss  # the clock's own format
-
-        return mmss(value)
+        return formats.mmss(value)  # the clock's own format
     if key in ("on_screen", "segment", "poll"):
         return f"#{value}"
     if key == "undid":

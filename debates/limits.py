@@ -34,9 +34,13 @@ DEFAULT_RULES = {
     "question": "5/60",  # questions per participant per minute
     "argument": "5/60",  # arguments per participant per minute
     "rename": "5/60",  # name changes per participant per minute
+    "search": "30/60",  # searches of the citizen page's questions per participant per minute (the box is debounced)
+    "search_per_address": "600/60",  # the same for readers who never took part, per address (a hall shares one)
     "participant_per_address": "1200/60",  # new participants per address per minute: a 1,000-person hall gets in
     "code_guess": "30/60",  # failed join-code guesses per address per minute
     "screen_guess": "10/60",  # failed screen-secret guesses per address per minute
+    "voter_code_guess": "10/900",  # wrong voter codes per address and debate per quarter of an hour (2^50 codes)
+    "recovery_guess": "10/900",  # wrong recovery codes per address and debate per quarter of an hour
     "login_failure": "10/900",  # failed sign-ins counted over 15 minutes (for the growing delay, never a lockout)
 }
 

@@ -428,6 +428,9 @@ class Participant(models.Model):
     # Made up by the citizen's browser (random, kept in its storage) and sent with each write, so that a retried
     # first write whose answer (and session cookie) was lost finds the participant it made instead of a second one.
     client_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # The keyed hash (debates.codes) of the recovery code this citizen was shown once, to take their participation
+    # to another device; a new code replaces it.
+    recovery_digest = models.CharField(max_length=64, null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -285,19 +285,49 @@ def _public_questions_qs(debate: Debate):
     )
 
 
+SEARCH_MIN_LENGTH = 3  # fewer characters: no search (the tab's window)
+SEARCH_MAX_LENGTH = 100  # more: refused (BadCursor, a 400)
+
+
+def _search_digest(search: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(search.casefold().encode(), digest_size=6).hexdigest()
+
+
+def _like_pattern(search: str) -> str:
+    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def text_contains(qs: Any, search: str) -> Any:
+    """Questions whose text contains `search`, case-insensitively: ILIKE on PostgreSQL, which the pg_trgm GIN index
+    of migration 0011 serves (Django's icontains compares UPPER(text), which no index serves); icontains elsewhere."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return qs.extra(where=["debates_question.text ILIKE %s"], params=[_like_pattern(search)])
+    return qs.filter(text__icontains=search)
+
+
 def question_window(
     debate: Debate, *, order: str = "top", limit: int = WINDOW, cursor: str | None = None, search: str = ""
 ) -> tuple[list[Question], str | None]:
     """One window of the public questions (most upvoted first, or newest first) and the cursor of the next one
-    (None at the end). `search` (≥ 3 characters) keeps the questions whose text contains it."""
+    (None at the end). `search` (≥ 3 characters) keeps the questions whose text contains it; over
+    SEARCH_MAX_LENGTH characters, like an unknown order or a cursor that is not ours, it is a BadCursor."""
     if order not in QUESTION_ORDERS:
         raise BadCursor("unknown order")
-    kind = f"q-{order}"
+    search = (search or "").strip()
+    if len(search) > SEARCH_MAX_LENGTH:
+        raise BadCursor("search too long")
+    if len(search) < SEARCH_MIN_LENGTH:
+        search = ""
+    # A search's cursors are its own: one issued for another search (or none) is refused, not silently mixed.
+    kind = f"q-{order}" + (f"-{_search_digest(search)}" if search else "")
     key = decode_cursor(cursor, kind, debate.pk)
     qs = _public_questions_qs(debate)
-    search = (search or "").strip()
-    if len(search) >= 3:
-        qs = qs.filter(text__icontains=search)
+    if search:
+        qs = text_contains(qs, search)
     try:
         if order == "top":
             qs = qs.order_by("-upvote_count", "created_at", "id")
@@ -433,7 +463,7 @@ def merge_candidates(
         return list(
             qs.extra(
                 where=["(%s <%% debates_question.text OR debates_question.text ILIKE %s)"],
-                params=[search, "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+                params=[search, _like_pattern(search)],
             )
             .annotate(sim=TrigramWordSimilarity(search, "text"))
             .order_by("-sim", "-upvote_count", "id")[:limit]
@@ -561,19 +591,64 @@ def all_polls(debate: Debate) -> list[Poll]:
     return list(debate.polls.order_by("position", "id"))
 
 
-def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | None = None) -> dict[str, list[Argument]]:
-    """Arguments per side, most supported first; with `limit`, that many per side (a window)."""
+ARGUMENT_SIDES: tuple[str, ...] = (
+    str(Argument.Side.FOR.value),
+    str(Argument.Side.AGAINST.value),
+)  # plain strings: template keys
+
+
+def _poll_arguments_qs(poll: Poll, include_hidden: bool) -> Any:
     qs = poll.arguments.annotate(support=Count("upvotes")).select_related("author")
     if not include_hidden:
         qs = qs.filter(status=Argument.Status.VISIBLE)
-    qs = qs.order_by("-support", "created_at", "id")
+    return qs.order_by("-support", "created_at", "id")
+
+
+def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | None = None) -> dict[str, list[Argument]]:
+    """Arguments per side, most supported first; with `limit`, that many per side (a window)."""
+    qs = _poll_arguments_qs(poll, include_hidden)
     if limit is not None:
-        return {side: list(qs.filter(side=side)[:limit]) for side in (Argument.Side.FOR, Argument.Side.AGAINST)}
+        return {side: list(qs.filter(side=side)[:limit]) for side in ARGUMENT_SIDES}
     args = list(qs)
     return {
         "for": [a for a in args if a.side == Argument.Side.FOR],
         "against": [a for a in args if a.side == Argument.Side.AGAINST],
     }
+
+
+def argument_totals(poll: Poll, *, include_hidden: bool = False) -> dict[str, int]:
+    """How many arguments each side has (the headings' "For (N)"), whatever a window shows."""
+    qs = poll.arguments.all() if include_hidden else poll.arguments.filter(status=Argument.Status.VISIBLE)
+    counts = dict(qs.order_by().values_list("side").annotate(n=Count("id")).values_list("side", "n"))
+    return {side: counts.get(side, 0) for side in ARGUMENT_SIDES}
+
+
+def argument_window(
+    poll: Poll, side: str, *, include_hidden: bool = False, limit: int = WINDOW, cursor: str | None = None
+) -> tuple[list[Argument], str | None]:
+    """One window of a poll's arguments on one side (most supported first) and the cursor of the next one (None at
+    the end); BadCursor for an unknown side or a cursor that is not this list's."""
+    if side not in ARGUMENT_SIDES:
+        raise BadCursor("unknown side")
+    kind = f"a-{poll.pk}-{side}" + ("-all" if include_hidden else "")
+    key = decode_cursor(cursor, kind, poll.debate_id)
+    qs = _poll_arguments_qs(poll, include_hidden).filter(side=side)
+    if key is not None:
+        try:
+            support, created, pk = int(key[0]), timezone.datetime.fromisoformat(key[1]), int(key[2])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise BadCursor("bad cursor position") from exc
+        qs = qs.filter(
+            Q(support__lt=support)
+            | Q(support=support, created_at__gt=created)
+            | Q(support=support, created_at=created, id__gt=pk)
+        )
+    items = list(qs[: limit + 1])
+    more, items = len(items) > limit, items[:limit]
+    if not more or not items:
+        return items, None
+    last = items[-1]
+    return items, encode_cursor(kind, poll.debate_id, [last.support, last.created_at.isoformat(), last.pk])
 
 
 def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:

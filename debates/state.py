@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import selectors
+from .fragments import ARGUMENTS_PER_SIDE
 from .open_data_consult import state_sections
 from .models import Debate
 
@@ -14,7 +15,16 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-def public_state(debate: Debate) -> dict[str, Any]:
+API_WINDOW = 100  # questions per response by default…
+API_MAX_WINDOW = 500  # …and at most: a 150,000-contribution consultation is read window by window (next_cursor)
+
+
+def public_state(
+    debate: Debate, *, order: str = "top", limit: int = API_WINDOW, cursor: str | None = None
+) -> dict[str, Any]:
+    """The debate's public state; its questions one window at a time (`order` top or recent, `limit` up to
+    API_MAX_WINDOW, `cursor` from the previous answer's `next_cursor`, None at the end); arguments a window per side
+    with their totals. Raises selectors.BadCursor for a bad order or cursor."""
     officials = selectors.official_titles(debate)
     on_screen = selectors.on_screen_question(debate)
 
@@ -32,6 +42,9 @@ def public_state(debate: Debate) -> dict[str, Any]:
             ],
         }
 
+    window, next_cursor = selectors.question_window(
+        debate, order=order, limit=max(1, min(limit, API_MAX_WINDOW)), cursor=cursor
+    )
     polls = []
     for poll in selectors.public_polls(debate):
         tally = selectors.poll_tally(poll)
@@ -52,13 +65,14 @@ def public_state(debate: Debate) -> dict[str, Any]:
             ],
         }
         if poll.is_proposition:
-            args = selectors.poll_arguments(poll)
+            args = selectors.poll_arguments(poll, limit=ARGUMENTS_PER_SIDE)
             entry["arguments"] = {
                 side: [
                     {"id": a.pk, "text": a.text, "support": a.support, "created_at": _iso(a.created_at)} for a in items
                 ]
                 for side, items in args.items()
             }
+            entry["arguments_total"] = selectors.argument_totals(poll)
         polls.append(entry)
 
     return {
@@ -72,7 +86,9 @@ def public_state(debate: Debate) -> dict[str, Any]:
         },
         "clock": selectors.clock_state(debate),
         "on_screen": question(on_screen) if on_screen else None,
-        "questions": [question(q) for q in selectors.public_questions(debate)],
+        "questions": [question(q) for q in window],
+        "questions_total": selectors.public_question_count(debate),
+        "next_cursor": next_cursor,
         "polls": polls,
         **state_sections(debate),
     }

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe, require_POST
 
 from . import fragments, limits, selectors, services
-from .models import Debate
+from .models import Argument, Debate, Question
 from .services import ServiceError
 from .services.text import clean_line
 
@@ -69,6 +69,7 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     ctx["me_json"] = selectors.participant_state_json(participant, state=ctx["me"])  # read once
     ctx["participant"] = participant
     ctx["is_moderator"] = selectors.user_can_moderate(debate, request.user)
+    ctx["search_max"] = selectors.SEARCH_MAX_LENGTH
     return ctx
 
 
@@ -76,8 +77,102 @@ def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
 def citizen(request: HttpRequest, code: str) -> HttpResponse:
     debate = selectors.debate_for_code(code)
     ctx = citizen_context(request, debate)
+    services.keep_participation(request, debate)
     ctx["landing"] = _landing(request)
-    return render(request, "debates/citizen.html", ctx)
+    status = 200
+    if WINDOW_PARAMS & set(request.GET):  # without JavaScript the tabs' form and "show more" reload the page
+        try:
+            ctx.update(question_window_context(request, debate))
+        except selectors.BadCursor:
+            ctx["page_error"], status = str(BAD_WINDOW), 400
+        except limits.RateLimited as exc:
+            ctx["page_error"], status = exc.message, exc.status
+    return render(request, "debates/citizen.html", ctx, status=status)
+
+
+# --- windows of the citizen page: "show more", the Top and Recent tabs, search ----------------------------------------
+WINDOW_PARAMS = {"order", "q", "cursor"}
+BAD_WINDOW = gettext_lazy("This list cannot be shown (an out-of-date or altered link, or a search that is too long).")
+TOO_MANY_SEARCHES = gettext_lazy("You have searched many times in a row: please wait a minute.")
+
+
+def question_window_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
+    """The window of questions that ?order=top|recent, ?q= (a search of 3 characters or more) and ?cursor= (the
+    previous window's, opaque) name. Raises selectors.BadCursor (a 400) or limits.RateLimited (a 429)."""
+    raw = request.GET.get("q", "")
+    if len(raw) > 4 * selectors.SEARCH_MAX_LENGTH:  # refused before any cleaning
+        raise selectors.BadCursor("search too long")
+    order, search, cursor = request.GET.get("order") or "top", clean_line(raw), request.GET.get("cursor") or None
+    if selectors.SEARCH_MIN_LENGTH <= len(search) <= selectors.SEARCH_MAX_LENGTH:
+        # A search reads more than a window: counted per participant, or per address for a reader who never took
+        # part (a hall shares one address: that limit is generous).
+        participant = selectors.participant_for_request(request, debate)
+        if participant is not None:
+            limits.enforce("search", participant.pk, str(TOO_MANY_SEARCHES))
+        else:
+            limits.enforce("search_per_address", limits.client_address(request), str(TOO_MANY_SEARCHES))
+    questions, next_cursor = selectors.question_window(debate, order=order, cursor=cursor, search=search)
+    return {
+        "questions": questions,
+        "next_cursor": next_cursor,
+        "order": order,
+        "search": search if len(search) >= selectors.SEARCH_MIN_LENGTH else "",
+        "window_more": cursor is not None,
+    }
+
+
+def _window_refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """A refused window: the reason in the status line, the list left as it is (HX-Reswap: none)."""
+    response = HttpResponse(flash_html(request, message, ok=False), status=status, headers={"HX-Reswap": "none"})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def questions_window(request: HttpRequest, code: str) -> HttpResponse:
+    """One window of the public questions (htmx): the first of a tab or a search (it replaces the list), or the next
+    one after a cursor (it replaces the "show more" item, with the next "show more"). Without htmx: the page."""
+    debate = selectors.debate_for_code(code)
+    if not is_htmx(request):
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(reverse("citizen", args=[debate.code]) + (f"?{query}" if query else ""))
+    try:
+        ctx = question_window_context(request, debate)
+    except selectors.BadCursor:
+        return _window_refusal(request, str(BAD_WINDOW), 400)
+    except limits.RateLimited as exc:
+        response = _window_refusal(request, exc.message, exc.status)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    ctx.update(debate=debate, audience="public", officials=selectors.official_titles(debate))
+    response = render(request, "debates/citizen.html#question_window", ctx)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def poll_arguments(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
+    """The next window of a poll's arguments on one side (htmx "show more"): the arguments, appended to that side's
+    list, and the next "show more" in place of the old one."""
+    debate = selectors.debate_for_code(code)
+    poll = selectors.poll_in_debate(debate, poll_id)
+    if not poll.is_proposition or poll.status == poll.Status.DRAFT:
+        raise Http404("no arguments")
+    side = request.GET.get("side", "")
+    try:
+        items, more = selectors.argument_window(
+            poll, side, limit=fragments.ARGUMENTS_PER_SIDE, cursor=request.GET.get("cursor") or None
+        )
+    except selectors.BadCursor:
+        return _window_refusal(request, str(BAD_WINDOW), 400)
+    ctx = {"debate": debate, "audience": "public", "poll": {"id": poll.pk, "obj": poll}, "side": side}
+    html = "".join(render_to_string("debates/citizen.html#argument", {**ctx, "a": a}, request=request) for a in items)
+    html += render_to_string(
+        "debates/citizen.html#argument_more", {**ctx, "more": more, "more_oob": True}, request=request
+    )
+    response = HttpResponse(html)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _landing(request: HttpRequest) -> dict[str, Any] | None:
@@ -116,6 +211,7 @@ def _citizen_action(request: HttpRequest, code: str, action: Callable[[Debate, A
     try:
         enforce_newcomer_limit(request, debate.pk)
         participant = services.participant_for_request(request, debate)
+        services.keep_participation(request, debate)
         with services.announced() as keys:
             message = action(debate, participant)
     except ServiceError as exc:
@@ -199,6 +295,7 @@ def _burst_write(
             raise Http404("not in this debate")
         return refusal_response(request, debate, outcome)
     services.remember_participant(request, outcome)
+    services.keep_participation(request, debate)
     if not is_htmx(request):
         return _success_redirect(request, debate, str(message))
     return HttpResponse(flash_html(request, str(message), ok=True))
@@ -211,7 +308,7 @@ def ask(request: HttpRequest, code: str) -> HttpResponse:
         if name is not None and clean_line(name) != participant.display_name:
             services.participant_rename(participant=participant, display_name=name)
         question = services.question_submit(debate=debate, participant=participant, text=request.POST.get("text", ""))
-        if question.status == "pending":
+        if question.status == Question.Status.PENDING:
             return _("Thank you! Your question is awaiting moderation.")
         return _("Thank you! Your question is published.")
 
@@ -249,7 +346,7 @@ def argue(request: HttpRequest, code: str, poll_id: int) -> HttpResponse:
         arg = services.argument_post(
             poll=poll, participant=participant, side=request.POST.get("side", ""), text=request.POST.get("text", "")
         )
-        if arg.status == "held":
+        if arg.status == Argument.Status.HELD:
             return _("Your argument is held for review by a moderator.")
         return _("Your argument is published.")
 
@@ -307,9 +404,21 @@ def api_state(request: HttpRequest, code: str) -> JsonResponse:
         debate = selectors.debate_for_code(code)
     except Http404:
         return JsonResponse({"error": "unknown debate code"}, status=404)
-    from .state import public_state
+    from .state import API_MAX_WINDOW, API_WINDOW, public_state
 
-    return JsonResponse(public_state(debate), json_dumps_params={"ensure_ascii": False})
+    try:
+        limit = int(request.GET.get("limit", API_WINDOW))
+    except ValueError:
+        limit = -1
+    if not 1 <= limit <= API_MAX_WINDOW:
+        return JsonResponse({"error": f"limit must be a whole number from 1 to {API_MAX_WINDOW}"}, status=400)
+    try:
+        state = public_state(
+            debate, order=request.GET.get("order", "top"), limit=limit, cursor=request.GET.get("cursor") or None
+        )
+    except selectors.BadCursor:
+        return JsonResponse({"error": "bad cursor or order (order: top or recent; cursor: a next_cursor)"}, status=400)
+    return JsonResponse(state, json_dumps_params={"ensure_ascii": False})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

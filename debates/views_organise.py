@@ -245,12 +245,13 @@ def _invite_url(request: HttpRequest, token: str) -> str:
 @login_required
 @never_cache
 def staff(request: HttpRequest, code: str) -> HttpResponse:
-    """Roles and invitations. A new link is shown in this response only (the database keeps its hash): no
-    redirect after creating one, and the page is never cached."""
+    """Roles and invitations. A new link exists in clear only until it is shown (the database keeps its hash): the
+    POST that makes it redirects here, and this GET shows it once (it travelled in the session, popped now), so a
+    reload neither re-posts the form (a second invitation) nor shows the link again. Never cached."""
     debate, _refused = _debate(request, code, admin=False)
     if not can_manage_staff(debate, request.user):
         return _forbidden(request, _("Only this debate's administrators invite and remove staff."), debate)
-    form, new_link, status = InviteForm(), None, 200
+    form, new_link, status = InviteForm(), _shown_once(request, debate), 200
     if request.method == "POST":
         action = request.POST.get("action", "invite")
         try:
@@ -278,6 +279,14 @@ def staff(request: HttpRequest, code: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
             status = exc.status
+        if status == 200:  # done: back to a GET, which a reload repeats harmlessly
+            if new_link is not None:
+                request.session[NEW_LINK_KEY] = {
+                    "url": new_link["url"],
+                    "invitation": new_link["invitation"].pk,
+                    "sent": new_link["sent"],
+                }
+            return redirect("organise_staff", code=debate.code)
     ctx = {
         "debate": debate,
         "form": form,
@@ -288,6 +297,22 @@ def staff(request: HttpRequest, code: str) -> HttpResponse:
         **_debate_nav(request, debate),
     }
     return render(request, "organise/staff.html", ctx, status=status)
+
+
+NEW_LINK_KEY = "organise_new_invitation_link"
+
+
+def _shown_once(request: HttpRequest, debate: Any) -> dict[str, Any] | None:
+    """The invitation link the last POST made, for this one page (popped from the session)."""
+    if request.method != "GET":
+        return None
+    kept = request.session.pop(NEW_LINK_KEY, None)
+    if not isinstance(kept, dict):
+        return None
+    invitation = Invitation.objects.filter(pk=kept.get("invitation"), debate=debate).first()
+    if invitation is None:
+        return None
+    return {"url": kept.get("url", ""), "invitation": invitation, "sent": bool(kept.get("sent"))}
 
 
 def _issued(request: HttpRequest, issued: organising.IssuedInvitation) -> dict[str, Any]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import codes, selectors, services
+from . import codes, limits, selectors, services
 from . import selectors_consult as reads
 from .models import Debate
 from .selectors import SESSION_KEY
@@ -23,7 +25,7 @@ from .views import flash_html, is_htmx
 
 
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return limits.client_address(request) or "unknown"  # behind a trusted proxy, the citizen's own address
 
 
 @require_POST
@@ -35,7 +37,8 @@ def enter_code(request: HttpRequest, code: str) -> HttpResponse:
         participant = services.voter_code_enter(
             debate=debate, participant=current, typed=request.POST.get("code", ""), client=_client(request)
         )
-        request.session[SESSION_KEY] = {**request.session.get(SESSION_KEY, {}), str(debate.pk): participant.pk}
+        services.remember_participant(request, participant)
+        services.keep_participation(request, debate)
         message, status = _("Your voter code is accepted: you vote with it, once per poll, on any device."), 200
     except ServiceError as exc:
         message, status, participant = exc.message, exc.status, current
@@ -49,6 +52,54 @@ def enter_code(request: HttpRequest, code: str) -> HttpResponse:
         me_json=selectors.participant_state_json(participant) if status == 200 else "",
     )
     return HttpResponse(html, status=status)
+
+
+@require_POST
+def recovery_code(request: HttpRequest, code: str) -> HttpResponse:
+    """A citizen asks for a recovery code: shown this once, it takes their participation to another device."""
+    debate = selectors.debate_for_code(code)
+    if str(debate.pk) not in request.session.get(SESSION_KEY, {}):
+        return _answer(request, debate, _("You have not taken part in this debate yet: nothing to recover."), 400)
+    participant = services.participant_for_request(request, debate)
+    typed = codes.display(services.participant_recovery_code(participant=participant))
+    context = {"debate": debate, "code": typed}
+    if not is_htmx(request):
+        response = render(request, "debates/recovery_page.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+    html = render_to_string("debates/_recovery_code.html", context, request=request)
+    return HttpResponse(
+        flash_html(request, _("Here is your recovery code. Write it down: it is shown only once."), ok=True) + html,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@require_POST
+def recover(request: HttpRequest, code: str) -> HttpResponse:
+    """A citizen types their recovery code on another device: from then on this browser is that participant."""
+    debate = selectors.debate_for_code(code)
+    try:
+        participant = services.participant_recover(
+            debate=debate, typed=request.POST.get("recovery", ""), client=_client(request)
+        )
+    except ServiceError as exc:
+        return _answer(request, debate, exc.message, exc.status)
+    services.remember_participant(request, participant)
+    services.keep_participation(request, debate)
+    return _answer(
+        request,
+        debate,
+        _("Welcome back: this device now takes part as you did on the other one."),
+        200,
+        me_json=selectors.participant_state_json(participant),
+    )
+
+
+def _answer(request: HttpRequest, debate: Any, message: str, status: int, me_json: str = "") -> HttpResponse:
+    if not is_htmx(request):
+        (messages.success if status == 200 else messages.error)(request, message)
+        return HttpResponseRedirect(reverse("citizen", args=[debate.code]))
+    return HttpResponse(flash_html(request, message, ok=status == 200, me_json=me_json), status=status)
 
 
 # --- moderators -----------------------------------------------------------------------------------------------------

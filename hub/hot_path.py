@@ -59,7 +59,7 @@ LOOP_SAFE_MIDDLEWARE = frozenset(
 )
 # The session is read and saved on the loop: only an engine that keeps it in the cookie does no I/O. (The database
 # engine would save a newcomer's session from the loop: Django refuses, and the vote, already stored, answered 500.)
-LOOP_SAFE_SESSION_ENGINES = frozenset({"django.contrib.sessions.backends.signed_cookies"})
+LOOP_SAFE_SESSION_ENGINES = frozenset({"django.contrib.sessions.backends.signed_cookies", "hub.sessions"})
 
 
 def unservable(middleware_paths: Sequence[str], session_engine: str) -> str | None:

@@ -275,7 +275,10 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 # A citizen's identity is a participant id in a *signed* session cookie: no session row per citizen (13,000 at a
 # national consultation) and no session read/write on the vote hot path. Staff sessions ride the same cookie
 # (HttpOnly, signed with SECRET_KEY); logging out clears it.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_ENGINE = "hub.sessions"  # Django's signed cookies, honouring a session's own expiry date (hub/sessions.py)
+# The longest a session may last with an expiry date of its own (a consultation's participants): browsers keep a
+# cookie 400 days at most.
+SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_AGE", str(400 * 24 * 60 * 60)))
 # A staff sign-in holds this long at most (seconds; default 12 hours), checked on the server: a copied cookie
 # outlives its browser's expiry. Logging out, or losing one's last role, revokes every copy at once.
 STAFF_SESSION_AGE = int(os.environ.get("STAFF_SESSION_AGE", str(12 * 60 * 60)))

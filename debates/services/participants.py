@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -18,7 +21,7 @@ from ..models import (
 from .. import selectors
 from ..permissions import require_moderator
 from .common import _log, announce, citizen_refusal, nudge
-from .. import limits
+from .. import codes, limits
 from .text import clean_line
 
 T = TypeVar("T")
@@ -26,6 +29,36 @@ T = TypeVar("T")
 
 def participant_join(*, debate: Debate, display_name: str = "") -> Participant:
     return Participant.objects.create(debate=debate, display_name=clean_line(display_name, 60))
+
+
+def participant_recovery_code(*, participant: Participant) -> str:
+    """A new recovery code for this participant, returned in clear this once (only its keyed hash is kept): typed
+    on another device, it takes their participation there. The previous code stops working."""
+    code = codes.new_code()
+    Participant.objects.filter(pk=participant.pk).update(recovery_digest=codes.digest(code, purpose="recovery"))
+    participant.recovery_digest = codes.digest(code, purpose="recovery")
+    return code
+
+
+def participant_recover(*, debate: Debate, typed: str, client: str) -> Participant:
+    """The participant of this debate whose recovery code was typed. Wrong codes are counted per address and debate
+    (limits "recovery_guess") and refused for a while past the limit: 2^50 codes are not guessed at that pace."""
+    key = f"{debate.pk}:{client}"
+    if limits.over("recovery_guess", key):
+        raise limits.RateLimited(
+            _("Too many wrong recovery codes from this connection. Try again in a quarter of an hour."),
+            retry_after=limits.rule("recovery_guess").window,
+        )
+    code = codes.normalise(typed)
+    found = (
+        Participant.objects.filter(debate=debate, recovery_digest=codes.digest(code, purpose="recovery")).first()
+        if code
+        else None
+    )
+    if found is None:
+        limits.count("recovery_guess", key)
+        raise ServiceError(_("This recovery code is not valid for this debate. Check it and try again."), status=400)
+    return found
 
 
 def participant_rename(*, participant: Participant, display_name: str) -> Participant:
@@ -156,6 +189,32 @@ def remember_participant(request: HttpRequest, participant: Participant | Stored
     mapping = request.session.get(selectors.SESSION_KEY, {})
     if mapping.get(str(debate_id)) != participant_id:
         request.session[selectors.SESSION_KEY] = {**mapping, str(debate_id): participant_id}
+
+
+KEEP_AFTER_CLOSE = timedelta(days=30)  # a consultation's participants can still read its results as themselves
+
+
+def keep_participation(request: HttpRequest, debate: Debate) -> None:
+    """A participant of a consultation with a closing date keeps their session cookie until a month after the close,
+    not only SESSION_COOKIE_AGE (30 days): their participation in a three-month consultation must not end after one.
+    Never shortens a session, never touches a staff session (its own age is checked on the server)."""
+    if not isinstance(request.session.get(selectors.SESSION_KEY, {}).get(str(debate.pk)), int):
+        return
+    current = request.session.get("_session_expiry")
+    if isinstance(current, int):  # a staff sign-in (debates.staff_sessions)
+        return
+    from ..models_consult import Consultation
+
+    closes_at = Consultation.objects.filter(debate=debate).values_list("closes_at", flat=True).first()
+    if closes_at is None:
+        return
+    now = timezone.now()
+    until = min(closes_at + KEEP_AFTER_CLOSE, now + timedelta(seconds=settings.SESSION_MAX_AGE))
+    if until <= now + timedelta(seconds=settings.SESSION_COOKIE_AGE):
+        return  # the ordinary cookie lasts long enough
+    if isinstance(current, str) and current >= until.isoformat():
+        return
+    request.session.set_expiry(until)
 
 
 def session_mapping_for(participant: Participant) -> dict[str, int]:

@@ -8,13 +8,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
-from .. import codes
+from .. import codes, limits
 from ..errors import ServiceError
 from ..models import Debate, Participant, Poll, PollOption, Vote
 from ..models_consult import CodeUse, Consultation, PollRules, ResultDeclaration, SecretBallot, VoterCode
@@ -22,8 +21,6 @@ from ..permissions import require_moderator
 from .common import _log, announce
 
 MAX_CODES_PER_BATCH = 5000
-CODE_FAILURES_ALLOWED = 10  # wrong codes per client and debate…
-CODE_FAILURE_WINDOW = 15 * 60  # …per quarter of an hour: 2^50 codes cannot be guessed at that pace
 
 
 def voter_codes_generate(*, debate: Debate, actor: Any, count: int) -> list[str]:
@@ -64,26 +61,21 @@ def voter_code_revoke(*, debate: Debate, actor: Any, typed: str) -> VoterCode:
     return found
 
 
-def _failure_key(debate: Debate, client: str) -> str:
-    return f"debates:code-failures:{debate.pk}:{client}"
-
-
 def voter_code_enter(*, debate: Debate, participant: Participant | None, typed: str, client: str) -> Participant:
     """A citizen enters their code. Returns the participant this browser is from now on: the code's participant if
     it was entered before (on any device), else the browser's own (or a new one), now bound to the code.
-    Wrong codes are counted per client (address) and debate, and refused for a while past CODE_FAILURES_ALLOWED."""
-    key = _failure_key(debate, client)
-    if (cache.get(key) or 0) >= CODE_FAILURES_ALLOWED:
-        raise ServiceError(
-            _("Too many wrong codes from this connection. Try again in a quarter of an hour."), status=429
+    Wrong codes are counted per client (address) and debate (limits "voter_code_guess", shared by every process),
+    and refused for a while past the limit."""
+    key = f"{debate.pk}:{client}"
+    if limits.over("voter_code_guess", key):
+        raise limits.RateLimited(
+            _("Too many wrong codes from this connection. Try again in a quarter of an hour."),
+            retry_after=limits.rule("voter_code_guess").window,
         )
     code = codes.normalise(typed)
     found = VoterCode.objects.filter(debate=debate, digest=codes.digest(code)).first() if code else None
     if found is None or found.revoked_at is not None:
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, CODE_FAILURE_WINDOW)
+        limits.count("voter_code_guess", key)
         if found is not None:
             raise ServiceError(_("This code was revoked by the organisers."), status=403)
         raise ServiceError(_("This code is not valid for this debate. Check it and try again."), status=400)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from ..models import Debate
 from ..models_consult import Consultation, PollRules, VoterCode
 
 register = template.Library()
@@ -34,6 +35,9 @@ def consult_entry(context: Any, debate: Any) -> dict[str, Any]:
         "codes_needed": codes_needed,
         "has_polls": bool(context.get("polls")),
         "has_code": bool(participant and VoterCode.objects.filter(participant=participant).exists()),
+        # A consultation running until a date: its participants may need their participation on another device.
+        "keep_card": bool(consultation and consultation.closes_at and debate.status != Debate.Status.CLOSED),
+        "participant": participant,
     }
 
 

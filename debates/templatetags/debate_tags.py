@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from debates import formats, labels
+
 register = template.Library()
 
 
@@ -22,46 +24,27 @@ def get_item(mapping: Any, key: Any) -> Any:
         return ""
 
 
-@register.filter
-def mmss(seconds: Any) -> str:
-    """Seconds as M:SS (negative: +M:SS overtime)."""
-    try:
-        s = int(round(float(seconds)))
-    except (TypeError, ValueError):
-        return "–"
-    sign = "+" if s < 0 else ""
-    s = abs(s)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m}:{sec:02d}"
+register.filter("mmss", formats.mmss)  # seconds as M:SS (the clock's format)
 
 
 @register.filter
 def action_label(code: str) -> str:
-    from debates.labels import ACTION_LABELS
-
-    return str(ACTION_LABELS.get(code, code))
+    return str(labels.ACTION_LABELS.get(code, code))
 
 
 @register.filter
 def object_label(code: str) -> str:
-    from debates.labels import OBJECT_LABELS
-
-    return str(OBJECT_LABELS.get(code, code))
+    return str(labels.OBJECT_LABELS.get(code, code))
 
 
 @register.simple_tag
 def log_key(object_type: str, key: str) -> str:
-    from debates.labels import log_key_label
-
-    return log_key_label(object_type, key)
+    return labels.log_key_label(object_type, key)
 
 
 @register.simple_tag
 def log_value(object_type: str, key: str, value: Any) -> str:
-    from debates.labels import log_value_label
-
-    return log_value_label(object_type, key, value)
+    return labels.log_value_label(object_type, key, value)
 
 
 @register.filter

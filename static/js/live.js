@@ -225,8 +225,16 @@
   function insertHeld() {
     var list = document.getElementById("qlist");
     if (!list) return;
-    if (searching()) { var s = document.getElementById("qsearch-text"); s.value = ""; }
     if (currentTab() === "mine") selectTab("top", false);
+    if (searching()) {
+      // The list shows search results: the tab's window comes back from the server, new questions included.
+      document.getElementById("qsearch-text").value = "";
+      heldInserts = [];
+      showHeld();
+      loadWindow();
+      list.scrollIntoView({ block: "start" });
+      return;
+    }
     putHeldInList(list);
     refresh();
     list.scrollIntoView({ block: "start" });
@@ -280,13 +288,45 @@
     }
   });
   document.addEventListener("htmx:afterSwap", function (evt) {
+    if (!evt.detail.requestConfig) return;  // a pushed fragment, not a window the reader asked for
     // A new window replaced the list: questions held for the old one are in it or will come with the next.
-    if (evt.detail.target && evt.detail.target.id === "qlist" && evt.detail.requestConfig) { heldInserts = []; showHeld(); }
+    if (evt.detail.target && evt.detail.target.id === "qlist") { heldInserts = []; showHeld(); }
+    // A window read after items moved (an upvote, a live insert) may repeat one the page shows: keep the first.
+    document.querySelectorAll("#qlist, .arguments ul").forEach(function (list) {
+      var seen = {};
+      list.querySelectorAll(":scope > li[id]").forEach(function (li) {
+        if (seen[li.id]) li.remove(); else seen[li.id] = true;
+      });
+      pruneRemoved(list);
+    });
+  });
+  // The search box asks for a window once the text makes a different search: 3 characters or more, or none (the
+  // tab's window). One or two characters do not search; the tabs' own submits always load.
+  var searchSent = null;
+  function searchTerm() {
+    var s = document.getElementById("qsearch-text");
+    var text = s ? s.value.trim() : "";
+    return text.length >= 3 ? text : "";
+  }
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (!evt.detail.elt || evt.detail.elt.id !== "qsearch") return;
+    var term = searchTerm();
+    var typed = evt.detail.triggeringEvent && evt.detail.triggeringEvent.type === "input";
+    if (typed && term === (searchSent === null ? "" : searchSent)) { evt.preventDefault(); return; }
+    searchSent = term;
+    if (term) evt.detail.parameters.q = term; else delete evt.detail.parameters.q;
+  });
+  // A snapshot of the list (on reconnect) is the Top window: a reader on Recent or searching gets theirs back.
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    if (!evt.detail.target || evt.detail.target.id !== "questions") return;
+    if (currentTab() === "recent" || searchTerm()) setTimeout(loadWindow, Math.random() * 2000);
   });
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.querySelector("[data-tab]")) return;
     var tab = currentTab();
-    selectTab(tab, tab === "recent");  // the page comes with the Top window
+    searchSent = searchTerm();
+    // The page comes with the Top window (or, without JavaScript, the one its address named).
+    selectTab(tab, tab === "recent" || searchSent !== "");
   });
 
   // --- 4. Clocks: computed locally from server data, never pushed every second --------------------------------

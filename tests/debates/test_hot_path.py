@@ -407,3 +407,11 @@ async def test_newcomers_on_the_hot_path_count_towards_the_per_address_limit(set
     assert await sync(Participant.objects.filter(debate=debate).count) == 5
     assert (await post(vote_path(debate, poll), f"option={option}", cookies=returning))[0] == 200
     assert await sync(Vote.objects.filter(poll=poll).count) == 5
+
+
+def test_the_hot_path_serves_under_the_projects_own_settings():
+    """It switches itself off (logged once) under a middleware or session engine it cannot run on the loop: twice a
+    settings change did so unnoticed. Under the shipped settings it must be on."""
+    from django.conf import settings
+
+    assert hot_path.unservable(settings.MIDDLEWARE, settings.SESSION_ENGINE) is None

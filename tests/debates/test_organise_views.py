@@ -125,6 +125,7 @@ def test_invite_accept_by_creating_an_account(client, organiser):
     response = client.post(
         reverse("organise_staff", args=[debate.code]),
         {"action": "invite", "role": "official", "title": "Maire de Nanterre", "note": "Maire"},
+        follow=True,
     )
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', response.content.decode()).group(1)
@@ -153,7 +154,7 @@ def test_invite_accept_with_the_signed_in_account_and_revoke(client, organiser):
     create_debate(client)
     debate = Debate.objects.get()
     body = client.post(
-        reverse("organise_staff", args=[debate.code]), {"action": "invite", "role": "moderator"}
+        reverse("organise_staff", args=[debate.code]), {"action": "invite", "role": "moderator"}, follow=True
     ).content.decode()
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', body).group(1)
     invitation = Invitation.objects.get()
@@ -163,7 +164,7 @@ def test_invite_accept_with_the_signed_in_account_and_revoke(client, organiser):
     assert client.post(link, {"action": "accept"}).status_code == 410
     client.force_login(organiser)
     body = client.post(
-        reverse("organise_staff", args=[debate.code]), {"action": "renew", "invitation": invitation.pk}
+        reverse("organise_staff", args=[debate.code]), {"action": "renew", "invitation": invitation.pk}, follow=True
     ).content.decode()
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', body).group(1)
     client.force_login(helper)
@@ -276,6 +277,7 @@ def test_with_email_set_up_the_invitation_is_mailed_and_staff_can_reset_a_passwo
     body = client.post(
         reverse("organise_staff", args=[debate.code]),
         {"action": "invite", "role": "official", "title": "Maire", "email": "maire@example.org"},
+        follow=True,
     ).content.decode()
     link = re.search(r'value="(http://testserver/invite/[^"]+/)"', body).group(1)
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["maire@example.org"] and link in mailoutbox[0].body
@@ -305,3 +307,16 @@ def test_an_organiser_deleting_their_only_draft_stays_signed_in(client):
     client.post(reverse("organise_delete", args=[debate.code]))
     assert not Debate.objects.exists()
     assert client.get(reverse("organise_dashboard")).status_code == 200  # not sent back to the sign-in page
+
+
+def test_reloading_after_an_invitation_neither_invites_again_nor_shows_the_link_again(client, organiser):
+    create_debate(client)
+    debate = Debate.objects.get()
+    url = reverse("organise_staff", args=[debate.code])
+    posted = client.post(url, {"action": "invite", "role": "moderator"})
+    assert posted.status_code == 302 and posted["Location"] == url  # Post/Redirect/Get
+    shown = client.get(url)
+    assert shown.status_code == 200 and re.search(r'value="http://testserver/invite/[^"]+/"', shown.content.decode())
+    again = client.get(url)  # the reload
+    assert not re.search(r'value="http://testserver/invite/[^"]+/"', again.content.decode())
+    assert Invitation.objects.filter(debate=debate).count() == 1

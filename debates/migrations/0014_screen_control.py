@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0012_participant_client_key'),
+        ('debates', '0013_participant_recovery'),
     ]
 
     operations = [

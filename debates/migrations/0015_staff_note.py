@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debates', '0013_screen_control'),
+        ('debates', '0014_screen_control'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

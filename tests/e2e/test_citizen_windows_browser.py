@@ -1,0 +1,155 @@
+"""A citizen on a phone (390×844, Debian's chromium) in a debate of 2,000 questions: the page shows one window of 30,
+"Show more questions" appends the next, the search box (debounced, 3 characters or more) asks the server, clearing
+it brings the tab's window back, Recent and Top reload their windows, and a poll's arguments show their real totals
+with a "show more". Saves /tmp/citizen-shots/*.png (and screenshots/citizen-windows-390x844.png)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import SCREENSHOTS, requires_chromium
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
+
+TIMEOUT_MS = 8_000
+SHOTS = Path("/tmp/citizen-shots")
+
+SETUP = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from debates import services
+from debates.models import Argument, Debate, Question
+from tests.factories import make_moderator
+d = Debate.objects.create(title="Conseil municipal : le budget 2027", status="live", premoderation=True,
+                          word_filter="", opened_at=timezone.now(), scheduled_start=timezone.now() - timedelta(minutes=3),
+                          scheduled_end=timezone.now() + timedelta(hours=2))
+mod = make_moderator(d, username="windows-mod")
+author = services.participant_join(debate=d, display_name="Karim")
+Question.objects.bulk_create([
+    Question(debate=d, author=author, status="approved", upvote_count=(i * 7919) % 23,
+             text=(f"Quand le tram desservira-t-il le quartier n°{i} ?" if i % 40 == 0
+                   else f"Que prévoit le budget pour l'école du secteur n°{i} ?"))
+    for i in range(2000)], batch_size=500)
+newest = Question.objects.filter(debate=d).order_by("-created_at", "-id").first()
+poll = services.poll_create(debate=d, actor=mod, text="Faut-il piétonniser la rue de la République ?",
+                            kind="yna", open_now=True)
+Argument.objects.bulk_create([Argument(poll=poll, author=author, side="for", text=f"Un argument pour, le n°{i}")
+                              for i in range(14)]
+                             + [Argument(poll=poll, author=author, side="against", text="Les livraisons.")])
+print(json.dumps({"code": d.code, "poll": poll.pk, "newest": newest.pk}))
+"""
+
+COUNT = "document.querySelectorAll('#qlist > li.question').length"
+
+
+def test_a_phone_walks_searches_and_switches_tabs(daphne_server, browser):
+    base = daphne_server.url
+    data = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
+    code, poll = data["code"], data["poll"]
+    SHOTS.mkdir(exist_ok=True)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=1, extra_http_headers={"Accept-Language": "fr"}
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/questions" in r.url else None)
+    page.goto(f"{base}/d/{code}/")
+    page.wait_for_function("document.getElementById('presence').textContent.trim() !== ''")
+    page.evaluate("window.__sameDocument = true")
+    assert page.evaluate(COUNT) == 30
+
+    # The arguments: the heading says 14, the window shows 10, "show more" the other 4.
+    assert page.inner_text(f"#poll-{poll}-for-total") == "(14)"
+    assert page.locator(f"#poll-{poll}-for > li.argument").count() == 10
+    page.locator(f"#poll-{poll}-for-more button").click()
+    page.wait_for_function(f"document.querySelectorAll('#poll-{poll}-for > li.argument').length === 14")
+    assert page.locator(f"#poll-{poll}-for-more button").count() == 0
+    assert page.inner_text(f"#poll-{poll}-against-total") == "(1)"
+    page.locator(f"#poll-{poll}-for > li.argument").last.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "0-arguments.png"))
+
+    # 1. Scroll down the list and tap "show more": the next 30 are appended, the first ones stay.
+    first_id = page.evaluate("document.querySelector('#qlist > li.question').id")
+    more = page.locator("#qlist > li.more a")
+    more.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "1-end-of-window.png"))
+    more.click()
+    page.wait_for_function(f"{COUNT} === 60")
+    assert page.evaluate("document.querySelector('#qlist > li.question').id") == first_id
+    assert page.evaluate("document.querySelectorAll('#qlist > li.more').length") == 1  # one, at the end
+    assert page.evaluate("document.querySelector('#qlist').lastElementChild.classList.contains('more')")
+    ids = page.evaluate("[...document.querySelectorAll('#qlist > li.question')].map(li => li.id)")
+    assert len(set(ids)) == 60
+    page.locator("#qlist > li.more a").click()
+    page.wait_for_function(f"{COUNT} === 90")
+
+    # 2. Search: two letters do nothing; "tram" asks the server once typing pauses.
+    box = page.locator("#qsearch-text")
+    box.scroll_into_view_if_needed()
+    before = len(requests)
+    box.press_sequentially("tr", delay=60)
+    page.wait_for_timeout(700)
+    assert len(requests) == before and page.evaluate(COUNT) == 90
+    box.press_sequentially("am", delay=60)
+    page.wait_for_function(
+        f"{COUNT} === 30 && [...document.querySelectorAll('#qlist > li.question .qtext')]"
+        ".every(p => p.textContent.includes('tram'))"
+    )
+    assert len(requests) == before + 1  # debounced: one request for "tram"
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(SHOTS / "2-search.png"))
+    page.locator("#qlist > li.more a").click()  # the search's own next window: 50 tram questions in all
+    page.wait_for_function(f"{COUNT} === 50")
+    assert page.locator("#qlist > li.more").count() == 0
+
+    # Clearing it brings the Top window back.
+    box.fill("")
+    page.wait_for_function(f"{COUNT} === 30 && document.querySelector('#qlist > li.question').id === '{first_id}'")
+
+    # 3. Recent: the newest first, from the server; Top again: the most upvoted.
+    page.click("#tab-recent")
+    page.wait_for_function(f"document.querySelector('#qlist > li.question').id === 'q-{data['newest']}'")
+    assert page.evaluate(COUNT) == 30
+    assert page.input_value("#qorder") == "recent"
+    page.locator("#qlist > li.more a").click()
+    page.wait_for_function(f"{COUNT} === 60")
+    created = page.evaluate(
+        "[...document.querySelectorAll('#qlist > li.question')].map(li => Number(li.dataset.created))"
+    )
+    assert created == sorted(created, reverse=True)
+    page.click("#tab-top")
+    page.wait_for_function(f"{COUNT} === 30 && document.querySelector('#qlist > li.question').id === '{first_id}'")
+
+    # A search while on Recent stays in Recent order.
+    page.click("#tab-recent")
+    page.wait_for_function(f"document.querySelector('#qlist > li.question').id === 'q-{data['newest']}'")
+    box.fill("tram")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#qlist > li.question .qtext')].every(p => p.textContent.includes('tram'))"
+    )
+    assert page.evaluate(COUNT) == 30
+    # "My questions" hides the list and the search box.
+    page.click("#tab-mine")
+    assert page.locator("#qsearch").is_hidden() and page.locator("#questions").is_hidden()
+    page.click("#tab-top")
+
+    assert page.evaluate("window.__sameDocument") is True
+    assert errors == []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the citizen page scrolls sideways at 390 px ({width} px wide)"
+    page.locator("#questions-card").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "3-tabs.png"))
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "4-page-end.png"))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "citizen-windows-390x844.png"))
+    ctx.close()
