@@ -110,15 +110,18 @@ class Coalescer:
         try:
             if keys:
                 presence = await relay.presence_total(debate_id) if "presence" in keys else None
-                frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
-                    debate_id, keys, groups.AUDIENCES, presence
-                )
+                # Only what someone listens to (a role in a language): six languages no longer cost six renders.
+                audiences = await relay.listened(debate_id)
+                if audiences:
+                    frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
+                        debate_id, keys, audiences, presence
+                    )
+                    hooks.notify(debate_id, frames)
+                    await self.rt.layer.group_send(
+                        groups.debate_group(debate_id), {"type": "live.frames", "frames": frames}
+                    )
                 if presence is not None:
                     await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
-                hooks.notify(debate_id, frames)
-                await self.rt.layer.group_send(
-                    groups.debate_group(debate_id), {"type": "live.frames", "frames": frames}
-                )
         except Exception:
             # Kept dirty and retried: the final count must get out once the layer (Redis) or database is back.
             log.warning("flush failed for debate %s; retrying", debate_id, exc_info=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
 
 ROLES = ("public", "screen", "moderators")
@@ -29,6 +32,28 @@ def flush_lock_key(debate_id: int) -> str:
 
 def presence_key(debate_id: int) -> str:
     return f"{settings.REDIS_PREFIX}:live:presence:{debate_id}"
+
+
+def audiences_key(debate_id: int) -> str:
+    """Hash: process id -> JSON {"t": written at, "a": [audiences with sockets in that process]}."""
+    return f"{settings.REDIS_PREFIX}:live:audiences:{debate_id}"
+
+
+# An entry of audiences_key older than this is a dead process's (live processes rewrite theirs every 10 s).
+AUDIENCES_FRESH_SECONDS = 35.0
+
+
+def listened_from(entries: dict[Any, Any], now: float) -> set[str]:
+    """The audiences some live process has sockets in, from the hash of audiences_key (bytes or str values)."""
+    listened: set[str] = set()
+    for raw in entries.values():
+        try:
+            entry = json.loads(raw)
+            if now - float(entry["t"]) < AUDIENCES_FRESH_SECONDS:
+                listened.update(a for a in entry["a"] if a in AUDIENCES)
+        except (ValueError, KeyError, TypeError):
+            continue
+    return listened
 
 
 def process_alive_key(process_id: str) -> str:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 
 from . import groups, hooks, process, registry
-from .runtime import run_on_server_loop
+from .runtime import run_on_server_loop, server_loop
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,44 @@ def mark_hot(debate_id: int, keys: set[str]) -> None:
 
 
 def publish_now(debate_id: int, keys: set[str], presence: int | None = None) -> None:
-    """Render in this (sync) thread and broadcast to every process. Never call on the event loop thread."""
-    frames = registry.render(debate_id, keys, groups.AUDIENCES, presence)
-    send_frames(debate_id, frames)
+    """Render in this (sync) thread, for the audiences someone listens to, and broadcast to every process. Never
+    call on the event loop thread."""
+    audiences = listened(debate_id)
+    if audiences:
+        send_frames(debate_id, registry.render(debate_id, keys, audiences, presence))
+
+
+_sync_redis: dict[str, Any] = {}
+
+
+def listened(debate_id: int) -> tuple[str, ...]:
+    """From a sync thread: the audiences of this debate with sockets in some process (live.relay.Relay.listened);
+    every audience when observers listen in-process or when it cannot be known."""
+    if hooks.listeners:
+        return groups.AUDIENCES
+    if settings.REDIS_URL:
+        try:
+            client = _sync_redis.get(settings.REDIS_URL)
+            if client is None:
+                import redis
+
+                client = _sync_redis[settings.REDIS_URL] = redis.Redis.from_url(
+                    settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
+                )
+            import time
+
+            return tuple(sorted(groups.listened_from(client.hgetall(groups.audiences_key(debate_id)), time.time())))
+        except Exception:
+            log.warning("listened audiences unknown (Redis): rendering every audience")
+            return groups.AUDIENCES
+    rt = process.existing(server_loop())
+    if rt is None:
+        return ()  # no server loop in this process, no Redis: no socket anywhere can be listening
+    relay = rt.relay.debates.get(debate_id)
+    try:
+        return tuple(relay.audiences()) if relay else ()
+    except RuntimeError:  # the loop changed the sockets while we read them: render them all
+        return groups.AUDIENCES
 
 
 def send_frames(debate_id: int, frames: registry.Frames) -> None:

@@ -21,6 +21,7 @@ supervised (an unexpected error is logged and the reader restarted). Each proces
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from . import groups, registry, wire
+from . import groups, hooks, registry, wire
 from .runtime import PROCESS_ID
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ class DebateRelay:
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
     presence_dirty: bool = False
     presence_writer: asyncio.Task | None = None
+    # Writes of this process's listened audiences (Redis) are serialised: each writes the set of its moment.
+    audiences_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def audiences(self) -> list[str]:
+        return sorted(a for a, sockets in self.sockets.items() if sockets)
 
     def count(self) -> int:
         return sum(len(s) for s in self.sockets.values())
@@ -134,10 +140,15 @@ class Relay:
         # Counted before any await: a concurrent leave() of the last other socket then keeps this relay (and its
         # subscription) instead of dropping it while we wait, which left joiners on an orphaned relay that never
         # received anything (bench/: 284 of 5000 clients in one run).
+        new_audience = not relay.sockets[audience]
         relay.sockets[audience].add(sock)
         if sock.participant_id is not None:
             relay.citizens.setdefault(sock.participant_id, set()).add(sock)
         try:
+            if new_audience:
+                # Before the snapshot: a broadcast rendered without this audience then read the database before
+                # the snapshot does, so the snapshot holds what it carried (see listened()).
+                await self._write_audiences(relay)
             await self.ensure_control()
             async with relay.joining:
                 if relay.reader is None:
@@ -154,6 +165,13 @@ class Relay:
         if relay is None:
             return
         self._forget(relay, audience, sock)
+        if not relay.sockets[audience]:
+            # Nobody here listens to it any more: broadcasts may stop rendering it, so its cache would go stale.
+            relay.latest.pop(audience, None)
+            relay.latest_full_at.pop(audience, None)
+            relay.deltas.pop(audience, None)
+            if self.redis is not None:
+                self.loop.create_task(self._write_audiences(relay))
         await self._presence_changed(relay)
         if relay.count() == 0 and relay.reader is not None:
             relay.reader.cancel()
@@ -203,10 +221,10 @@ class Relay:
             return self.local_count(debate_id)
         try:
             counts = await self.redis.hgetall(groups.presence_key(debate_id))
-            total = 0
+            total = self.local_count(debate_id)  # this process's own count is current here, Redis's may lag
             for proc, n in counts.items():
                 proc = proc.decode()
-                if proc == PROCESS_ID or await self.redis.exists(groups.process_alive_key(proc)):
+                if proc != PROCESS_ID and await self.redis.exists(groups.process_alive_key(proc)):
                     total += int(n)
             return total
         except Exception:
@@ -242,6 +260,42 @@ class Relay:
                 await self.redis.set(groups.process_alive_key(PROCESS_ID), 1, ex=30)
             except Exception:
                 log.warning("heartbeat failed", exc_info=True)
+            for relay in list(self.debates.values()):
+                await self._write_audiences(relay)
+
+    # --- listened audiences: a broadcast renders only the audiences (role and language) someone listens to --------
+    async def _write_audiences(self, relay: DebateRelay) -> None:
+        """Tell every process which audiences of this debate have sockets here (Redis; in-process without it)."""
+        if self.redis is None:
+            return
+        async with relay.audiences_lock:
+            audiences = relay.audiences()
+            key = groups.audiences_key(relay.debate_id)
+            try:
+                if audiences:
+                    entry = json.dumps({"t": time.time(), "a": audiences})
+                    await self.redis.hset(key, PROCESS_ID, entry)
+                    await self.redis.expire(key, 3600)
+                else:
+                    await self.redis.hdel(key, PROCESS_ID)
+            except Exception:
+                # Broadcasts may now leave out an audience listened here: made good once Redis answers (resync).
+                log.warning("writing listened audiences failed")
+                self.rt.redis_trouble()
+
+    async def listened(self, debate_id: int) -> tuple[str, ...]:
+        """The audiences to render for a broadcast of this debate: those with sockets in some process (all of them
+        when observers listen in-process, or when Redis cannot say)."""
+        if hooks.listeners:  # tests and tools observe every audience
+            return groups.AUDIENCES
+        if self.redis is None:
+            relay = self.debates.get(debate_id)
+            return tuple(relay.audiences()) if relay else ()
+        try:
+            entries = await self.redis.hgetall(groups.audiences_key(debate_id))
+        except Exception:
+            return groups.AUDIENCES
+        return tuple(sorted(groups.listened_from(entries, time.time())))
 
     # --- supervision ------------------------------------------------------------------------------------------
     def supervise(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task:
