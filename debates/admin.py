@@ -19,6 +19,7 @@ from .models import (
     PresenceSample,
     Question,
     QuestionUpvote,
+    StaffNote,
     StaffSessionEpoch,
     Vote,
 )
@@ -170,6 +171,7 @@ for model in (
     ArgumentUpvote,
     Answer,
     PresenceSample,
+    StaffNote,
     StaffSessionEpoch,
 ):
     admin.site.register(model, SafeAdmin)

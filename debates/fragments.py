@@ -68,6 +68,37 @@ def _onscreen(debate: Debate, arg: str | None, presence: int | None) -> Context:
     return {"on_screen": selectors.on_screen_question(debate), "officials": selectors.official_titles(debate)}
 
 
+def _onscreen_for_screen(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    """The screen's stage: what a moderator put there (debates.services.screen); the closing slide's results."""
+    ctx = _onscreen(debate, arg, presence)
+    if debate.screen_mode == Debate.ScreenMode.CLOSING:
+        ctx["final_polls"] = [
+            poll_view(p, with_arguments=False) for p in selectors.public_polls(debate) if p.status == Poll.Status.CLOSED
+        ]
+    return ctx
+
+
+# The screen's slides on the console, each one key away (a poll is picked in the list of polls; "p" shows the first).
+SCREEN_MODE_BUTTONS = (
+    (Debate.ScreenMode.WELCOME, Debate.ScreenMode.WELCOME.label, "w"),
+    (Debate.ScreenMode.QUESTION, Debate.ScreenMode.QUESTION.label, "q"),
+    (Debate.ScreenMode.BLANK, Debate.ScreenMode.BLANK.label, "b"),
+    (Debate.ScreenMode.CLOSING, Debate.ScreenMode.CLOSING.label, "c"),
+)
+
+
+def _screen_control(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {
+        "on_screen": selectors.on_screen_question(debate),
+        "screen_modes": SCREEN_MODE_BUTTONS,
+        "screen_polls": [p for p in selectors.all_polls(debate) if p.status != Poll.Status.DRAFT],
+    }
+
+
+def _notes(debate: Debate, arg: str | None, presence: int | None) -> Context:
+    return {"notes": selectors.staff_notes(debate)}
+
+
 # Lists are windows, never whole: what a page shows at first (its "show more" asks for the next window).
 def _questions(debate: Debate, arg: str | None, presence: int | None, *, limit: int = selectors.WINDOW) -> Context:
     questions, next_cursor = selectors.question_window(debate, order="top", limit=limit)
@@ -155,7 +186,7 @@ WIDGETS: dict[str, Widget] = {
             snapshot=True,
             views={
                 "public": View(f"{CITIZEN}#onscreen", "onscreen", _onscreen),
-                "screen": View(f"{SCREEN}#question", "screen-question", _onscreen),
+                "screen": View(f"{SCREEN}#question", "screen-question", _onscreen_for_screen),
                 "moderators": View(f"{CONSOLE}#onscreen", "mod-onscreen", _onscreen),
             },
         ),
@@ -217,6 +248,35 @@ WIDGETS: dict[str, Widget] = {
                 "moderators": View(f"{CONSOLE}#log", "mod-log", _log),
             },
         ),
+        # The screen's two areas alone, for a change of what the screen shows (debates.services.screen): the other
+        # audiences' pages do not change with it. Not in snapshots: "onscreen" and "polls" bring these areas.
+        Widget(
+            "stage",
+            views={
+                "screen": View(f"{SCREEN}#question", "screen-question", _onscreen_for_screen),
+            },
+        ),
+        Widget(
+            "screenpoll",
+            views={
+                "screen": View(f"{SCREEN}#poll", "screen-poll", _screen_poll),
+            },
+        ),
+        # Staff only: no view for citizens or the screen, so a note never leaves the console and the official view.
+        Widget(
+            "notes",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#notes", "mod-notes", _notes),
+            },
+        ),
+        Widget(
+            "screenctl",
+            snapshot=True,
+            views={
+                "moderators": View(f"{CONSOLE}#screenctl", "mod-screenctl", _screen_control),
+            },
+        ),
         *fragments_consult.widget_rows(View, Widget),  # proposals (debates/fragments_consult.py)
     )
 }
@@ -270,13 +330,17 @@ def poll_view(poll: Poll, *, moderator: bool = False, with_results: bool = True,
 
 
 def screen_poll(debate: Debate) -> dict | None:
-    """The poll the room sees: the open one, else the last closed."""
-    polls = selectors.public_polls(debate)
-    open_polls = [p for p in polls if p.status == Poll.Status.OPEN]
-    chosen = (
-        open_polls[-1] if open_polls else (max(polls, key=lambda p: p.closed_at or p.created_at) if polls else None)
-    )
-    return poll_view(chosen, with_arguments=False) if chosen else None
+    """The poll the hall sees: the one a moderator put on screen (debates.services.screen), while the screen shows
+    a poll. Hidden results show on screen once the poll closes or a moderator reveals them there."""
+    if debate.screen_mode != Debate.ScreenMode.POLL or debate.screen_poll_id is None:
+        return None
+    try:
+        poll = selectors.poll_in_debate(debate, debate.screen_poll_id)
+    except Http404:
+        return None
+    view = poll_view(poll, with_arguments=False)
+    view["show_results"] = poll.shows_results or debate.screen_revealed
+    return view
 
 
 def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str], presence: int | None) -> dict:

@@ -25,6 +25,10 @@ ACTION_LABELS = {
     "question_unstarred": pgettext_lazy("log action", "unstarred"),
     "question_on_screen": pgettext_lazy("log action", "put on screen"),
     "screen_cleared": pgettext_lazy("log action", "cleared the screen"),
+    "note_sent": pgettext_lazy("log action", "sent a note to the officials"),
+    "question_undone": pgettext_lazy("log action", "undid their action"),
+    "screen_mode": pgettext_lazy("log action", "changed what the screen shows"),
+    "screen_revealed": pgettext_lazy("log action", "revealed the results on screen"),
     "question_answered": pgettext_lazy("log action", "marked answered"),
     "answer_posted": pgettext_lazy("log action", "answered"),
     "poll_created": pgettext_lazy("log action", "created a poll"),
@@ -60,6 +64,7 @@ OBJECT_LABELS = {
     "argument": _("argument"),
     "agendasegment": _("agenda segment"),
     "debaterole": _("role"),
+    "staffnote": _("note to officials"),
     "invitation": _("invitation"),
 }
 
@@ -83,6 +88,10 @@ LOG_KEY_LABELS = {
     "from": _("from"),
     "for": _("for"),
     "kept_upvotes": _("upvotes of the kept question"),
+    "mode": _("screen shows"),
+    "poll": _("poll"),
+    "revealed": _("results revealed"),
+    "undid": _("undid"),
     "merged_into": _("merged into"),
     "status": _("status"),
 }
@@ -123,8 +132,14 @@ def log_value_label(object_type: str, key: str, value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if key == "remaining" and isinstance(value, (int, float)):
         return formats.mmss(value)  # the clock's own format
-    if key in ("on_screen", "segment"):
+    if key in ("on_screen", "segment", "poll"):
         return f"#{value}"
+    if key == "undid":
+        return str(ACTION_LABELS.get(value, value))
+    if key == "mode":
+        from .models import Debate
+
+        return str(dict(Debate.ScreenMode.choices).get(value, value))
     field = _logged_field(object_type, key)
     if field is not None and field.is_relation:
         return f"#{value}"

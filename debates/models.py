@@ -77,6 +77,15 @@ class Debate(models.Model):
         Status.CLOSED: set(),
     }
 
+    class ScreenMode(models.TextChoices):
+        """What the projected screen shows, chosen by a moderator (debates.services.screen)."""
+
+        WELCOME = "welcome", _("Welcome slide")
+        QUESTION = "question", _("Question")
+        POLL = "poll", _("Poll")
+        BLANK = "blank", _("Blank screen")
+        CLOSING = "closing", _("Closing slide")
+
     class Theme(models.TextChoices):
         DARK = "dark", _("Dark")
         LIGHT = "light", _("Light")
@@ -146,6 +155,15 @@ class Debate(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    screen_mode = models.CharField(
+        _("screen shows"), max_length=10, choices=ScreenMode.choices, default=ScreenMode.QUESTION
+    )
+    screen_poll = models.ForeignKey(
+        "Poll", verbose_name=_("poll on screen"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A poll whose results are hidden shows its options and the vote count on screen until a moderator reveals
+    # the bars; reset whenever another poll goes on screen.
+    screen_revealed = models.BooleanField(_("poll results revealed on screen"), default=False)
     current_segment = models.ForeignKey(
         "AgendaSegment",
         verbose_name=_("current segment"),
@@ -647,6 +665,26 @@ class PresenceSample(models.Model):
 
     class Meta:
         ordering = ["at"]
+
+
+class StaffNote(models.Model):
+    """A moderator's short private note to the officials on stage ("two minutes left", "next: the tram question").
+    Staff only: rendered for the console and the official view, never for citizens or the screen."""
+
+    MAX_LENGTH = 140
+
+    debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="staff_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.CharField(_("note"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("note to officials")
+        verbose_name_plural = _("notes to officials")
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class StaffSessionEpoch(models.Model):

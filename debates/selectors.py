@@ -736,3 +736,10 @@ def invitations_of(debate: Debate) -> list[Any]:
     from .models import Invitation
 
     return list(Invitation.objects.filter(debate=debate).select_related("accepted_by").order_by("-created_at"))
+
+
+def staff_notes(debate: Debate, limit: int = 5) -> list:
+    """The moderators' latest notes to the officials, newest first (staff only)."""
+    from .models import StaffNote
+
+    return list(StaffNote.objects.filter(debate=debate).select_related("author").order_by("-created_at", "-id")[:limit])

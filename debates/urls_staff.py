@@ -8,6 +8,7 @@ from . import views_screen as screen
 urlpatterns = [
     path("moderate/", moderation.console, name="moderate"),
     path("moderate/act", moderation.act, name="moderate_act"),
+    path("moderate/official/", moderation.official_view, name="official_view"),
     path("moderate/merge", moderation.merge_choices, name="moderate_merge_choices"),
     path("moderate/settings/", moderation.settings_page, name="moderation_settings"),
     path("moderate/log/", moderation.log, name="moderation_log"),

@@ -92,7 +92,21 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
     if not (can_moderate or is_official):
         return _not_staff(request, debate)
     ctx = console_context(request, debate, can_moderate=can_moderate, is_official=is_official)
+    if is_official and not can_moderate:
+        return render(request, "debates/official.html", ctx)  # an official-only role gets their own view
     return render(request, "debates/moderate.html", ctx)
+
+
+@login_required
+@require_safe
+def official_view(request: HttpRequest, code: str) -> HttpResponse:
+    """The officials' view (also open to moderators, to see what the stage sees): the question on screen large,
+    the approved questions by support, a big answer box, the moderators' notes; no moderation buttons."""
+    debate, can_moderate, is_official = _staff_debate(request, code)
+    if not (can_moderate or is_official):
+        return _not_staff(request, debate)
+    ctx = console_context(request, debate, can_moderate=False, is_official=is_official)
+    return render(request, "debates/official.html", ctx)
 
 
 @login_required
@@ -314,6 +328,28 @@ def _status(debate: Debate, request: HttpRequest) -> str:
     return _("The debate is now “%(status)s”.") % {"status": updated.get_status_display()}
 
 
+def _screen(debate: Debate, request: HttpRequest) -> str:
+    mode = request.POST.get("mode", "")
+    poll = selectors.poll_in_debate(debate, request.POST.get("poll")) if mode == Debate.ScreenMode.POLL else None
+    updated = services.screen_show(debate=debate, actor=request.user, mode=mode, poll=poll)
+    return _("The screen now shows: %(mode)s.") % {"mode": updated.get_screen_mode_display()}
+
+
+def _screen_reveal(debate: Debate, request: HttpRequest) -> str:
+    services.screen_reveal(debate=debate, actor=request.user)
+    return _("The results are on screen.")
+
+
+def _undo(debate: Debate, request: HttpRequest) -> str:
+    services.question_undo(question=_q(debate, request), actor=request.user, action=request.POST.get("undo", ""))
+    return _("Undone.")
+
+
+def _note(debate: Debate, request: HttpRequest) -> str:
+    services.staff_note_post(debate=debate, actor=request.user, text=request.POST.get("text", ""))
+    return _("Note sent to the officials.")
+
+
 def _regenerate(debate: Debate, request: HttpRequest) -> str:
     services.screen_token_regenerate(debate=debate, actor=request.user)
     return _("New screen link: the old one no longer works.")
@@ -342,7 +378,13 @@ ACTIONS: dict[str, Handler] = {
     "clock": _clock,
     "status": _status,
     "regenerate_screen": _regenerate,
+    "screen": _screen,
+    "screen_reveal": _screen_reveal,
+    "undo": _undo,
+    "note": _note,
 }
+# Actions the console's toast offers to undo for a few seconds (debates.services.questions.question_undo).
+UNDOABLE = {"approve", "reject", "star", "unstar"}
 
 
 @require_POST
@@ -366,7 +408,20 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
             return _forbidden_page(request, message, status=status, debate=debate)
         messages.success(request, message)
         return redirect("moderate", code=debate.code)
-    html = render_to_string("debates/moderate.html#flash", {"message": message, "ok": status == 200, "oob": True})
+    action = request.POST.get("action", "")
+    undo = action if status == 200 and action in UNDOABLE and request.POST.get("question") else None
+    html = render_to_string(
+        "debates/moderate.html#flash",
+        {
+            "message": message,
+            "ok": status == 200,
+            "oob": True,
+            "undo": undo,
+            "undo_question": request.POST.get("question"),
+            "debate": debate,
+        },
+        request=request if undo else None,
+    )
     if status == 200:
         debate.refresh_from_db()
         if keys:

@@ -11,7 +11,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
+
+from csp.decorators import csp_replace
 
 from . import fragments, qr, report as report_data, selectors
 from .csvsafe import csv_response
@@ -19,6 +22,10 @@ from .models import Debate
 
 
 @require_safe
+# The console shows a live preview of the screen in a frame: this page alone may be framed, by this site only (it
+# has no control to click; every other page keeps frame-ancestors 'none' and X-Frame-Options DENY).
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
     debate = selectors.debate_for_code(code)  # drafts are not shown
@@ -28,16 +35,20 @@ def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     ctx["token"] = token
     theme = request.GET.get("theme")
     ctx["theme"] = theme if theme in Debate.Theme.values else debate.screen_theme
-    # Once closed, the code on the wall leads to the report rather than to a page where nothing can be done.
-    url = (
-        qr.absolute_url(reverse("report", args=[debate.code]), request)
-        if debate.is_closed
-        else qr.citizen_url(debate, request)
-    )
+    # Both codes are built here, with the hall's host (a broadcast has no request): the join code (once closed, the
+    # report's rather than a page where nothing can be done), and the report's, which the closing slide shows (the
+    # stylesheet picks one from the screen's mode).
+    report_url = qr.absolute_url(reverse("report", args=[debate.code]), request)
+    url = report_url if debate.is_closed else qr.citizen_url(debate, request)
     ctx["join_url"] = url
     ctx["join_display"] = qr.short_display(url)
     ctx["qr"] = qr.qr_svg(url)
-    response = render(request, "debates/screen.html", ctx)
+    ctx["report_display"] = qr.short_display(report_url)
+    ctx["report_qr"] = qr.qr_svg(report_url)
+    # The screen speaks the debate's language, not the hall computer's browser's; its socket joins that audience.
+    with translation.override(debate.language):
+        response = render(request, "debates/screen.html", ctx)
+    response["Content-Language"] = debate.language
     response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     response["X-Robots-Tag"] = "noindex"
     return response

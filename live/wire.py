@@ -67,7 +67,18 @@ def _payload(frame: bytes) -> bytes:
 
 def daphne_protocol(send: Any) -> Any | None:
     """The autobahn protocol behind an ASGI `send` of a daphne websocket (daphne passes
-    `functools.partial(server.handle_reply, protocol)`); None for any other server."""
+    `functools.partial(server.handle_reply, protocol)`); None for any other server.
+
+    Channels' session middleware (the moderators' AuthMiddlewareStack) wraps that send in its own bound method,
+    which holds daphne's as `real_send`: it is followed. The wrapper only acts on the handshake (it saves the
+    session on `websocket.accept`), so frames written past it once the socket is open are what it would send."""
+    for _wrapper in range(4):
+        if isinstance(send, functools.partial):
+            break
+        inner = getattr(getattr(send, "__self__", None), "real_send", None)
+        if inner is None:
+            return None
+        send = inner
     if not isinstance(send, functools.partial) or not send.args:
         return None
     try:

@@ -73,10 +73,13 @@ from .questions import (
     question_reject,
     question_star,
     question_submit,
+    question_undo,
     question_upvote,
     question_upvote_withdraw,
     question_upvote_many,
 )
+from .notes import staff_note_post
+from .screen import screen_reveal, screen_show
 from .text import matched_words
 
 __all__ = [
@@ -121,6 +124,7 @@ __all__ = [
     "question_reject",
     "question_star",
     "question_submit",
+    "question_undo",
     "question_upvote",
     "question_upvote_many",
     "question_upvote_withdraw",
@@ -128,7 +132,10 @@ __all__ = [
     "require_official",
     "role_assign",
     "role_remove",
+    "screen_reveal",
+    "screen_show",
     "screen_token_regenerate",
+    "staff_note_post",
     "vote_cast",
     "vote_cast_many",
     "consultation_update",

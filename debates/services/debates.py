@@ -51,14 +51,17 @@ def debate_set_status(*, debate: Debate, status: str, actor: Any) -> Debate:
     return debate
 
 
-STATUS_WIDGETS = {"status", "polls", "questions", "onscreen", "queue", "log"}
+STATUS_WIDGETS = {"status", "polls", "questions", "onscreen", "queue", "log", "screenctl"}
 
 
 def status_side_effects(debate: Debate, status: str, now: Any) -> None:
     """What a status change implies besides the status itself (shared with the scheduler's tick, which changes
-    the status with a conditional UPDATE): closing closes the open polls and ends the running segment."""
+    the status with a conditional UPDATE): closing closes the open polls, ends the running segment and puts the
+    closing slide on screen (thanks, final results, the report's link)."""
     if status != Debate.Status.CLOSED:
         return
+    debate.screen_mode = Debate.ScreenMode.CLOSING
+    Debate.objects.filter(pk=debate.pk).update(screen_mode=Debate.ScreenMode.CLOSING)
     for poll in debate.polls.filter(status=Poll.Status.OPEN):
         poll.status, poll.closed_at = Poll.Status.CLOSED, now
         poll.save(update_fields=["status", "closed_at"])

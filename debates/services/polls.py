@@ -64,7 +64,7 @@ def poll_create(
     with transaction.atomic():
         poll = _poll_insert(debate=debate, text=text, kind=kind, labels=labels, results=results)
         _log(debate, actor, "poll_created", poll, {}, {"text": text, "options": labels})
-        announce(debate.pk, {"polls", "log"})
+        announce(debate.pk, {"polls", "log", "screenctl"})
     if open_now:
         poll = poll_open(poll=poll, actor=actor)
     return poll
@@ -104,7 +104,7 @@ def poll_open(*, poll: Poll, actor: Any) -> Poll:
         p.version += 1
         p.save()
         _log(debate, actor, "poll_opened", p, before, {"status": "open"})
-        announce(debate.pk, {"polls", "log"})
+        announce(debate.pk, {"polls", "log", "screenctl"})
     return p
 
 
@@ -119,7 +119,7 @@ def poll_close(*, poll: Poll, actor: Any) -> Poll:
         p.version += 1
         p.save()
         _log(debate, actor, "poll_closed", p, {"status": "open"}, {"status": "closed"})
-        announce(debate.pk, {"polls", "log"})
+        announce(debate.pk, {"polls", "log", "screenctl"})
     return p
 
 

@@ -129,10 +129,12 @@ def question_reject(*, question: Question, actor: Any, reason: str = "") -> Ques
         q.version += 1
         q.save()
         debate = q.debate
+        keys = {f"q:{q.pk}", "counters", "onscreen", "log"}
         if debate.on_screen_id == q.pk:
             Debate.objects.filter(pk=debate.pk).update(on_screen=None)
+            keys.add("screenctl")
         _log(debate, actor, "question_rejected", q, before, {"status": "rejected", "reason": reason})
-        announce(q.debate_id, {f"q:{q.pk}", "counters", "onscreen", "log"})
+        announce(q.debate_id, keys)
         nudge(q.debate_id, [q.author_id])
     return q
 
@@ -279,7 +281,11 @@ def question_put_on_screen(*, question: Question | None, debate: Debate, actor: 
             version=F("version") + 1
         )
         d.on_screen = question
-        d.save(update_fields=["on_screen"])
+        if question is not None and d.screen_mode != Debate.ScreenMode.QUESTION:
+            # Putting a question up is also choosing what the hall sees: the screen leaves its slide or poll.
+            d.screen_mode = Debate.ScreenMode.QUESTION
+            keys.add("screenpoll")
+        d.save(update_fields=["on_screen", "screen_mode"])
         _log(
             d,
             actor,
@@ -288,7 +294,7 @@ def question_put_on_screen(*, question: Question | None, debate: Debate, actor: 
             before,
             {"on_screen": question.pk if question else None},
         )
-        announce(d.pk, keys)
+        announce(d.pk, keys | {"screenctl"})
     return d
 
 
@@ -423,3 +429,60 @@ def _first_upvotes(
     # back; the hot path replays each request through the view, whose next attempt (services.one) sees the row.
     model.objects.bulk_create(rows)
     return rows
+
+
+# The console offers Undo for a few seconds after these actions; the server accepts it for a minute, and only while
+# the action is still the last thing that happened to the question (nobody acted on it since).
+UNDO_SECONDS = 60
+UNDOABLE = {
+    "approve": "question_approved",
+    "reject": "question_rejected",
+    "star": "question_starred",
+    "unstar": "question_unstarred",
+}
+
+
+def question_undo(*, question: Question, actor: Any, action: str) -> Question:
+    """Take back one's own approve, reject, star or unstar of a moment ago: the question returns to its state
+    before (a rejected question to pending or approved, its reason cleared). Logged as an action of its own."""
+    from ..models import ModerationLog
+
+    require_moderator(question.debate, actor)
+    logged = UNDOABLE.get(action)
+    if logged is None:
+        raise ServiceError(_("This action cannot be undone."), status=400)
+    with transaction.atomic():
+        q = _lock_question(question)
+        last = ModerationLog.objects.filter(debate_id=q.debate_id, object_type="question", object_id=q.pk).first()
+        recent = last is not None and (timezone.now() - last.created_at).total_seconds() <= UNDO_SECONDS
+        if not (recent and last.action == logged and last.actor_id == actor.pk):
+            raise ServiceError(
+                _("Too late to undo: the question has changed since, or the moment has passed."), status=409
+            )
+        before = {"status": q.status, "starred": q.starred}
+        if action in ("star", "unstar"):
+            q.starred = action == "unstar"
+        elif action == "approve":
+            if q.status != Question.Status.APPROVED or q.answers.exists() or q.debate.on_screen_id == q.pk:
+                raise ServiceError(
+                    _("Too late to undo: the question has changed since, or the moment has passed."), status=409
+                )
+            q.status, q.approved_at, q.handled_by = Question.Status.PENDING, None, None
+        else:  # reject
+            q.status = last.before.get("status", Question.Status.PENDING)
+            q.rejection_reason, q.handled_by = "", None
+            if q.status == Question.Status.PENDING:
+                q.approved_at = None
+        q.version += 1
+        q.save()
+        _log(q.debate, actor, "question_undone", q, before, {"undid": logged, "status": q.status, "starred": q.starred})
+        # Per item, as the action undone was announced: back in the queue (its approved card removed), or back in
+        # the public lists (a withdrawn approved question), or only its card (a star).
+        keys = {f"q:{q.pk}", "log"}
+        if q.status == Question.Status.PENDING:
+            keys |= {f"p+:{q.pk}", "counters"}
+        elif action == "reject":
+            keys = {f"q+:{q.pk}", "counters", "log"}
+        announce(q.debate_id, keys)
+        nudge(q.debate_id, [q.author_id])
+    return q

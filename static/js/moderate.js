@@ -94,6 +94,15 @@
     if (key === "j") { move(1); evt.preventDefault(); }
     else if (key === "k") { move(-1); evt.preventDefault(); }
     else if (key === "a" || key === "r" || key === "s") { if (press(key)) evt.preventDefault(); }
+    else if ("wqbcvp".indexOf(key) >= 0 && key.length === 1) {
+      // The projected screen: welcome, question, blank, closing, reveal, the first poll.
+      var b = document.querySelector('#mod-screenctl button[data-key="' + key + '"]');
+      if (b && b.offsetParent !== null) {
+        if (window.htmx && b.form) htmx.process(b.form);
+        b.click();
+        evt.preventDefault();
+      }
+    }
   });
 
   document.addEventListener("click", function (evt) {
@@ -150,10 +159,13 @@
   var flashTimer = null;
   document.addEventListener("htmx:afterRequest", function () {
     clearTimeout(flashTimer);
+    var f0 = document.getElementById("mod-flash");
+    // With an Undo button the message stays 8 s: long enough to press it, short enough not to linger.
+    var delay = f0 && f0.querySelector("[data-undo]") ? 8000 : 5000;
     flashTimer = setTimeout(function () {
       var f = document.getElementById("mod-flash");
       if (f && f.classList.contains("success")) { f.textContent = ""; f.className = "flash mod-flash"; }
-    }, 5000);
+    }, delay);
   });
 
   // A failed action never leaves the console: refusals come back as an inline message from the server; a server

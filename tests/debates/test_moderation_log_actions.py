@@ -35,6 +35,8 @@ def play_every_action(client, debate, moderator, official):
         assert r.status_code == 200, (data, r.content.decode()[:300])
 
     act(moderator, action="approve", question=q1.pk)
+    act(moderator, action="undo", undo="approve", question=q1.pk)
+    act(moderator, action="approve", question=q1.pk)
     act(moderator, action="merge", question=q2.pk, into=q1.pk)
     act(moderator, action="reject", question=q4.pk, reason="Hors sujet")
     act(moderator, action="edit", question=q3.pk, text="Et les pistes cyclables, rue Garibaldi ?")
@@ -53,10 +55,14 @@ def play_every_action(client, debate, moderator, official):
     arg = services.argument_post(poll=poll, participant=p1, side="for", text="Plus calme")
     act(moderator, action="arg_hide", argument=arg.pk)
     act(moderator, action="arg_restore", argument=arg.pk)
+    act(moderator, action="screen", mode="poll", poll=poll.pk)
+    act(moderator, action="screen_reveal")
+    act(moderator, action="screen", mode="welcome")
     act(moderator, action="poll_close", poll=poll.pk)
     for clock_action in ("start", "pause", "resume", "extend", "next", "reset"):
         act(moderator, action="clock", clock_action=clock_action, seconds="60")
     act(moderator, action="regenerate_screen")
+    act(moderator, action="note", text="Deux minutes")
     services.debate_update_settings(debate=debate, actor=moderator, premoderation=False, trending_threshold=3)
     admin = make_user(is_superuser=True, is_staff=True)
     role = services.role_assign(

@@ -186,6 +186,7 @@ def test_screen_page_needs_the_token(client):
 def test_screen_shows_the_question_its_asker_and_the_official_answer(client, finished):
     debate = finished["debate"]
     debate.status = Debate.Status.LIVE
+    debate.screen_mode = Debate.ScreenMode.QUESTION  # closing it had put the closing slide up
     debate.save()
     html = client.get(reverse("screen", args=[debate.code, debate.screen_token])).content.decode()
     assert "Alice Secret" in html  # the asker's chosen display name is shown with their question

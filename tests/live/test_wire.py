@@ -162,6 +162,23 @@ def test_direct_writer_on_a_daphne_socket_stops_when_it_closes(tcp_pair):
     assert read_all(transport, client_end, reactor, len(frame)) == frame
 
 
+def test_direct_writer_through_channels_session_middleware(tcp_pair):
+    """The moderators' socket is behind AuthMiddlewareStack, whose session wrapper replaces daphne's send: the
+    writer (and the incoming limit) must still reach daphne's protocol, or every snapshot of the console above
+    LIVE_MAX_FRAME_BYTES is refused by autobahn and the console reconnects forever."""
+    from channels.sessions import InstanceSessionWrapper
+
+    transport, client_end, reactor = tcp_pair
+    protocol = daphne_protocol_on(transport)
+    wrapper = InstanceSessionWrapper.__new__(InstanceSessionWrapper)
+    wrapper.real_send = functools.partial(handle_reply, protocol)
+    assert wire.daphne_protocol(wrapper.send) is protocol
+    write = wire.direct_writer(wrapper.send)
+    frame = wire.text_frame("é" * 20_000)  # well above the 8 KiB incoming limit
+    assert write is not None and write(frame) >= 0
+    assert read_all(transport, client_end, reactor, len(frame)) == frame
+
+
 def test_when_an_internal_is_gone_it_says_so_and_falls_back_to_prepared_messages(caplog):
     """A transport without Twisted's private buffers (as after an upgrade that renamed them): logged as an error,
     and broadcasts go through autobahn's public sendPreparedMessage with the same bytes."""
