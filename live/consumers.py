@@ -10,6 +10,7 @@ The domain is reached only through live.registry.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import time
@@ -107,6 +108,8 @@ class DebateConsumer(AsyncWebsocketConsumer):
     write_frame: wire.FrameWriter | None = None  # broadcasts skip per-socket framing under daphne
     participant_id: int | None = None  # the citizen behind a public socket once identified, for nudges
     user_id: int | None = None  # the staff user behind a moderators' socket, for revocation
+    user_name = ""  # their name, as other moderators see it ("Ana is on it")
+    handling: int | None = None  # the card this moderator last said they handle
     backlog = 0
     closing = False
     relay: Relay | None = None
@@ -161,6 +164,8 @@ class DebateConsumer(AsyncWebsocketConsumer):
                     code=code, kind=kind, user=user, token=token, session=self.scope.get("session")
                 )
                 self.user_id = getattr(user, "pk", None)
+                full_name = getattr(user, "get_full_name", None)
+                self.user_name = (full_name() if callable(full_name) else "") or getattr(user, "username", "")
             else:
                 access = await cached_access(code, kind, token)
         except Exception:
@@ -208,6 +213,9 @@ class DebateConsumer(AsyncWebsocketConsumer):
             await self.close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
+        if self.handling is not None:  # a console that goes away handles nothing any more
+            self.handling = None
+            await self._tell_handling(None)
         self._leave()
 
     def _leave(self) -> None:
@@ -260,10 +268,39 @@ class DebateConsumer(AsyncWebsocketConsumer):
                 return
             self.relay.identify(self.debate_id, self, participant_id)
             return
+        if kind == "handling" and self.audience.startswith("moderators.") and self.debate_id is not None:
+            question = message.get("q")
+            if question is not None and (type(question) is not int or not 0 < question < 2**31):
+                await self._refuse()
+                return
+            if question != self.handling:
+                self.handling = question
+                await self._tell_handling(question)
+            return
         if kind != "ping":
             await self._refuse()
             return
         # Pings keep proxies from closing idle sockets; nothing to answer beyond the transport's own pong.
+
+    async def _tell_handling(self, question: int | None) -> None:
+        """Tell the debate's other consoles which card this moderator is on (None: none any more). Names only the
+        user and the card; each console shows it on that card, in its own language, and drops it after a while."""
+        if self.debate_id is None or self.user_id is None:
+            return
+        marker = (
+            f'<div hx-swap-oob="beforeend:#mod-handling"><i data-handling data-by-id="{self.user_id}"'
+            f' data-by="{html.escape(self.user_name)}" data-q="{question or ""}"></i></div>'
+        )
+        version = time.time_ns() // 1000
+        frames = {
+            a: [[f"handling:{self.user_id}", version, marker]] for a in groups.AUDIENCES if a.startswith("moderators.")
+        }
+        try:
+            await process.current().layer.group_send(
+                groups.debate_group(self.debate_id), {"type": "live.frames", "frames": frames}
+            )
+        except Exception:  # a hint, never worth failing the socket for
+            log.warning("could not tell the other consoles who handles a card", exc_info=True)
 
     async def _refuse(self) -> None:
         self.bad_frames += 1

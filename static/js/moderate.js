@@ -182,5 +182,50 @@
     if (evt.detail.xhr && evt.detail.xhr.status >= 500) failed("msgServer");
   });
 
+  // Who handles which card: this console says which card its moderator selected (over the live socket); the
+  // others show "Ana is on it" on that card for a minute, or until Ana moves on or closes her console.
+  var socket = null, told = null, handling = {};  // user id -> {q, name, at}
+  var HANDLING_MS = 60000;
+  document.addEventListener("htmx:wsOpen", function (evt) { socket = evt.detail.socketWrapper; told = null; tell(); });
+  document.addEventListener("htmx:wsClose", function () { socket = null; });
+  function tell() {
+    var el = selectedId && document.getElementById(selectedId);
+    var q = el && el.dataset.q ? Number(el.dataset.q) : null;
+    if (!socket || q === told) return;
+    told = q;
+    socket.send(JSON.stringify({ type: "handling", q: q }));
+  }
+  function showHandling() {
+    var box = document.getElementById("mod-handling");
+    if (!box) return;
+    var now = Date.now(), me = box.dataset.me, byCard = {};
+    Object.keys(handling).forEach(function (user) {
+      var h = handling[user];
+      if (user === me || !h.q || now - h.at > HANDLING_MS) return;
+      (byCard[h.q] = byCard[h.q] || []).push(h.name);
+    });
+    items().forEach(function (li) {
+      var names = byCard[li.dataset.q];
+      var tag = li.querySelector(":scope > .handling");
+      if (!names) { if (tag) tag.remove(); return; }
+      if (!tag) { tag = document.createElement("span"); tag.className = "handling"; li.insertBefore(tag, li.firstChild); }
+      tag.textContent = (box.dataset.msg || "%(name)s").replace("%(name)s", names.join(", "));
+    });
+  }
+  function takeMarkers() {
+    var box = document.getElementById("mod-handling");
+    if (!box) return;
+    box.querySelectorAll("[data-handling]").forEach(function (m) {
+      handling[m.dataset.byId] = { q: m.dataset.q, name: m.dataset.by, at: Date.now() };
+      m.remove();
+    });
+    showHandling();
+  }
+  document.addEventListener("htmx:oobAfterSwap", takeMarkers);
+  document.addEventListener("htmx:afterSettle", function () { takeMarkers(); tell(); });
+  document.addEventListener("keyup", tell);
+  document.addEventListener("click", function () { setTimeout(tell, 0); });
+  setInterval(showHandling, 15000);  // markers older than a minute fade out
+
   document.addEventListener("DOMContentLoaded", function () { sortQueue(); });
 })();

@@ -76,9 +76,13 @@ def test_two_moderators_and_a_citizen(daphne_server, browser):
     queued_b.wait_for()
     assert citizen.locator("#questions", has_text=text).count() == 0  # pre-moderated: not public yet
 
-    # Moderator A approves with the keyboard.
+    # Moderator A selects it with the keyboard: B's console shows that A is on it (A's own does not).
     mod_a.locator("body").press("j")
     assert "selected" in (queued_a.get_attribute("class") or "")
+    queued_b.locator(".handling", has_text="moda").wait_for()
+    assert queued_a.locator(".handling").count() == 0
+    mod_b.screenshot(path=str(SCREENSHOTS / "moderation-handling-e2e.png"))
+    # …and approves it.
     mod_a.keyboard.press("a")
 
     queued_b.wait_for(state="detached")  # B sees it leave the queue…

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -141,3 +142,36 @@ async def test_a_session_no_longer_current_cannot_open_the_moderator_socket(how,
         code = message.get("code")
     assert code == CLOSE_FORBIDDEN
     await comm.disconnect()
+
+
+async def test_a_console_tells_the_others_which_card_its_moderator_is_on():
+    """Two moderators open the same queue: when Ana selects a card, Ben's console learns it (her user id, her name,
+    the card), and that she handles nothing any more once her console closes. Citizens never see it; a bad card
+    id is refused like any bad frame."""
+    debate, ana, pending = await sync_to_async(_world)()
+    ana.first_name, ana.last_name = "Ana", "<Lopez>"
+    await sync_to_async(ana.save)()
+    ben = await sync_to_async(make_moderator)(debate)
+    ana_console = _communicator(debate.code, await sync_to_async(_session_cookie)(ana))
+    ben_console = _communicator(debate.code, await sync_to_async(_session_cookie)(ben))
+    citizen = WebsocketCommunicator(
+        application,
+        f"/ws/d/{debate.code}/?lang=en",
+        headers=[(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")],
+    )
+    for comm in (ana_console, ben_console, citizen):
+        assert (await comm.connect(timeout=5))[0]
+    await _receive_until(ana_console, 'id="mod-queue"')
+    await _receive_until(ben_console, 'id="mod-queue"')
+    await _receive_until(citizen, 'id="questions"')
+    await ana_console.send_to(text_data=json.dumps({"type": "handling", "q": pending.pk}))
+    seen = await _receive_until(ben_console, "data-handling")
+    assert f'data-by-id="{ana.pk}"' in seen and f'data-q="{pending.pk}"' in seen
+    assert 'data-by="Ana &lt;Lopez&gt;"' in seen  # escaped
+    await ana_console.send_to(text_data=json.dumps({"type": "handling", "q": "1; drop"}))
+    await ana_console.disconnect()
+    seen = await _receive_until(ben_console, 'data-q=""')
+    assert f'data-by-id="{ana.pk}"' in seen
+    assert await citizen.receive_nothing(timeout=0.5) or "data-handling" not in await citizen.receive_from()
+    await ben_console.disconnect()
+    await citizen.disconnect()
