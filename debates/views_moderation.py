@@ -1,4 +1,4 @@
-"""Moderation console views (issue 4): the live console, its single action endpoint, the log and its CSV export.
+"""Moderation console views: the live console, its single action endpoint, the log and its CSV export.
 
 Thin views: they find objects scoped to the debate (selectors), call exactly one service, and turn a ServiceError
 into its status with a clear message. Permissions are enforced by the services; the console page itself is only

@@ -1,4 +1,4 @@
-"""Projected screen, report and exports (issue 5)."""
+"""Projected screen, report and exports."""
 
 from __future__ import annotations
 
