@@ -19,6 +19,8 @@ def citizen_url(debate: Debate, request: HttpRequest | None = None) -> str:
 
 
 def absolute_url(path: str, request: HttpRequest | None = None) -> str:
+    """The public address of a path: PUBLIC_BASE_URL when set, else the request's own scheme and host (the one
+    URL helper of the project: pages, QR codes, posters, invitations, the API's links)."""
     base = getattr(settings, "PUBLIC_BASE_URL", "")
     if base:
         return base + path

@@ -17,19 +17,13 @@ from django.views.decorators.http import require_safe, require_POST
 
 from . import fragments, limits, selectors, services
 from .models import Argument, Debate, Question
+from .qr import absolute_url
 from .services import ServiceError
 from .services.text import clean_line
 
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def public_url(request: HttpRequest, path: str) -> str:
-    from django.conf import settings
-
-    base = settings.PUBLIC_BASE_URL or f"{request.scheme}://{request.get_host()}"
-    return base + path
 
 
 # --- home and joining ---------------------------------------------------------------------------------------------
@@ -390,8 +384,8 @@ def api_debates(request: HttpRequest) -> JsonResponse:
             "status": d.status,
             "scheduled_start": d.scheduled_start.isoformat() if d.scheduled_start else None,
             "scheduled_end": d.scheduled_end.isoformat() if d.scheduled_end else None,
-            "citizen_url": public_url(request, reverse("citizen", args=[d.code])),
-            "state_url": public_url(request, reverse("api_state", args=[d.code])),
+            "citizen_url": absolute_url(reverse("citizen", args=[d.code]), request),
+            "state_url": absolute_url(reverse("api_state", args=[d.code]), request),
         }
         for d in selectors.live_and_upcoming()
     ]

@@ -28,7 +28,8 @@ from .csvsafe import csv_response
 from .models import Debate, DebateRole, ModerationLog, Participant, Poll
 from .services import ServiceError
 from .services.text import clean_line
-from .views import is_htmx, public_url
+from .qr import absolute_url
+from .views import is_htmx
 
 LOG_PAGE_SIZE = 50
 
@@ -70,7 +71,7 @@ def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool,
         can_moderate=can_moderate,
         is_official=is_official,
         **screen_link(request, debate),
-        citizen_url=public_url(request, reverse("citizen", args=[debate.code])),
+        citizen_url=absolute_url(reverse("citizen", args=[debate.code]), request),
         poll_kinds=Poll.Kind.choices,
         poll_results_modes=Poll.Results.choices,
     )
@@ -81,7 +82,7 @@ def screen_link(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     """The secret screen link and its QR code (to open the screen on the hall's PC by scanning it)."""
     from .qr import qr_svg
 
-    url = public_url(request, reverse("screen", args=[debate.code, debate.screen_token]))
+    url = absolute_url(reverse("screen", args=[debate.code, debate.screen_token]), request)
     return {"screen_url": url, "screen_qr": qr_svg(url)}
 
 
