@@ -34,6 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import content  # noqa: E402
 import load  # noqa: E402
+import rolling  # noqa: E402
 
 PY = sys.executable
 DAPHNE = str(Path(PY).with_name("daphne"))
@@ -41,7 +42,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
 ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
-ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two", "content"]
+ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two", "content", "rolling"]
 ROWS: list[dict] = []
 DETAILS: dict = {}
 
@@ -980,6 +981,11 @@ def main() -> int:
             report_votes(r["votes"], name="two")
         else:
             row("two", "skipped", "needs Redis", "")
+    if "rolling" in scenarios:
+        if redis_url and db_url.startswith("postgres"):
+            DETAILS["rolling"] = rolling.scenario_rolling(args, db_url, logdir, log, row)
+        else:
+            row("rolling", "skipped", "needs PostgreSQL and Redis", "")
     DETAILS["rows"] = ROWS
     DETAILS["elapsed_s"] = round(time.time() - started, 1)
     Path(args.out).write_text(json.dumps(DETAILS, indent=2, default=str))

@@ -111,11 +111,19 @@ def rolling_restart(cluster: Cluster) -> None:
         cluster.start_server(name)
         assert cluster.admin(f"set server hub/{name} state ready").strip() == ""
         deadline = time.monotonic() + 10
-        while (
-            "UP" not in cluster.admin("show servers state hub").split(name, 1)[1].split("\n", 1)[0]
-            and time.monotonic() < deadline
-        ):
+        while haproxy_status(cluster, name) != "UP":  # ("show servers state" has no "UP": it waited 10 s each time)
+            assert time.monotonic() < deadline, f"{name} not UP again in HAProxy"
             time.sleep(0.2)
+
+
+def haproxy_status(cluster: Cluster, name: str) -> str:
+    lines = cluster.admin("show stat").splitlines()
+    header = lines[0].lstrip("# ").split(",")
+    for line in lines[1:]:
+        fields = line.split(",")
+        if fields[:2] == ["hub", name]:
+            return fields[header.index("status")]
+    return ""
 
 
 async def test_a_rolling_restart_of_both_processes_during_a_vote_burst(cluster):
