@@ -181,6 +181,13 @@ def enforce(name: str, key: Any, message: str | None = None) -> None:
         raise RateLimited(message, retry_after=rule(name).window)
 
 
+def refuse_while_over(name: str, key: Any, message: str) -> None:
+    """Before a typed secret is checked: raise RateLimited once key used up its failures under rule `name` (only
+    failures are counted, with `count`, so a right answer costs nothing)."""
+    if over(name, key):
+        raise RateLimited(message, retry_after=rule(name).window)
+
+
 def reset(name: str, key: Any) -> None:
     try:
         _store().reset(_key(rule(name), key))

@@ -44,11 +44,11 @@ def participant_recover(*, debate: Debate, typed: str, client: str) -> Participa
     """The participant of this debate whose recovery code was typed. Wrong codes are counted per address and debate
     (limits "recovery_guess") and refused for a while past the limit: 2^50 codes are not guessed at that pace."""
     key = f"{debate.pk}:{client}"
-    if limits.over("recovery_guess", key):
-        raise limits.RateLimited(
-            _("Too many wrong recovery codes from this connection. Try again in a quarter of an hour."),
-            retry_after=limits.rule("recovery_guess").window,
-        )
+    limits.refuse_while_over(
+        "recovery_guess",
+        key,
+        _("Too many wrong recovery codes from this connection. Try again in a quarter of an hour."),
+    )
     code = codes.normalise(typed)
     found = (
         Participant.objects.filter(debate=debate, recovery_digest=codes.digest(code, purpose="recovery")).first()

@@ -67,11 +67,9 @@ def voter_code_enter(*, debate: Debate, participant: Participant | None, typed: 
     Wrong codes are counted per client (address) and debate (limits "voter_code_guess", shared by every process),
     and refused for a while past the limit."""
     key = f"{debate.pk}:{client}"
-    if limits.over("voter_code_guess", key):
-        raise limits.RateLimited(
-            _("Too many wrong codes from this connection. Try again in a quarter of an hour."),
-            retry_after=limits.rule("voter_code_guess").window,
-        )
+    limits.refuse_while_over(
+        "voter_code_guess", key, _("Too many wrong codes from this connection. Try again in a quarter of an hour.")
+    )
     code = codes.normalise(typed)
     found = VoterCode.objects.filter(debate=debate, digest=codes.digest(code)).first() if code else None
     if found is None or found.revoked_at is not None:
