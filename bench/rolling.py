@@ -16,8 +16,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,157 +24,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-DAPHNE = str(Path(sys.executable).with_name("daphne"))
+sys.path.insert(0, str(ROOT))
 
-SETUP = """
-import json
-from debates.models import Debate
-from tests.factories import make_debate, make_poll
-d = make_debate(title="Rolling restart", word_filter="")
-p = make_poll(d)
-print(json.dumps({"code": d.code, "poll": p.pk, "options": list(p.options.values_list("pk", flat=True))}))
-"""
-COUNTS = """
-from debates.models import Vote
-from django.db.models import Count
-import json
-votes = Vote.objects.filter(poll_id={poll})
-print(json.dumps({{"total": votes.count(),
-                  "doubled": votes.values("participant").annotate(n=Count("id")).filter(n__gt=1).count()}}))
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("not ready in time")
-
-
-def healthy(url: str) -> bool:
-    with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-        return r.status == 200
-
-
-class Cluster:
-    def __init__(self, db_url: str, logdir: Path) -> None:
-        self.logdir = logdir
-        self.redis_port = free_port()
-        self.ports = {"web1": free_port(), "web2": free_port()}
-        self.listen = free_port()
-        self.base = f"http://127.0.0.1:{self.listen}"
-        self.admin_socket = str(logdir / f"haproxy-{self.listen}.sock")
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-        self.env.update(
-            DATABASE_URL=db_url,
-            REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
-            REDIS_PREFIX=f"rolling{self.redis_port}",
-            DEBUG="1",  # plain HTTP on 127.0.0.1, as tests/ops runs it (DEBUG=0 would redirect to HTTPS)
-            SECRET_KEY="bench-rolling-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            TRUSTED_PROXIES="127.0.0.1",
-            LIVE_DRAIN_SECONDS="2",
-            PYTHONUNBUFFERED="1",
-            RATE_LIMITS="participant_per_address=100000/60",  # every bench citizen comes from 127.0.0.1
-            LIVE_CONNECT_BURST="100000",
-            LIVE_CONNECT_PER_SECOND="100000",
-        )
-
-    def start(self) -> None:
-        self.procs["redis"] = subprocess.Popen(
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        time.sleep(0.3)
-        for name in self.ports:
-            self.start_server(name)
-        henv = {
-            **os.environ,
-            "HUB_LISTEN": f"127.0.0.1:{self.listen}",
-            "HUB_WEB1": f"127.0.0.1:{self.ports['web1']}",
-            "HUB_WEB2": f"127.0.0.1:{self.ports['web2']}",
-            "HUB_ADMIN_SOCKET": self.admin_socket,
-        }
-        self.procs["haproxy"] = subprocess.Popen(
-            ["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
-            env=henv,
-            stdout=(self.logdir / "rolling-haproxy.log").open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_until(lambda: healthy(self.base), 20)
-
-    def start_server(self, name: str) -> None:
-        self.procs[name] = subprocess.Popen(
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(self.ports[name]), "--proxy-headers", "hub.asgi:application"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=(self.logdir / f"rolling-{name}.log").open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_until(lambda: healthy(f"http://127.0.0.1:{self.ports[name]}"), 30)
-
-    def admin(self, command: str) -> str:
-        with socket.socket(socket.AF_UNIX) as s:
-            s.connect(self.admin_socket)
-            s.sendall(command.encode() + b"\n")
-            return s.recv(65536).decode()
-
-    def status(self, name: str) -> str:
-        """HAProxy's status of a replica ("UP", "DOWN", "DRAIN", "MAINT"…), from `show stat` (CSV)."""
-        lines = self.admin("show stat").splitlines()
-        header = lines[0].lstrip("# ").split(",")
-        for line in lines[1:]:
-            fields = line.split(",")
-            if fields[:2] == ["hub", name]:
-                return fields[header.index("status")]
-        return ""
-
-    def rolling_restart(self) -> list[float]:
-        """README's procedure, one replica at a time; the seconds each replica took, drain to ready."""
-        took = []
-        for name in ("web1", "web2"):
-            started = time.monotonic()
-            self.admin(f"set server hub/{name} state drain")
-            os.killpg(self.procs[name].pid, signal.SIGTERM)
-            self.procs[name].wait(30)
-            self.start_server(name)
-            self.admin(f"set server hub/{name} state ready")
-            wait_until(lambda n=name: self.status(n) == "UP", 15)
-            took.append(time.monotonic() - started)
-        return took
-
-    def shell(self, code: str) -> str:
-        out = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        return out.stdout.strip().splitlines()[-1]
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+from deploy.cluster import COUNTS, SETUP, Cluster, start_cluster  # noqa: E402
 
 
 def fresh_database(bench_db_url: str) -> str:
@@ -246,7 +96,7 @@ def post_vote(base: str, code: str, poll: int, option: int, session: tuple[objec
 
 
 async def run(cluster: Cluster, pages: int, voters: int, rate: float) -> dict:
-    data = json.loads(cluster.shell(SETUP))
+    data = json.loads(cluster.shell(SETUP).strip().splitlines()[-1])
     code, poll, options = data["code"], data["poll"], data["options"]
     ws_url = cluster.base.replace("http://", "ws://") + f"/ws/d/{code}/?lang=en"
     pattern = re.compile(rf'id="poll-{poll}-results"[^>]*data-v="(\d+)"')
@@ -284,7 +134,7 @@ async def run(cluster: Cluster, pages: int, voters: int, rate: float) -> dict:
     restart_seconds = await asyncio.to_thread(cluster.rolling_restart)
     await burst
     last_vote = time.monotonic()
-    counts = json.loads(cluster.shell(COUNTS.format(poll=poll)))
+    counts = json.loads(cluster.shell(COUNTS.format(poll=poll)).strip().splitlines()[-1])
     while any(s["count"] != counts["total"] for s in states) and time.monotonic() - last_vote < 30:
         await asyncio.sleep(0.1)
     converged_after = time.monotonic() - last_vote
@@ -313,9 +163,16 @@ def scenario_rolling(args, bench_db_url: str, logdir: Path, log, row) -> dict | 
         return None
     pages, voters, rate = (200, 200, 100.0) if args.quick else (1000, 2000, 200.0)
     db_url = fresh_database(bench_db_url)
-    cluster = Cluster(db_url, logdir)
+    tmp = logdir / "rolling"
+    tmp.mkdir(parents=True, exist_ok=True)
+    cluster = start_cluster(
+        db_url,
+        tmp,
+        RATE_LIMITS="participant_per_address=100000/60",  # every bench citizen comes from 127.0.0.1
+        LIVE_CONNECT_BURST="100000",
+        LIVE_CONNECT_PER_SECOND="100000",
+    )
     try:
-        cluster.start()
         log(f"rolling: 2 replicas behind HAProxy at {cluster.base}; {pages} pages, {voters} votes at {rate:.0f}/s")
         r = asyncio.run(run(cluster, pages, voters, rate))
     finally:

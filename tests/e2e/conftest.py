@@ -48,17 +48,9 @@ class LiveServer:
 
     def shell(self, code: str) -> str:
         """Run Python code against the server's database (Django set up); returns its stdout."""
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"shell failed: {result.stderr[-2000:]}")
-        return result.stdout
+        from deploy.cluster import manage_shell
+
+        return manage_shell(self.env, code)
 
 
 def _server_env(db: Path) -> dict[str, str]:

@@ -11,20 +11,16 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.e2e.conftest import ROOT, free_port
+from deploy.cluster import COUNTS, SETUP, Cluster, start_cluster  # noqa: F401  (COUNTS, SETUP: for the tests)
+from tests.e2e.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -37,120 +33,6 @@ for tool in ("haproxy", "redis-server"):
         if os.environ.get("REQUIRE_BROWSER") == "1":  # CI: everything must run
             pytest.fail(f"tests/ops needs {tool} (apt-get install -y {tool})", pytrace=False)
         pytest.skip(f"tests/ops needs {tool} (apt-get install -y {tool})", allow_module_level=True)
-
-DAPHNE = str(Path(sys.executable).with_name("daphne"))
-SECRET = "ops-tests-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} not ready within {timeout}s")
-        time.sleep(0.1)
-
-
-class OwnRedis:
-    """A redis-server of this test only, on a spare port; restartable on the same port."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.tmp = tmp
-        self.proc: subprocess.Popen | None = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        import redis
-
-        wait_until(lambda: redis.Redis(port=self.port, socket_timeout=0.5).ping(), 10, "redis-server")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-@dataclass
-class Cluster:
-    base: str  # HAProxy's address: what clients use
-    env: dict[str, str]
-    redis: OwnRedis
-    tmp: Path
-    servers: dict[str, subprocess.Popen] = field(default_factory=dict)
-    ports: dict[str, int] = field(default_factory=dict)
-    haproxy: subprocess.Popen | None = None
-    admin_socket: str = ""
-
-    def start_server(self, name: str) -> None:
-        log = (self.tmp / f"{name}.log").open("ab")
-        self.servers[name] = subprocess.Popen(
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(self.ports[name]), "hub.asgi:application"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_until(
-            lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.ports[name]}/healthz", timeout=2).status == 200,
-            30,
-            f"daphne {name}",
-        )
-
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        proc = self.servers[name]
-        os.killpg(proc.pid, sig)
-        proc.wait(30)
-
-    def admin(self, command: str) -> str:
-        import socket
-
-        with socket.socket(socket.AF_UNIX) as s:
-            s.connect(self.admin_socket)
-            s.sendall(command.encode() + b"\n")
-            return s.recv(65536).decode()
-
-    def shell(self, code: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr[-2000:])
-        return result.stdout
-
-    def stop(self) -> None:
-        for proc in [*self.servers.values(), self.haproxy]:
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
 
 
 @pytest.fixture(scope="session")
@@ -190,51 +72,11 @@ def ops_database(ops_template: tuple[str, str]) -> Iterator[str]:
 
 @pytest.fixture
 def cluster(tmp_path: Path, ops_database: str) -> Iterator[Cluster]:
-    redis = OwnRedis(tmp_path)
-    redis.start()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(
-        DATABASE_URL=ops_database,
-        REDIS_URL=redis.url,
-        REDIS_PREFIX=f"ops{redis.port}",
-        DEBUG="1",
-        SECRET_KEY=SECRET,
-        PYTHONUNBUFFERED="1",
-        TRUSTED_PROXIES="127.0.0.1",
-        LIVE_DRAIN_SECONDS="2",
-        DB_POOL_TIMEOUT="3",
-    )
-    listen = free_port()
-    c = Cluster(
-        base=f"http://127.0.0.1:{listen}",
-        env=env,
-        redis=redis,
-        tmp=tmp_path,
-        ports={"web1": free_port(), "web2": free_port()},
-        admin_socket=str(tmp_path / "haproxy.sock"),
-    )
+    c = start_cluster(ops_database, tmp_path)
     try:
-        for name in c.ports:
-            c.start_server(name)
-        henv = {
-            **os.environ,
-            "HUB_LISTEN": f"127.0.0.1:{listen}",
-            "HUB_WEB1": f"127.0.0.1:{c.ports['web1']}",
-            "HUB_WEB2": f"127.0.0.1:{c.ports['web2']}",
-            "HUB_ADMIN_SOCKET": c.admin_socket,
-        }
-        c.haproxy = subprocess.Popen(
-            ["haproxy", "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
-            env=henv,
-            stdout=(tmp_path / "haproxy.log").open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_until(lambda: urllib.request.urlopen(c.base + "/healthz", timeout=2).status == 200, 20, "haproxy")
         yield c
     finally:
         c.stop()
-        redis.stop()
 
 
 # --- clients ------------------------------------------------------------------------------------------------------
@@ -276,21 +118,3 @@ class Page:
                 self.closes.append(None)
             if not stop.is_set():
                 await asyncio.sleep(0.2 + random.random() * 0.4)
-
-
-SETUP = """
-from tests.factories import make_debate, make_poll
-import json
-d = make_debate(title="Ops", word_filter="")
-p = make_poll(d)
-print(json.dumps({"code": d.code, "poll": p.pk, "options": list(p.options.values_list("pk", flat=True))}))
-"""
-
-COUNTS = """
-from debates.models import Vote
-from django.db.models import Count
-import json
-votes = Vote.objects.filter(poll_id={poll})
-print(json.dumps({{"total": votes.count(),
-                  "doubled": votes.values("participant").annotate(n=Count("id")).filter(n__gt=1).count()}}))
-"""

@@ -10,7 +10,8 @@ import json
 import time
 
 from tests.e2e.test_live_stack import Citizen
-from tests.ops.conftest import COUNTS, SETUP, Cluster, Page
+from deploy.cluster import COUNTS, SETUP, Cluster
+from tests.ops.conftest import Page
 
 PAGES = 30
 VOTERS = 40
@@ -101,29 +102,8 @@ async def test_one_of_two_processes_killed_during_a_vote_burst(cluster):
 
 
 def rolling_restart(cluster: Cluster) -> None:
-    """As README (Operations) says: one replica at a time, drained in HAProxy, SIGTERM (it drains itself), started
-    again, made ready."""
-    import signal
-
-    for name in ("web1", "web2"):
-        assert cluster.admin(f"set server hub/{name} state drain").strip() == ""
-        cluster.kill(name, signal.SIGTERM)  # returns once the process has drained and exited
-        cluster.start_server(name)
-        assert cluster.admin(f"set server hub/{name} state ready").strip() == ""
-        deadline = time.monotonic() + 10
-        while haproxy_status(cluster, name) != "UP":  # ("show servers state" has no "UP": it waited 10 s each time)
-            assert time.monotonic() < deadline, f"{name} not UP again in HAProxy"
-            time.sleep(0.2)
-
-
-def haproxy_status(cluster: Cluster, name: str) -> str:
-    lines = cluster.admin("show stat").splitlines()
-    header = lines[0].lstrip("# ").split(",")
-    for line in lines[1:]:
-        fields = line.split(",")
-        if fields[:2] == ["hub", name]:
-            return fields[header.index("status")]
-    return ""
+    """As README (Operations) says: one replica at a time, drained in HAProxy, SIGTERM, started again, ready."""
+    cluster.rolling_restart()
 
 
 async def test_a_rolling_restart_of_both_processes_during_a_vote_burst(cluster):
