@@ -35,8 +35,8 @@ def participant_recovery_code(*, participant: Participant) -> str:
     """A new recovery code for this participant, returned in clear this once (only its keyed hash is kept): typed
     on another device, it takes their participation there. The previous code stops working."""
     code = codes.new_code()
-    Participant.objects.filter(pk=participant.pk).update(recovery_digest=codes.digest(code, purpose="recovery"))
     participant.recovery_digest = codes.digest(code, purpose="recovery")
+    Participant.objects.filter(pk=participant.pk).update(recovery_digest=participant.recovery_digest)
     return code
 
 
@@ -203,9 +203,10 @@ def keep_participation(request: HttpRequest, debate: Debate) -> None:
     current = request.session.get("_session_expiry")
     if isinstance(current, int):  # a staff sign-in (debates.staff_sessions)
         return
-    from ..models_consult import Consultation
+    from ..selectors_consult import consultation_of
 
-    closes_at = Consultation.objects.filter(debate=debate).values_list("closes_at", flat=True).first()
+    consultation = consultation_of(debate)
+    closes_at = consultation.closes_at if consultation else None
     if closes_at is None:
         return
     now = timezone.now()
