@@ -29,10 +29,10 @@ from .relay import (
     CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
     CLOSE_RESTART,
-    CLOSE_STALLED,
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY,
     Relay,
+    write_or_shut,
 )
 
 log = logging.getLogger(__name__)
@@ -245,8 +245,7 @@ class DebateConsumer(AsyncWebsocketConsumer):
         # Under daphne, through our own framing: autobahn's sendMessage applies the *incoming* size limit
         # (limit_incoming) to what we send too, which refused every snapshot above LIVE_MAX_FRAME_BYTES.
         if self.write_frame is not None:
-            if self.write_frame(wire.text_frame(text)) > settings.LIVE_SEND_HIGH_WATER_BYTES:
-                self.shut(CLOSE_STALLED, "too slow: reconnect")
+            write_or_shut(self, wire.text_frame(text), settings.LIVE_SEND_HIGH_WATER_BYTES)
             return
         await self.send(text_data=text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.conf import settings
@@ -43,8 +44,10 @@ def audiences_key(debate_id: int) -> str:
 AUDIENCES_FRESH_SECONDS = 35.0
 
 
-def listened_from(entries: dict[Any, Any], now: float) -> set[str]:
-    """The audiences some live process has sockets in, from the hash of audiences_key (bytes or str values)."""
+def listened_from(entries: dict[Any, Any], now: float | None = None) -> tuple[str, ...]:
+    """The audiences some live process has sockets in (sorted), from the hash of audiences_key (bytes or str
+    values); entries older than AUDIENCES_FRESH_SECONDS before `now` (default: now) are dead processes'."""
+    now = time.time() if now is None else now
     listened: set[str] = set()
     for raw in entries.values():
         try:
@@ -53,7 +56,7 @@ def listened_from(entries: dict[Any, Any], now: float) -> set[str]:
                 listened.update(a for a in entry["a"] if a in AUDIENCES)
         except (ValueError, KeyError, TypeError):
             continue
-    return listened
+    return tuple(sorted(listened))
 
 
 def process_alive_key(process_id: str) -> str:

@@ -76,9 +76,7 @@ def listened(debate_id: int) -> tuple[str, ...]:
                 client = _sync_redis[settings.REDIS_URL] = redis.Redis.from_url(
                     settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
                 )
-            import time
-
-            return tuple(sorted(groups.listened_from(client.hgetall(groups.audiences_key(debate_id)), time.time())))
+            return groups.listened_from(client.hgetall(groups.audiences_key(debate_id)))
         except Exception:
             log.warning("listened audiences unknown (Redis): rendering every audience")
             return groups.AUDIENCES

@@ -295,7 +295,7 @@ class Relay:
             entries = await self.redis.hgetall(groups.audiences_key(debate_id))
         except Exception:
             return groups.AUDIENCES
-        return tuple(sorted(groups.listened_from(entries, time.time())))
+        return groups.listened_from(entries)
 
     # --- supervision ------------------------------------------------------------------------------------------
     def supervise(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task:
@@ -371,9 +371,7 @@ class Relay:
                     if sock.write_frame is not None:
                         if frame is None:
                             frame = wire.text_frame(text)
-                        if sock.write_frame(frame) > high_water:
-                            sockets.discard(sock)
-                            sock.shut(CLOSE_STALLED, "too slow: reconnect")
+                        write_or_shut(sock, frame, high_water, sockets)
                     else:
                         send_eagerly(sock.send_frame(text), sockets, sock, len(text), high_water)
                 except Exception:
@@ -516,6 +514,16 @@ class Relay:
             delay = spread * i / len(sockets) if spread else 0.0
             self.loop.call_later(delay, _shut_quietly, sock, code, reason)
         return len(sockets)
+
+
+def write_or_shut(sock: Socket, frame: bytes, high_water: int, sockets: set | None = None) -> None:
+    """Write a ready frame to a daphne socket (sock.write_frame); past the high-water mark of bytes still queued for
+    it, the client is too slow: it leaves `sockets` and is closed with CLOSE_STALLED (its page reconnects)."""
+    assert sock.write_frame is not None
+    if sock.write_frame(frame) > high_water:
+        if sockets is not None:
+            sockets.discard(sock)
+        sock.shut(CLOSE_STALLED, "too slow: reconnect")
 
 
 def _shut_quietly(sock: Socket, code: int, reason: str) -> None:

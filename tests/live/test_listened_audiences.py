@@ -101,4 +101,4 @@ def test_entries_of_dead_processes_are_ignored():
         b"broken": b"{not json",
         b"foreign": json.dumps({"t": now, "a": ["public.xx"]}).encode(),
     }
-    assert groups.listened_from(entries, now) == {"public.fr", "screen.fr"}
+    assert groups.listened_from(entries, now) == ("public.fr", "screen.fr")
