@@ -63,9 +63,9 @@ class VoterCodeAdmin(ReadOnlyAdmin):
     exclude = ("digest",)
 
 
-for model in (Text, Article, Phase):
-    admin.site.register(model)
+for editable in (Text, Article, Phase):
+    admin.site.register(editable)
 
 
-for model in (PollRules, CodeUse, SecretBallot, ResultDeclaration):
-    admin.site.register(model, ReadOnlyAdmin)
+for read_only in (PollRules, CodeUse, SecretBallot, ResultDeclaration):
+    admin.site.register(read_only, ReadOnlyAdmin)

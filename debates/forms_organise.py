@@ -71,7 +71,7 @@ class DebateForm(forms.ModelForm):
         self.fields["premoderation"].label = _("Moderate questions before they are published")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("scheduled_start"), data.get("scheduled_end")
         if data.get("auto_schedule") and not (start and (end or self.agenda_minutes)):
             self.add_error("auto_schedule", _("A debate that opens and closes by itself needs a start and an end."))
@@ -99,10 +99,11 @@ def agenda_rows(data: Any) -> list[tuple[str, str]]:
 
 
 def agenda_errors(rows: list[tuple[str, str]]) -> list[str]:
-    errors = []
+    """The agenda's errors, in the language of the request being answered."""
+    errors: list[str] = []
     for title, minutes in rows:
         if not title:
-            errors.append(_("Each segment needs a title."))
+            errors.append(str(_("Each segment needs a title.")))
         elif not minutes.isdigit() or not 1 <= int(minutes) <= MAX_SEGMENT_MINUTES:
             errors.append(
                 _("“%(title)s”: the duration is a whole number of minutes, from 1 to 1440.") % {"title": title}
@@ -136,7 +137,7 @@ class InviteForm(forms.Form):
 class InviteeSignupForm(UserCreationForm):
     """An account for the invitee; nothing links it to an e-mail address (the invitation link is the proof)."""
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs does not declare the Meta
         model = get_user_model()
         fields = ("username", "email")
 

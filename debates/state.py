@@ -68,7 +68,8 @@ def public_state(
             args = selectors.poll_arguments(poll, limit=ARGUMENTS_PER_SIDE)
             entry["arguments"] = {
                 side: [
-                    {"id": a.pk, "text": a.text, "support": a.support, "created_at": _iso(a.created_at)} for a in items
+                    {"id": a.pk, "text": a.text, "support": a.support, "created_at": _iso(a.created_at)}  # type: ignore[attr-defined]  # annotated by the selector
+                    for a in items
                 ]
                 for side, items in args.items()
             }

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import fragments, selectors, services
 from . import selectors_consult as reads
-from .models import Debate
+from .models import Debate, Participant
 from .models_consult import Consultation, Proposal
 from .services import ServiceError
 from .views import flash_html, is_htmx
@@ -72,6 +72,7 @@ def _citizen_proposal_action(
     """Run a citizen's proposal write; answer htmx with the status line, the citizen's own marks and the widgets
     they changed, a plain form post with a redirect back to where they were."""
     debate = selectors.debate_for_code(code)
+    participant: Participant | None
     try:
         participant = services.participants.participant_for_request(request, debate)
         message, keys = action(debate, participant)
@@ -245,7 +246,7 @@ def _when(debate: Debate, value: str | None) -> Any:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    if not (value or "").strip():
+    if value is None or not value.strip():
         return None
     try:
         naive = datetime.fromisoformat(value.strip())

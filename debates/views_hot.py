@@ -8,7 +8,7 @@ hub.hot_path replays through Django.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -105,7 +105,7 @@ async def _serve(
     if isinstance(outcome, services.ServiceError):
         if outcome.status == services.NOT_FOUND:
             return None  # the view's 404 page
-        refuse: Callable[..., HttpResponse] = database_sync_to_async(_refusal, thread_sensitive=False)
+        refuse: Callable[..., Awaitable[HttpResponse]] = database_sync_to_async(_refusal, thread_sensitive=False)
         return await refuse(request, code, outcome)
     services.remember_participant(request, outcome)  # a newcomer: remember them, as the view does
     key = (str(message), get_language())
@@ -115,7 +115,7 @@ async def _serve(
     return HttpResponse(html)
 
 
-HOT_VIEWS = {
+HOT_VIEWS: dict[Callable[..., Any], Callable[..., Awaitable[HttpResponse | None]]] = {
     views.vote: vote,
     views.upvote: upvote,
     views.support: support,

@@ -25,7 +25,7 @@ from .models import Debate
 # The console shows a live preview of the screen in a frame: this page alone may be framed, by this site only (it
 # has no control to click; every other page keeps frame-ancestors 'none' and X-Frame-Options DENY).
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": ["'self'"]})
+@csp_replace({"frame-ancestors": ["'self'"]})  # type: ignore[arg-type]  # django-csp types views as (request)
 def screen(request: HttpRequest, code: str, token: str = "") -> HttpResponse:
     """The projector page. No login: the secret link is the credential (regenerable by moderators)."""
     debate = selectors.debate_for_code(code)  # drafts are not shown

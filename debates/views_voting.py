@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import codes, limits, selectors, services
 from . import selectors_consult as reads
-from .models import Debate
+from .models import Debate, Participant
 from .selectors import SESSION_KEY
 from .services import ServiceError
 from .views import flash_html, is_htmx
@@ -33,6 +33,7 @@ def enter_code(request: HttpRequest, code: str) -> HttpResponse:
     """A citizen enters their voter code; from then on this browser votes as the code's participant."""
     debate = selectors.debate_for_code(code)
     current = selectors.participant_for_request(request, debate)
+    participant: Participant | None
     try:
         participant = services.voter_code_enter(
             debate=debate, participant=current, typed=request.POST.get("code", ""), client=_client(request)

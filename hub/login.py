@@ -39,7 +39,9 @@ class ThrottledLoginView(LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = seconds_to_wait(request)
         if wait > 0:
-            form = self.form_class(request, initial={"username": clean_line(request.POST.get("username", ""), 150)})
+            form = self.get_form_class()(
+                request, initial={"username": clean_line(request.POST.get("username", ""), 150)}
+            )
             response = self.render_to_response(self.get_context_data(form=form, wait_seconds=wait), status=429)
             response["Retry-After"] = str(wait)
             return response

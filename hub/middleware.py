@@ -93,7 +93,7 @@ class StaffSessionAuthenticationMiddleware(AuthenticationMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: _current_user(request))
+        request.user = SimpleLazyObject(lambda: _current_user(request))  # type: ignore[assignment]  # as Django's
 
         async def auser() -> Any:
             from asgiref.sync import sync_to_async

@@ -24,7 +24,7 @@ class SessionStore(signed_cookies.SessionStore):
     def load(self) -> dict[str, Any]:
         try:
             data = signing.loads(
-                self.session_key, serializer=self.serializer, max_age=settings.SESSION_MAX_AGE, salt=SALT
+                self.session_key or "", serializer=self.serializer, max_age=settings.SESSION_MAX_AGE, salt=SALT
             )
         except Exception:  # bad signature, older than the ceiling, unreadable: a fresh session, as Django does
             self.create()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.apps import AppConfig
 
@@ -36,9 +37,10 @@ class LiveConfig(AppConfig):
         # during a connect storm) and colours three values with click on every message sent (about 8% of a
         # broadcast). Computed lazily, they cost nothing unless someone turns debug logging on.
         try:
-            from autobahn.websocket import protocol
+            from autobahn.websocket import protocol as autobahn_protocol
         except ImportError:  # another ASGI server
             return
+        protocol: Any = autobahn_protocol  # patched module attributes, not part of its typed surface
         if getattr(protocol, "_lazy_log_arguments", False):
             return
         from pprint import pformat

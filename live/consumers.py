@@ -256,8 +256,8 @@ class DebateConsumer(AsyncWebsocketConsumer):
         if len(text_data) > settings.LIVE_MAX_FRAME_BYTES or len(text_data.encode()) > settings.LIVE_MAX_FRAME_BYTES:
             self.shut(CLOSE_TOO_BIG, "frame too big")
             return
-        message = _parse(text_data)
-        kind = message.get("type") if message is not None else None
+        message = _parse(text_data) or {}  # an unreadable frame has no type: refused below like any bad frame
+        kind = message.get("type")
         if kind == "identify" and self.audience.startswith("public.") and self.debate_id is not None:
             # The citizen's page says who it is with the token its own state carries (live_token), so that
             # nudges about their questions reach it; a forged or foreign token is refused like any bad frame.

@@ -18,6 +18,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from django.conf import settings
 
@@ -77,7 +78,9 @@ def install_sigterm() -> None:
     stops at once."""
     if "daphne.server" not in sys.modules:
         return
-    from twisted.internet import reactor
+    from twisted.internet import reactor as twisted_reactor
+
+    reactor: Any = twisted_reactor  # the installed reactor: its type is chosen at run time
 
     def install() -> None:
         loop = asyncio.get_event_loop()

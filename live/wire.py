@@ -145,7 +145,7 @@ def direct_writer(send: Any) -> FrameWriter | None:
     return write
 
 
-def write_now(transport: Any, frame: bytes, plain_tcp: type) -> int:
+def write_now(transport: Any, frame: bytes, plain_tcp: Any) -> int:
     """Write `frame`; returns what stays queued. When nothing is queued on a plain TCP socket, send now with
     Twisted's own non-blocking send, as asyncio's transports do, instead of registering the socket for writing and
     unregistering it after the next loop turn (two epoll_ctl calls and a callback per socket per broadcast). What
@@ -226,9 +226,10 @@ def configure_daphne_at_startup(max_bytes: int) -> None:
     if "daphne.server" not in sys.modules:
         return
     try:
-        from twisted.internet import reactor
+        from twisted.internet import reactor as twisted_reactor
     except ImportError:
         return
+    reactor: Any = twisted_reactor  # the installed reactor: its type is chosen at run time
 
     def configure() -> None:
         for reader in list(reactor.getReaders()):

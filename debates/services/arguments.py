@@ -34,7 +34,7 @@ def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
     def judge(s: Upvote) -> Debate | ServiceError:
         argument = arguments.get(s.target_id)
         debate = citizen_debate(argument.poll.debate if argument is not None else None, s.code)
-        if isinstance(debate, Debate) and argument.status != Argument.Status.VISIBLE:
+        if isinstance(debate, Debate) and argument is not None and argument.status != Argument.Status.VISIBLE:
             return ServiceError(_("This argument cannot be supported."), status=409)
         return debate
 

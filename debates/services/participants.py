@@ -133,7 +133,8 @@ def citizen_debate(debate: Debate | None, code: str) -> Debate | ServiceError:
     return citizen_refusal(debate, memo=True) or debate
 
 
-Entry = tuple[Mapping[str, int], Debate, "str | None"]  # (session mapping, debate, the browser's client key)
+# (session mapping, debate, the browser's client key); without the key for a caller with no request behind it
+Entry = tuple[Mapping[str, int], Debate, "str | None"] | tuple[Mapping[str, int], Debate]
 CLIENT_KEY_HEADER = "X-Client-Key"
 _CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -149,17 +150,16 @@ def participants_for_sessions(entries: list[Entry]) -> list[Participant]:
     where it holds none, the one this browser's client key already made in that debate (a first write retried
     after its answer was lost), else a new one (created in bulk, with the key). Call inside the write's
     transaction; a concurrent creation with the same key fails on the unique constraint and the caller retries."""
-    # (mapping, debate) without a client key is accepted too (a caller with no request behind it)
-    entries = [(e[0], e[1], e[2] if len(e) > 2 else None) for e in entries]  # type: ignore[misc]
-    found = selectors.session_participants([(mapping, debate) for mapping, debate, _key in entries])
-    wanted = {(debate.pk, key) for (_m, debate, key), p in zip(entries, found) if p is None and key}
+    keyed = [(e[0], e[1], e[2] if len(e) > 2 else None) for e in entries]
+    found = selectors.session_participants([(mapping, debate) for mapping, debate, _key in keyed])
+    wanted = {(debate.pk, key) for (_m, debate, key), p in zip(keyed, found) if p is None and key}
     known: dict[tuple[int, str | None], Participant] = {}
     if wanted:
         rows = Participant.objects.filter(debate_id__in={d for d, _k in wanted}, client_key__in={k for _d, k in wanted})
         known = {(p.debate_id, p.client_key): p for p in rows}
     newcomers: list[Participant] = []
     resolved: list[Participant] = []
-    for (_m, debate, key), participant in zip(entries, found):
+    for (_m, debate, key), participant in zip(keyed, found):
         if participant is None and key:
             participant = known.get((debate.pk, key))
             if participant is None:  # two writes of one newcomer in one burst make one participant

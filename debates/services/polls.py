@@ -148,7 +148,8 @@ def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote |
         require_within_dates(debate, phase="vote")
         if poll.status != Poll.Status.OPEN:
             raise ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
-        option = poll.options.filter(pk=selectors.parse_id(option_id)).first()
+        option_pk = selectors.parse_id(option_id)
+        option = poll.options.filter(pk=option_pk).first() if option_pk is not None else None
         if option is None:
             raise ServiceError(_("This option does not belong to this poll."))
         return vote_with_code(poll=poll, participant=participant, option=option, rules=rules)
@@ -161,14 +162,14 @@ def vote_cast(*, poll: Poll, participant: Participant, option_id: Any) -> Vote |
 
 def _ballot_refusal(ballot: Ballot, poll: Poll | None, options: set[tuple[int, int]]) -> Debate | ServiceError:
     debate = citizen_debate(poll.debate if poll is not None else None, ballot.code)
-    if isinstance(debate, ServiceError):
-        return debate
+    if isinstance(debate, ServiceError) or poll is None:
+        return debate if isinstance(debate, ServiceError) else not_found()
     refusal = dates_refusal(debate, phase="vote", memo=True)
     if refusal is not None:
         return refusal
     if poll.status != Poll.Status.OPEN:
         return ServiceError(_("This poll is closed: votes are no longer accepted."), status=409)
-    if (ballot.poll_id, ballot.option_id) not in options:
+    if ballot.option_id is None or (ballot.poll_id, ballot.option_id) not in options:
         return ServiceError(_("This option does not belong to this poll."))
     return debate
 
@@ -180,22 +181,22 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
     options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
     coded = polls_needing_codes(set(polls))
     outcome: list[Outcome] = []
-    accepted: list[tuple[int, Ballot, Debate]] = []
+    accepted: list[tuple[int, Ballot, Debate, int]] = []  # (position, ballot, its debate, its option)
     for i, ballot in enumerate(ballots):
         judged = _ballot_refusal(ballot, polls.get(ballot.poll_id), options)
         outcome.append(judged if isinstance(judged, ServiceError) else not_found())
-        if isinstance(judged, Debate):
-            accepted.append((i, ballot, judged))
+        if isinstance(judged, Debate) and ballot.option_id is not None:  # accepted: its option is the poll's
+            accepted.append((i, ballot, judged, ballot.option_id))
     # Polls that need a voter code: one by one, through the code's rules (services.voting).
-    for i, ballot, debate in [a for a in accepted if a[1].poll_id in coded]:
+    for i, ballot, debate, option_id in [a for a in accepted if a[1].poll_id in coded]:
         poll = polls[ballot.poll_id]
         with transaction.atomic():
-            voter = participants_for_sessions([(ballot.session_participants, debate)])[0]
+            voter = participants_for_sessions([(ballot.session_participants, debate, ballot.client_key)])[0]
             try:
                 vote_with_code(
                     poll=poll,
                     participant=voter,
-                    option=PollOption.objects.get(pk=ballot.option_id),
+                    option=PollOption.objects.get(pk=option_id),
                     rules=vote_rules(poll),
                 )
                 outcome[i] = Stored(debate.pk, voter.pk)
@@ -206,12 +207,12 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
         return outcome
     now = timezone.now()
     with transaction.atomic():
-        voters = participants_for_sessions([(b.session_participants, d, b.client_key) for _i, b, d in accepted])
+        voters = participants_for_sessions([(b.session_participants, d, b.client_key) for _i, b, d, _o in accepted])
         latest: dict[tuple[int, int], Vote] = {}  # the last ballot of a participant on a poll wins
-        for (i, b, d), voter in zip(accepted, voters):
+        for (i, b, d, option_id), voter in zip(accepted, voters):
             outcome[i] = Stored(d.pk, voter.pk)
             latest[(b.poll_id, voter.pk)] = Vote(
-                poll_id=b.poll_id, participant_id=voter.pk, option_id=b.option_id, created_at=now, updated_at=now
+                poll_id=b.poll_id, participant_id=voter.pk, option_id=option_id, created_at=now, updated_at=now
             )
         Vote.objects.bulk_create(
             latest.values(),
@@ -219,7 +220,7 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
             unique_fields=["poll", "participant"],
             update_fields=["option", "updated_at"],
         )
-        Poll.objects.filter(pk__in={b.poll_id for _i, b, _d in accepted}).update(version=F("version") + 1)
-        for debate_id, poll_ids in _group({(d.pk, b.poll_id) for _i, b, d in accepted}).items():
+        Poll.objects.filter(pk__in={b.poll_id for _i, b, _d, _o in accepted}).update(version=F("version") + 1)
+        for debate_id, poll_ids in _group({(d.pk, b.poll_id) for _i, b, d, _o in accepted}).items():
             announce(debate_id, {f"poll:{pid}" for pid in poll_ids}, hot=True)
     return outcome

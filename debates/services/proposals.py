@@ -20,7 +20,15 @@ from ..models_consult import Consultation, Proposal, ProposalFlag, ProposalSuppo
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
 from .dates import dates_refusal, require_within_dates
-from .participants import Outcome, Stored, citizen_debate, one, participants_for_sessions, session_mapping_for
+from .participants import (
+    Outcome,
+    Stored,
+    citizen_debate,
+    not_found,
+    one,
+    participants_for_sessions,
+    session_mapping_for,
+)
 from .polls import _poll_insert
 from .questions import Upvote, _judged
 from .text import _clean_text, matched_words
@@ -194,8 +202,8 @@ def proposal_support_many(supports: list[Upvote]) -> list[Outcome]:
     def judge(s: Upvote) -> Debate | ServiceError:
         proposal = proposals.get(s.target_id)
         debate = citizen_debate(proposal.debate if proposal is not None else None, s.code)
-        if isinstance(debate, ServiceError):
-            return debate
+        if isinstance(debate, ServiceError) or proposal is None:
+            return debate if isinstance(debate, ServiceError) else not_found()
         if debate.pk not in consultations:
             return ServiceError(_("This debate does not accept proposals."), status=409)
         refusal = dates_refusal(debate, phase="proposals", memo=True)
@@ -209,7 +217,7 @@ def proposal_support_many(supports: list[Upvote]) -> list[Outcome]:
     if not accepted:
         return outcome
     with transaction.atomic():
-        voters = participants_for_sessions([(s.session_participants, d) for _i, s, d in accepted])
+        voters = participants_for_sessions([(s.session_participants, d, s.client_key) for _i, s, d in accepted])
         taken = set(
             ProposalSupport.objects.filter(
                 proposal_id__in={s.target_id for _i, s, _d in accepted}, participant_id__in={v.pk for v in voters}

@@ -77,7 +77,7 @@ def voter_code_enter(*, debate: Debate, participant: Participant | None, typed: 
         if found is not None:
             raise ServiceError(_("This code was revoked by the organisers."), status=403)
         raise ServiceError(_("This code is not valid for this debate. Check it and try again."), status=400)
-    if found.participant_id:
+    if found.participant is not None:
         return found.participant
     with transaction.atomic():
         if (
@@ -90,7 +90,9 @@ def voter_code_enter(*, debate: Debate, participant: Participant | None, typed: 
             participant=participant, claimed_at=timezone.now()
         )
     if not claimed:  # entered at the same moment on another device: that one holds it
-        return VoterCode.objects.select_related("participant").get(pk=found.pk).participant
+        holder = VoterCode.objects.select_related("participant").get(pk=found.pk).participant
+        assert holder is not None  # the conditional update failed only because a participant was set
+        return holder
     return participant
 
 

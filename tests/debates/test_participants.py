@@ -148,3 +148,15 @@ def test_the_hot_path_is_on_under_production_settings():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_a_retried_first_proposal_support_in_a_burst_makes_no_second_participant():
+    from tests.consult.factories import make_consultation, make_proposal
+
+    debate = make_consultation(threshold=10)
+    proposal = make_proposal(debate)
+    support = services.Upvote(debate.code, proposal.pk, {}, KEY)
+    services.proposal_support_many([support])  # its answer, with the session cookie, never arrived
+    services.proposal_support_many([support])  # the browser retries with the same client key: the same citizen
+    assert Participant.objects.filter(debate=debate, client_key=KEY).count() == 1
+    assert proposal.supports.count() == 1

@@ -35,12 +35,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, base_url: str, if_missing: bool, reset: bool = False, **options):
-        if reset:
-            debate = self.reset()
-        else:
-            debate = Debate.objects.filter(code=DEMO_CODE).first()
-        if debate is None:
-            debate = self.create()
+        found = self.reset() if reset else Debate.objects.filter(code=DEMO_CODE).first()
+        debate = found if found is not None else self.create()
         base = base_url.rstrip("/")
         self.stdout.write(self.style.SUCCESS("\nDemo debate ready: " + debate.title))
         self.stdout.write(f"  Join code      : {debate.code}")
