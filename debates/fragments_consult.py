@@ -29,7 +29,7 @@ def proposal_progress(debate: Debate, arg: str | None, presence: int | None) -> 
 
 def proposal_news(debate: Debate, arg: str | None, presence: int | None) -> dict[str, Any] | None:
     proposal = reads.proposal_in_debate(debate, arg, staff=True)
-    return {"p": proposal} if proposal.is_official else None
+    return {"news": reads.recent_official(debate, including=proposal)} if proposal.is_official else None
 
 
 def proposals_queue(debate: Debate, arg: str | None, presence: int | None) -> dict[str, Any]:

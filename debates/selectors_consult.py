@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Debate, Participant
 from .models_consult import Consultation, Proposal
@@ -54,6 +56,22 @@ def proposal_in_debate(debate: Debate, proposal_id: Any, *, staff: bool = False)
     if not staff and proposal.status in (Proposal.Status.HELD, Proposal.Status.HIDDEN):
         raise Http404("unknown proposal")
     return proposal
+
+
+NEWS_SECONDS, NEWS_MAX = 120, 5
+
+
+def recent_official(debate: Debate, including: Proposal) -> list[Proposal]:
+    """The proposals made official in the last two minutes (at most 5, latest first), with `including` among them
+    however long ago it was: several crossings in one burst are announced together, none drowned by the next."""
+    since = timezone.now() - timedelta(seconds=NEWS_SECONDS)
+    recent = list(
+        Proposal.objects.filter(debate=debate, official_at__gte=since, status=Proposal.Status.OFFICIAL)
+        .exclude(pk=including.pk)
+        .select_related("poll", "segment")
+        .order_by("-official_at", "-id")[: NEWS_MAX - 1]
+    )
+    return sorted([including, *recent], key=lambda p: (p.official_at or since, p.pk), reverse=True)
 
 
 def proposals_queue(debate: Debate, limit: int = 50) -> list[Proposal]:

@@ -160,7 +160,9 @@ def _make_official(debate: Debate, consultation: Consultation, proposal: Proposa
             "outcome": consultation.proposal_outcome,
         },
     )
-    announce(debate.pk, keys)
+    # Coalesced (hot), as the supports that brought it here: a crossing inside a burst of supports must not render
+    # every poll in the burst's commit, in front of the next supports; the news still leaves within a flush.
+    announce(debate.pk, keys, hot=True)
 
 
 def _support_rules(proposal: Proposal) -> Consultation:

@@ -256,3 +256,22 @@ def test_moderators_page_saves_settings_and_acts(client):
     assert client.get(f"/d/{debate.code}/moderate/proposals/").status_code == 403
     r = client.post(f"/d/{debate.code}/moderate/proposals/act", {"action": "publish", "proposal": p.pk})
     assert r.status_code == 403 and Proposal.objects.get(pk=p.pk).status == Proposal.Status.HIDDEN
+
+
+def test_several_crossings_in_one_burst_are_all_announced_in_the_news():
+    """One flush may carry several proposal_news keys; they share the banner, which names every recent crossing."""
+    from debates import fragments
+
+    debate = make_consultation(threshold=2)
+    first, second = make_proposal(debate, title="Des bancs"), make_proposal(debate, title="Un kiosque")
+    burst = [
+        services.Upvote(debate.code, p.pk, {str(debate.pk): make_participant(debate).pk})
+        for p in (first, second)
+        for _ in range(2)
+    ]
+    services.proposal_support_many(burst)
+    keys = [f"proposal_news:{first.pk}", f"proposal_news:{second.pk}"]
+    frames = fragments.render(debate.pk, keys, ["public.en", "screen"], None)
+    for audience in ("public.en", "screen"):
+        (news,) = [html for key, _v, html in frames[audience] if key.startswith("proposal_news")]
+        assert "Des bancs" in news and "Un kiosque" in news and "New official proposals" in news
