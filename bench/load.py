@@ -1,7 +1,8 @@
 """Load generators, each run in its own process (pinned by the caller): websocket clients and HTTP voters.
 
-Clients parse as little as possible: the status fragment's data-v (the write's timestamp, µs since the epoch)
-and the count in the poll results fragment (id="poll-<id>-results").
+Clients parse as little as possible: the status fragment's data-v (the write's timestamp, µs since the epoch),
+the count in the poll results fragment (id="poll-<id>-results") and the title of an official proposal's news
+(id="proposal-news").
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 
 STATUS_V = re.compile(r'id="status"[^>]*data-v="(\d+)"')
 COUNT = re.compile(r'<p class="muted small">\s*(\d+)')
+NEWS_TITLE = re.compile(r'class="news-title">([^<]*)<')
 
 
 def raise_nofile() -> None:
@@ -55,7 +57,7 @@ async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_s
         delay = start + i / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        rec = {"status": {}, "polls": [], "closed": False}
+        rec = {"status": {}, "polls": [], "news": [], "closed": False}
         t0 = time.monotonic()
         try:
             ws = await connect(
@@ -85,6 +87,8 @@ async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_s
                     m = COUNT.search(tail)
                     if m:
                         polls.append((t, int(m.group(1))))
+                if 'id="proposal-news"' in msg:
+                    rec["news"] += [(t, title) for title in NEWS_TITLE.findall(msg)]
         except Exception:
             pass
         rec["closed"] = True
@@ -135,21 +139,21 @@ def voter_worker(
     ready_q,
     start_q,
     result_q,
-    question_id: int | None = None,
+    paths: list[str] | None = None,
 ) -> None:
     """Voters first, step, first+2*step…; each GETs its cookie (/d/<code>/me), then votes once at its slot (or, with
-    question_id, upvotes that question)."""
+    paths, posts an empty form to paths[i % len(paths)]: an upvote, a support)."""
     raise_nofile()
     try:
         result = asyncio.run(
-            _voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, question_id)
+            _voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, paths)
         )
     except Exception as exc:
         result = {"error": repr(exc), "votes": []}
     result_q.put((wid, result))
 
 
-async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, question_id):
+async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, paths):
     indices = list(range(first, count, step))
     tokens: dict[int, str] = {}
     sem = asyncio.Semaphore(16)
@@ -186,10 +190,10 @@ async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rat
         if tok is None:
             votes.append((i, time.time(), time.time(), -1))
             return
-        if question_id is None:
+        if not paths:
             path, body = f"/d/{code}/poll/{poll_id}/vote", f"option={option_ids[i % len(option_ids)]}"
         else:
-            path, body = f"/d/{code}/q/{question_id}/upvote", ""
+            path, body = paths[i % len(paths)], ""
         raw = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Cookie: csrftoken={tok}\r\nX-CSRFToken: {tok}\r\nHX-Request: true\r\n"

@@ -35,6 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import content  # noqa: E402
 import load  # noqa: E402
 import rolling  # noqa: E402
+import supports  # noqa: E402
 
 PY = sys.executable
 DAPHNE = str(Path(PY).with_name("daphne"))
@@ -42,7 +43,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
 ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
-ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "storm", "two", "content", "rolling"]
+ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "supports", "storm", "two", "content", "rolling"]
 ROWS: list[dict] = []
 DETAILS: dict = {}
 
@@ -578,7 +579,7 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
                 ready_q,
                 start_q,
                 result_q,
-                question,
+                None if question is None else [f"/d/{info['code']}/q/{question}/upvote"],
             ),
         )
         p.start()
@@ -827,6 +828,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,2000,5000")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     content.add_arguments(parser)
+    supports.add_arguments(parser)
     parser.add_argument(
         "--vote-rate", type=float, default=None, help="votes per second in the vote burst (default: the issue's 500/s)"
     )
@@ -845,6 +847,7 @@ def main() -> int:
         args.vote_clients, args.vote_rate, args.vote_seconds = 200, 50.0, 2.0
         args.storm_clients, args.storm_seconds = 200, 1.0
         args.two_clients, args.two_vote_rate = 200, 50.0
+        args.support_rate, args.support_seconds, args.support_clients = 100.0, 2.0, 200
     if vote_rate_override:
         args.vote_rate = args.two_vote_rate = vote_rate_override
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
@@ -937,6 +940,9 @@ def main() -> int:
     if "upvotes" in scenarios:
         r = DETAILS["upvotes"] = scenario_votes(args, ctx, question=ctx["info"]["question"])
         report_votes(r, name="upvotes")
+    if "supports" in scenarios:
+        r = DETAILS["supports"] = supports.scenario_supports(args, ctx, sys.modules[__name__])
+        supports.report(r, row)
     if "storm" in scenarios:
         r = DETAILS["storm"] = scenario_storm(args, ctx)
         row(
