@@ -97,11 +97,11 @@ async def post(
 
 def unmasked(html: str) -> str:
     """CSRF tokens in a page are masked afresh on every render; each request here is a newcomer, so the citizen's
-    live token names another participant each time."""
+    live_ref names another participant each time."""
     html = re.sub(
         r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value="|name="csrf-token" content=")[A-Za-z0-9]+', r"\1…", html
     )
-    return re.sub(r'("live_token": ")[^"]+', r"\1…", html)
+    return re.sub(r'("live_ref": ")[^"]+', r"\1…", html)
 
 
 def vote_path(debate, poll) -> str:
