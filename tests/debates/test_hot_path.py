@@ -47,12 +47,20 @@ def batches(monkeypatch):
 
 
 async def post(
-    path: str, body: str = "", *, htmx: bool = True, csrf: bool = True, cookies: str = "", app=application
+    path: str,
+    body: str = "",
+    *,
+    htmx: bool = True,
+    csrf: bool = True,
+    cookies: str = "",
+    app=application,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
 ) -> tuple[int, dict[str, str], str, SimpleCookie]:
     headers = [
         (b"host", b"127.0.0.1"),
         (b"accept-language", b"en"),
         (b"content-type", b"application/x-www-form-urlencoded"),
+        *extra,
     ]
     cookie = "; ".join(c for c in (f"csrftoken={CSRF}" if csrf else "", cookies) if c)
     if cookie:

@@ -10,7 +10,6 @@ import json
 import re
 
 import pytest
-from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -243,41 +242,14 @@ async def test_a_hot_vote_answers_a_line_too_small_to_compress():
     from django.conf import settings
 
     from hub import hot_path
-    from hub.asgi import application
+    from tests.debates.test_hot_path import post
 
     assert hot_path.unservable(settings.MIDDLEWARE, settings.SESSION_ENGINE) is None  # the compression hook is safe
     debate = await sync(make_debate)
     poll = await sync(make_poll, debate)
     option = await sync(lambda: poll.options.first().pk)
-    csrf = "abcdefghijklmnopqrstuvwxyz012345"
-    path = f"/d/{debate.code}/poll/{poll.pk}/vote"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"127.0.0.1"),
-            (b"accept-encoding", b"gzip"),
-            (b"accept-language", b"en"),
-            (b"content-type", b"application/x-www-form-urlencoded"),
-            (b"cookie", f"csrftoken={csrf}".encode()),
-            (b"x-csrftoken", csrf.encode()),
-            (b"hx-request", b"true"),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-    }
-    comm = ApplicationCommunicator(application, scope)
-    await comm.send_input({"type": "http.request", "body": f"option={option}".encode(), "more_body": False})
-    start = await comm.receive_output(10)
-    body = (await comm.receive_output(10))["body"]
-    await comm.wait(1)
-    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
-    assert start["status"] == 200 and b"Your vote is recorded" in body and len(body) < 200
+    status, headers, body, _jar = await post(
+        f"/d/{debate.code}/poll/{poll.pk}/vote", f"option={option}", extra=((b"accept-encoding", b"gzip"),)
+    )
+    assert status == 200 and "Your vote is recorded" in body and len(body.encode()) < 200
     assert "content-encoding" not in headers
