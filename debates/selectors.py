@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -150,6 +151,12 @@ def live_token(participant: Participant) -> str:
     return signing.Signer(salt=LIVE_TOKEN_SALT).sign_object([participant.debate_id, participant.pk])
 
 
+def live_ref(token: str) -> str:
+    """Names a live_token without being it (a digest): what pages carry, so a page knows when its participant
+    changed and fetches the new token from …/me (the token itself is never in a compressed response)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
 def participant_for_live_token(token: Any, debate_id: int) -> int | None:
     """The participant a live_token names, if it is genuine and for this debate."""
     try:
@@ -164,7 +171,8 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
     if participant is None:
         return {"votes": {}, "upvoted": [], "supported": [], "name": "", "muted": False, "mine": []}
     return {
-        "live_token": live_token(participant),
+        "live_token": (token := live_token(participant)),
+        "live_ref": live_ref(token),
         "votes": {str(p): o for p, o in participant.votes.values_list("poll_id", "option_id")},
         "upvoted": list(participant.question_upvotes.values_list("question_id", flat=True)),
         "supported": list(participant.argument_upvotes.values_list("argument_id", flat=True)),
@@ -217,8 +225,10 @@ def _my_question(q: Question) -> dict[str, Any]:
 
 
 def participant_state_json(participant: Participant | None, *, state: dict[str, Any] | None = None) -> str:
-    """participant_state (or the given, already read state) as JSON safe to place inside a <script> element."""
-    raw = json.dumps(participant_state(participant) if state is None else state, ensure_ascii=False)
+    """participant_state (or the given, already read state) as JSON safe to place inside a <script> element, without
+    the live_token: pages and htmx answers are compressed (debates/breach.py); the page fetches it from …/me."""
+    state = participant_state(participant) if state is None else state
+    raw = json.dumps({k: v for k, v in state.items() if k != "live_token"}, ensure_ascii=False)
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

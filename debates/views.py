@@ -16,6 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe, require_POST
 
 from . import fragments, limits, selectors, services
+from .breach import carries_secret
 from .models import Argument, Debate, Question
 from .qr import absolute_url
 from .services import ServiceError
@@ -363,6 +364,7 @@ def rename(request: HttpRequest, code: str) -> HttpResponse:
     return _citizen_action(request, code, action)
 
 
+@carries_secret  # the live_token, beside what moderators wrote back
 @require_safe
 @ensure_csrf_cookie
 def me(request: HttpRequest, code: str) -> JsonResponse:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe, require_POST
 
 from . import fragments, selectors, services
+from .breach import carries_secret
 from .csvsafe import csv_response
 from .models import Debate, DebateRole, ModerationLog, Participant, Poll
 from .services import ServiceError
@@ -86,6 +87,7 @@ def screen_link(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     return {"screen_url": url, "screen_qr": qr_svg(url)}
 
 
+@carries_secret  # the screen link and its QR code, beside questions citizens wrote
 @login_required
 @require_safe
 def console(request: HttpRequest, code: str) -> HttpResponse:
@@ -388,6 +390,7 @@ ACTIONS: dict[str, Handler] = {
 UNDOABLE = {"approve", "reject", "star", "unstar"}
 
 
+@carries_secret  # a new screen link (regenerate_screen), beside fresh widgets
 @require_POST
 def act(request: HttpRequest, code: str) -> HttpResponse:
     """One endpoint for every console action (field `action`); the services check the permissions."""

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .breach import carries_secret
 from .forms_organise import (
     AGENDA_ROWS_MIN,
     DebateForm,
@@ -242,6 +243,7 @@ def _invite_url(request: HttpRequest, token: str) -> str:
     return absolute_url(reverse("invitation", args=[token]), request)
 
 
+@carries_secret  # a new invitation link, beside staff names
 @login_required
 @never_cache
 def staff(request: HttpRequest, code: str) -> HttpResponse:
@@ -321,6 +323,7 @@ def _issued(request: HttpRequest, issued: organising.IssuedInvitation) -> dict[s
     return {"url": url, "invitation": issued.invitation, "sent": sent}
 
 
+@carries_secret  # its token (in the sign-in link), beside the inviter's name and the debate's title
 @never_cache
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Where an invitation link lands: accept with the signed-in account, or create one, or sign in first."""
@@ -399,6 +402,7 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
         )
 
 
+@carries_secret  # the screen link
 @login_required
 @require_GET
 @never_cache

@@ -17,10 +17,12 @@ from django.views.decorators.http import require_safe
 from csp.decorators import csp_replace
 
 from . import fragments, qr, report as report_data, selectors
+from .breach import carries_secret
 from .csvsafe import csv_response
 from .models import Debate
 
 
+@carries_secret  # its secret URL (the socket's), beside questions citizens wrote
 @require_safe
 # The console shows a live preview of the screen in a frame: this page alone may be framed, by this site only (it
 # has no control to click; every other page keeps frame-ancestors 'none' and X-Frame-Options DENY).

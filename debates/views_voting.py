@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import codes, limits, selectors, services
+from .breach import carries_secret
 from . import selectors_consult as reads
 from .models import Debate, Participant
 from .selectors import SESSION_KEY
@@ -55,6 +56,7 @@ def enter_code(request: HttpRequest, code: str) -> HttpResponse:
     return HttpResponse(html, status=status)
 
 
+@carries_secret  # a recovery code, shown once
 @require_POST
 def recovery_code(request: HttpRequest, code: str) -> HttpResponse:
     """A citizen asks for a recovery code: shown this once, it takes their participation to another device."""
@@ -122,6 +124,7 @@ def votes_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "debates/votes_moderate.html", {"debate": debate, **reads.voting_overview(debate)})
 
 
+@carries_secret  # a sheet of new voter codes
 @login_required
 @require_POST
 def votes_act(request: HttpRequest, code: str) -> HttpResponse:

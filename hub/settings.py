@@ -60,6 +60,9 @@ MIDDLEWARE = [
     # First: load balancers probe /healthz by address over plain HTTP (no ALLOWED_HOSTS check, no HTTPS redirect).
     "hub.middleware.HealthCheckMiddleware",
     "hub.server_timing.ServerTimingMiddleware",  # times all the rest
+    # Outer to every middleware that writes the body: HTML and JSON compressed, except a response that carries a
+    # secret (BREACH: debates/breach.py, hub/compression.py).
+    "hub.compression.CompressionMiddleware",
     # A database outage answers 503 with a clear message (its process_exception runs for every view).
     "hub.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",

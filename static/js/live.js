@@ -405,13 +405,24 @@
     if ((evt.detail.message || "").indexOf('id="me-stale"') >= 0) refreshMe();
   });
   // The socket usually opens before I become a participant (my first vote or question): say who I am whenever
-  // my state carries a token, on every (re)connection.
-  var liveSocket = null, sentToken = null;
+  // I am one, on every (re)connection. The page and the htmx answers are compressed, so they never carry my
+  // live_token (debates/breach.py), only its digest (live_ref): the token comes from …/me, once per participant
+  // (a recovery or a voter code makes me another one: a new live_ref), and is kept for the reconnections.
+  var liveSocket = null, sentToken = null, liveToken = null, liveRef = null, tokenAskedAt = 0;
   function identify() {
     var state = me();
-    if (!liveSocket || !state || !state.live_token || state.live_token === sentToken) return;
-    liveSocket.send(JSON.stringify({ type: "identify", token: state.live_token }));
-    sentToken = state.live_token;
+    if (!state) return;
+    if (state.live_token) { liveToken = state.live_token; liveRef = state.live_ref; }
+    if (!liveSocket || !state.live_ref) return;
+    if (state.live_ref !== liveRef) {
+      if (Date.now() - tokenAskedAt < 5000) return;  // asked already (or just failed: offline, server error)
+      tokenAskedAt = Date.now();
+      refreshMe();  // its answer carries the token; applyMe calls identify again
+      return;
+    }
+    if (liveToken === sentToken) return;
+    liveSocket.send(JSON.stringify({ type: "identify", token: liveToken }));
+    sentToken = liveToken;
   }
   document.addEventListener("htmx:wsOpen", function (evt) {
     if (!document.getElementById("me")) return;  // the citizen page only

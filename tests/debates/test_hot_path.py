@@ -47,12 +47,20 @@ def batches(monkeypatch):
 
 
 async def post(
-    path: str, body: str = "", *, htmx: bool = True, csrf: bool = True, cookies: str = "", app=application
+    path: str,
+    body: str = "",
+    *,
+    htmx: bool = True,
+    csrf: bool = True,
+    cookies: str = "",
+    app=application,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
 ) -> tuple[int, dict[str, str], str, SimpleCookie]:
     headers = [
         (b"host", b"127.0.0.1"),
         (b"accept-language", b"en"),
         (b"content-type", b"application/x-www-form-urlencoded"),
+        *extra,
     ]
     cookie = "; ".join(c for c in (f"csrftoken={CSRF}" if csrf else "", cookies) if c)
     if cookie:
@@ -97,11 +105,11 @@ async def post(
 
 def unmasked(html: str) -> str:
     """CSRF tokens in a page are masked afresh on every render; each request here is a newcomer, so the citizen's
-    live token names another participant each time."""
+    live_ref names another participant each time."""
     html = re.sub(
         r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value="|name="csrf-token" content=")[A-Za-z0-9]+', r"\1…", html
     )
-    return re.sub(r'("live_token": ")[^"]+', r"\1…", html)
+    return re.sub(r'("live_ref": ")[^"]+', r"\1…", html)
 
 
 def vote_path(debate, poll) -> str:

@@ -1,0 +1,94 @@
+"""The citizen page goes out compressed and so never carries the socket's live_token (debates/breach.py): the page
+fetches it once from …/me, identifies its socket with it, and identifies again with the kept token after a
+reconnection, so the author still sees at once what moderators did with their question."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import requires_chromium
+from .test_citizen_browser import TIMEOUT_MS, moderator_session
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
+
+SETUP = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from debates.models import Debate
+from tests.factories import make_moderator
+d = Debate.objects.create(title="Conseil de quartier", status="live", premoderation=True, word_filter="",
+                          opened_at=timezone.now(), scheduled_start=timezone.now() - timedelta(minutes=3),
+                          scheduled_end=timezone.now() + timedelta(hours=2))
+make_moderator(d, username="browser-mod")
+print(json.dumps({"code": d.code}))
+"""
+
+
+def until(page, condition, timeout_ms: int = TIMEOUT_MS) -> None:
+    for _ in range(timeout_ms // 50):
+        if condition():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("not within the time allowed")
+
+
+def test_the_socket_is_identified_with_the_token_from_me_and_again_after_a_reconnect(daphne_server, browser):
+    base = daphne_server.url
+    code = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])["code"]
+    ctx = browser.new_context(extra_http_headers={"Accept-Language": "en"})
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    identified: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framesent",
+            lambda frame: identified.append(json.loads(frame)["token"]) if '"identify"' in str(frame) else None,
+        ),
+    )
+    asked_me: list[str] = []
+    page.on("request", lambda request: asked_me.append(request.url) if request.url.endswith("/me") else None)
+
+    # A newcomer asks a question: the answer names the token by its digest only, the page fetches it.
+    page.goto(f"{base}/d/{code}/")
+    page.wait_for_function("document.getElementById('presence').textContent.trim() !== ''")
+    page.fill("#ask-text", "Et le marché du samedi ?")
+    page.locator("#ask-form button[type=submit]").click()
+    page.wait_for_function("document.querySelectorAll('#mine .status-pending').length === 1")
+    until(page, lambda: len(identified) == 1)
+    assert asked_me
+
+    # The participant's page: compressed, no token in it; its socket identifies once it has fetched it.
+    identified.clear()
+    asked_me.clear()
+    response = page.goto(f"{base}/d/{code}/")
+    assert response.all_headers().get("content-encoding") == "gzip"
+    html = response.text()
+    assert '"live_ref"' in html and "live_token" not in html
+    until(page, lambda: len(identified) == 1)
+    page.wait_for_timeout(300)
+    assert len(identified) == 1 and len(asked_me) == 1
+    token = identified[0]
+
+    # A reconnection (here: the page's socket closed under it) identifies again, with the kept token.
+    page.evaluate("document.getElementById('live')['htmx-internal-data'].webSocket.socket.close(4000)")
+    page.wait_for_function("document.body.classList.contains('offline')")
+    page.wait_for_function("!document.body.classList.contains('offline')", timeout=10_000)
+    until(page, lambda: len(identified) == 2)
+    assert identified == [token, token] and len(asked_me) == 1
+
+    # …and that socket is the author's: a rejection reaches their page at once (a nudge, then …/me).
+    question_id = page.evaluate("JSON.parse(document.getElementById('me').textContent).mine[0].id")
+    mod_ctx, act = moderator_session(browser, base, code)
+    act(action="reject", question=str(question_id), reason="Hors sujet")
+    page.click("#tab-mine")  # "My questions"
+    page.wait_for_selector("#mine .status-rejected", timeout=3000)
+    assert "Hors sujet" in page.inner_text("#mine")
+    mod_ctx.close()
+    ctx.close()
+    assert errors == []
