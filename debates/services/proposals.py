@@ -22,7 +22,7 @@ from .common import _log, _require_open_for_citizens, announce
 from .dates import dates_refusal, require_within_dates
 from .participants import Outcome, Stored, citizen_debate, one, participants_for_sessions, session_mapping_for
 from .polls import _poll_insert
-from .questions import Upvote, _judged
+from .upvotes import Upvote, _judged
 from .text import _clean_text, matched_words
 
 SETTINGS_FIELDS = (
