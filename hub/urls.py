@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path, register_converter
 
 from debates import views
-from debates import views_organise
+from debates import views_organise, views_organise_staff
 from hub import converters
 from hub.login import ThrottledLoginView
 
@@ -37,7 +37,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("organise/", views_organise.dashboard, name="organise_dashboard"),
     path("organise/new/", views_organise.create, name="organise_create"),
-    path("invite/<token:token>/", views_organise.invitation, name="invitation"),
+    path("invite/<token:token>/", views_organise_staff.invitation, name="invitation"),
     path("api/debates", views.api_debates, name="api_debates"),
     path(f"api/d/{CODE}/state", views.api_state, name="api_state"),
     path(f"d/{CODE}/", views.citizen, name="citizen"),
