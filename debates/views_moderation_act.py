@@ -228,8 +228,6 @@ ACTIONS: dict[str, Handler] = {
     "undo": _undo,
     "note": _note,
 }
-
-
 # Actions the console's toast offers to undo for a few seconds (debates.services.question_moderation.question_undo).
 UNDOABLE = {"approve", "reject", "star", "unstar"}
 

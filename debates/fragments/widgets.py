@@ -28,8 +28,6 @@ from .. import fragments_consult, selectors
 from ..models import Debate, Poll
 
 Context = dict[str, Any]
-
-
 ContextBuilder = Callable[[Debate, "str | None", "int | None"], "Context | None"]
 
 
@@ -51,8 +49,6 @@ class Widget:
 
 
 SCREEN_TOP = 12  # questions the projected screen lists
-
-
 ARGUMENTS_PER_SIDE = 10  # arguments a poll shows per side at first
 
 
@@ -170,7 +166,6 @@ def _log(debate: Debate, arg: str | None, presence: int | None) -> Context:
 # --- the table ------------------------------------------------------------------------------------------------
 CITIZEN, SCREEN, CONSOLE = "debates/citizen.html", "debates/screen.html", "debates/moderate.html"
 
-
 WIDGETS: dict[str, Widget] = {
     w.key: w
     for w in (
@@ -282,7 +277,6 @@ WIDGETS: dict[str, Widget] = {
         *fragments_consult.widget_rows(View, Widget),  # proposals (debates/fragments_consult.py)
     )
 }
-
 
 SNAPSHOT_KEYS = tuple(key for key, widget in WIDGETS.items() if widget.snapshot)
 

@@ -24,11 +24,7 @@ def parse_id(value: Any) -> int | None:
 # one is refused with a 400, never a 500), stable while items are added (no OFFSET: a new question does not shift
 # the next page), cheap at any depth (an index range, not a count of what comes before).
 WINDOW = 30
-
-
 MAX_WINDOW = 100
-
-
 CURSOR_SALT = "debates.cursor"
 
 

@@ -79,7 +79,6 @@ def participant_state(participant: Participant | None) -> dict[str, Any]:
 
 MY_QUESTIONS = 30
 
-
 # What became of a citizen's question, in the reader's language (read now, never the language of whoever acted:
 # a merge stored its French reason while an English page showed it).
 FATE_LABELS = {

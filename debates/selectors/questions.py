@@ -44,8 +44,6 @@ def _public_questions_qs(debate: Debate):
 
 
 SEARCH_MIN_LENGTH = 3  # fewer characters: no search (the tab's window)
-
-
 SEARCH_MAX_LENGTH = 100  # more: refused (BadCursor, a 400)
 
 

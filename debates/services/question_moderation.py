@@ -274,8 +274,6 @@ def answer_post(*, question: Question, actor: Any, text: str) -> Answer:
 # The console offers Undo for a few seconds after these actions; the server accepts it for a minute, and only while
 # the action is still the last thing that happened to the question (nobody acted on it since).
 UNDO_SECONDS = 60
-
-
 UNDOABLE = {
     "approve": "question_approved",
     "reject": "question_rejected",
