@@ -8,25 +8,16 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import groups
-from .debate import DebateRelay
+from .debate import RelayParts
 from .sockets import CLOSE_REVOKED, _shut_quietly
-
-if TYPE_CHECKING:
-    from ..process import Runtime
 
 log = logging.getLogger("live.relay")  # one logger for the whole relay, whichever module logs
 
 
-class ControlMixin:
-    # Set by Relay.__init__ (live/relay/core.py).
-    rt: Runtime
-    loop: asyncio.AbstractEventLoop
-    debates: dict[int, DebateRelay]
-    layer: Any
-    redis: Any
+class ControlMixin(RelayParts):
     control: asyncio.Task | None
     control_channel: str
     control_ready: asyncio.Lock

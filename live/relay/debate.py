@@ -1,13 +1,17 @@
-"""One debate's relay state in this process: its sockets by audience and by citizen, its subscription and its
-cached fragments."""
+"""One debate's relay state in this process (its sockets by audience and by citizen, its subscription and its
+cached fragments), and what the Relay's parts (core, delivery, presence, control) share."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .. import groups
 from .sockets import Socket
+
+if TYPE_CHECKING:
+    from ..process import Runtime
 
 
 @dataclass
@@ -39,3 +43,13 @@ class DebateRelay:
 
     def all_sockets(self) -> list[Socket]:
         return [sock for sockets in self.sockets.values() for sock in sockets]
+
+
+class RelayParts:
+    """The attributes every part of the Relay uses, set by Relay.__init__ (live/relay/core.py)."""
+
+    rt: Runtime
+    loop: asyncio.AbstractEventLoop
+    debates: dict[int, DebateRelay]
+    layer: Any
+    redis: Any

@@ -6,16 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from channels.db import database_sync_to_async
 
 from .. import registry, wire
-from .debate import DebateRelay
+from .debate import DebateRelay, RelayParts
 from .sockets import CLOSE_ERROR, _shut_quietly, send_eagerly, write_or_shut
-
-if TYPE_CHECKING:
-    from ..process import Runtime
 
 log = logging.getLogger("live.relay")  # one logger for the whole relay, whichever module logs
 
@@ -26,13 +23,7 @@ SNAPSHOT_MAX_AGE = 10.0  # seconds; older cached snapshots are rendered afresh f
 MAX_DELTAS = 200  # item fragments kept per audience after its cached snapshot; more: the snapshot is rendered again
 
 
-class DeliveryMixin:
-    # Set by Relay.__init__ (live/relay/core.py).
-    rt: Runtime
-    loop: asyncio.AbstractEventLoop
-    debates: dict[int, DebateRelay]
-    layer: Any
-    redis: Any
+class DeliveryMixin(RelayParts):
     high_water: int
 
     async def _read(self, relay: DebateRelay) -> None:

@@ -7,25 +7,15 @@ import asyncio
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
 
 from .. import groups, hooks
 from ..runtime import PROCESS_ID
-from .debate import DebateRelay
-
-if TYPE_CHECKING:
-    from ..process import Runtime
+from .debate import DebateRelay, RelayParts
 
 log = logging.getLogger("live.relay")  # one logger for the whole relay, whichever module logs
 
 
-class PresenceMixin:
-    # Set by Relay.__init__ (live/relay/core.py).
-    rt: Runtime
-    loop: asyncio.AbstractEventLoop
-    debates: dict[int, DebateRelay]
-    layer: Any
-    redis: Any
+class PresenceMixin(RelayParts):
     heartbeat: asyncio.Task | None
 
     async def presence_total(self, debate_id: int) -> int:
