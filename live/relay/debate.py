@@ -4,6 +4,7 @@ cached fragments), and what the Relay's parts (core, delivery, presence, control
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,3 +54,11 @@ class RelayParts:
     debates: dict[int, DebateRelay]
     layer: Any
     redis: Any
+
+    if TYPE_CHECKING:  # what one part calls on another (core: local_count, supervise; presence: presence_total)
+
+        def local_count(self, debate_id: int) -> int: ...
+
+        def supervise(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task: ...
+
+        async def presence_total(self, debate_id: int) -> int: ...
