@@ -220,6 +220,9 @@ def server_env(db_url: str, redis_url: str) -> dict:
             "LOG_LEVEL": "WARNING",
             # Every load client connects from 127.0.0.1: the per-address connect bucket (live/limits.py) is off here.
             "LIVE_CONNECT_BURST": "0",
+            # …and the voters of a burst are thousands of newcomers from that one address, where a real crowd comes
+            # from many: the per-address newcomer limit (debates/limits.py) is raised past any burst here.
+            "RATE_LIMITS": "participant_per_address=1000000/60",
             "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
         }
     )

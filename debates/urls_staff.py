@@ -3,11 +3,12 @@
 from django.urls import path
 
 from . import views_moderation as moderation
+from . import views_moderation_act as moderation_act
 from . import views_screen as screen
 
 urlpatterns = [
     path("moderate/", moderation.console, name="moderate"),
-    path("moderate/act", moderation.act, name="moderate_act"),
+    path("moderate/act", moderation_act.act, name="moderate_act"),
     path("moderate/official/", moderation.official_view, name="official_view"),
     path("moderate/merge", moderation.merge_choices, name="moderate_merge_choices"),
     path("moderate/settings/", moderation.settings_page, name="moderation_settings"),

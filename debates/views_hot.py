@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 
-from . import selectors, services, views, views_consult
+from . import selectors, services, views, views_consult, views_writes
 
 # The writes each kind of hot request batches. The wiring (hub.asgi) gives each its group commit (hub.hot_path
 # .GroupCommit), so the domain never imports the wiring: `install(GroupCommit)` sets the ones below.
@@ -34,29 +34,43 @@ _flash_cache: dict[tuple[str, str], str] = {}  # (message, language) → the suc
 
 
 async def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse | None:
-    return await _serve(request, code, ballots, views.VOTE_RECORDED, views.ballot_for(request, code, poll_id))
+    return await _serve(
+        request, code, ballots, views_writes.VOTE_RECORDED, views_writes.ballot_for(request, code, poll_id)
+    )
 
 
 async def upvote(request: HttpRequest, code: str, question_id: int) -> HttpResponse | None:
     return await _serve(
-        request, code, question_upvotes, views.UPVOTE_COUNTED, views.upvote_for(request, code, question_id)
+        request,
+        code,
+        question_upvotes,
+        views_writes.UPVOTE_COUNTED,
+        views_writes.upvote_for(request, code, question_id),
     )
 
 
 async def support(request: HttpRequest, code: str, argument_id: int) -> HttpResponse | None:
     return await _serve(
-        request, code, argument_supports, views.SUPPORT_COUNTED, views.upvote_for(request, code, argument_id)
+        request,
+        code,
+        argument_supports,
+        views_writes.SUPPORT_COUNTED,
+        views_writes.upvote_for(request, code, argument_id),
     )
 
 
 async def proposal_support(request: HttpRequest, code: str, proposal_id: int) -> HttpResponse | None:
     return await _serve(
-        request, code, proposal_supports, views_consult.PROPOSAL_SUPPORTED, views.upvote_for(request, code, proposal_id)
+        request,
+        code,
+        proposal_supports,
+        views_consult.PROPOSAL_SUPPORTED,
+        views_writes.upvote_for(request, code, proposal_id),
     )
 
 
 def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) -> HttpResponse:
-    return views.refusal_response(request, selectors.debate_for_code(code), refusal)
+    return views_writes.refusal_response(request, selectors.debate_for_code(code), refusal)
 
 
 _debate_ids: dict[str, int] = {}  # join code → debate id (a debate's code never names another debate)
@@ -76,7 +90,7 @@ async def _debate_id(code: str) -> int | None:
 
 def _newcomer_refused(request: HttpRequest, code: str, debate_id: int) -> HttpResponse | None:
     try:
-        views.enforce_newcomer_limit(request, debate_id)
+        views_writes.enforce_newcomer_limit(request, debate_id)
     except services.ServiceError as refusal:
         return _refusal(request, code, refusal)
     return None
@@ -94,7 +108,7 @@ async def _serve(
     debate_id = await _debate_id(code)
     if debate_id is None:
         return None  # the view's 404 page
-    if views.is_newcomer(request, debate_id):  # once per citizen and debate: one thread hop to count them
+    if views_writes.is_newcomer(request, debate_id):  # once per citizen and debate: one thread hop to count them
         refused = await database_sync_to_async(_newcomer_refused, thread_sensitive=False)(request, code, debate_id)
         if refused is not None:
             return refused
@@ -116,9 +130,9 @@ async def _serve(
 
 
 HOT_VIEWS: dict[Callable[..., Any], Callable[..., Awaitable[HttpResponse | None]]] = {
-    views.vote: vote,
-    views.upvote: upvote,
-    views.support: support,
+    views_writes.vote: vote,
+    views_writes.upvote: upvote,
+    views_writes.support: support,
     views_consult.proposal_support: proposal_support,
 }
 

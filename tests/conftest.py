@@ -13,19 +13,29 @@ from live import hooks
 
 class Broadcasts(list):
     """What services published, as (debate_id, frames). Tests run inside a transaction that never commits, so the
-    on-commit callbacks registered so far are run (in order, once) whenever the captured list is read."""
+    on-commit callbacks registered so far are run (in order, once) whenever the captured list is read: each reading
+    closes a capture of pytest-django's django_capture_on_commit_callbacks (execute=True) and opens the next."""
 
-    def __init__(self, connection) -> None:
+    def __init__(self, capture_on_commit) -> None:
         super().__init__()
-        self._connection = connection
-        self._next = len(connection.run_on_commit)
+        self._capture_on_commit = capture_on_commit
+        self._capturing = None
+        self._capture()
+
+    def _capture(self) -> None:
+        self._capturing = self._capture_on_commit(execute=True)
+        self._capturing.__enter__()
 
     def run_pending(self) -> "Broadcasts":
-        while self._next < len(self._connection.run_on_commit):
-            _sids, callback, _robust = self._connection.run_on_commit[self._next]
-            self._next += 1
-            callback()
+        self.close()
+        self._capture()
         return self
+
+    def close(self) -> None:
+        """End the open capture, running the callbacks registered since the last reading."""
+        if self._capturing is not None:
+            capturing, self._capturing = self._capturing, None
+            capturing.__exit__(None, None, None)
 
     def keys(self) -> set[str]:
         self.run_pending()
@@ -41,13 +51,12 @@ class Broadcasts(list):
 
 
 @pytest.fixture
-def broadcasts(db):
+def broadcasts(db, django_capture_on_commit_callbacks):
     """Capture what services publish (rendered fragments per audience), exactly as they would be sent."""
-    from django.db import connection
-
-    captured = Broadcasts(connection)
     with hooks.listening(lambda debate_id, frames: captured.append((debate_id, frames))):
+        captured = Broadcasts(django_capture_on_commit_callbacks)
         yield captured
+        captured.close()
 
 
 def broadcast_keys(captured: Broadcasts) -> set[str]:

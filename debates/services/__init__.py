@@ -61,8 +61,7 @@ from .voting import (
     voter_code_revoke,
     voter_codes_generate,
 )
-from .questions import (
-    Upvote,
+from .question_moderation import (
     answer_post,
     question_approve,
     question_edit,
@@ -72,8 +71,10 @@ from .questions import (
     question_put_on_screen,
     question_reject,
     question_star,
-    question_submit,
     question_undo,
+)
+from .questions import (
+    question_submit,
     question_upvote,
     question_upvote_withdraw,
     question_upvote_many,
@@ -81,6 +82,7 @@ from .questions import (
 from .notes import staff_note_post
 from .screen import screen_reveal, screen_show
 from .text import matched_words
+from .upvotes import Upvote
 
 __all__ = [
     "NOT_FOUND",

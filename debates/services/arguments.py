@@ -19,7 +19,7 @@ from ..models import (
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
 from .participants import Outcome, _group, citizen_debate, one, session_mapping_for
-from .questions import Upvote, _first_upvotes, _judged
+from .upvotes import Upvote, _first_upvotes, _judged
 from .. import limits
 from .text import _clean_text, matched_words
 

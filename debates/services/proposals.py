@@ -30,7 +30,7 @@ from .participants import (
     session_mapping_for,
 )
 from .polls import _poll_insert
-from .questions import Upvote, _judged
+from .upvotes import Upvote, _judged
 from .text import _clean_text, matched_words
 
 SETTINGS_FIELDS = (

@@ -32,7 +32,14 @@ def announced(monkeypatch):
         with lock:
             calls.append((debate_id, frozenset(keys)))
 
-    for module in (services.debates, services.questions, services.polls, services.arguments, services.clock):
+    for module in (
+        services.debates,
+        services.questions,
+        services.question_moderation,
+        services.polls,
+        services.arguments,
+        services.clock,
+    ):
         monkeypatch.setattr(module, "announce", record)  # patched where it is used
     return calls
 

@@ -1,5 +1,6 @@
-"""A moderator's Undo of their own approve, reject or star (debates.services.questions.question_undo): the question
-returns to its state before, per-item fragments put it back where it was, and anything else is refused."""
+"""A moderator's Undo of their own approve, reject or star (debates.services.question_moderation.question_undo):
+the question returns to its state before, per-item fragments put it back where it was, and anything else is
+refused."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from live import relay as relay_module
+from live import groups
 from live.process import Runtime
 
 DEBATE = 876543  # no database row needed: nothing here renders
@@ -60,7 +60,7 @@ async def test_a_socket_joining_while_the_last_one_leaves_gets_every_broadcast(s
     await asyncio.gather(*(relay.join(DEBATE, "public.fr", s) for s in newcomers))
     await leaving
     await relay.layer.group_send(
-        relay_module.groups.debate_group(DEBATE),
+        groups.debate_group(DEBATE),
         {"type": "live.frames", "frames": {"public.fr": [["status", 1, "<p>v1</p>"]]}},
     )
     for _ in range(100):

@@ -1,0 +1,146 @@
+"""Polls and their arguments: tallies, lists and windows of arguments per side, lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from ..models import (
+    Argument,
+    Debate,
+    Poll,
+    SecretBallot,
+)
+from .common import CONSOLE_PAGE, WINDOW, BadCursor, _existing_id, decode_cursor, encode_cursor, page_of
+
+# Proposition options are shown in the reader's language, whatever language they were stored in.
+YES_NO_ABSTAIN = (gettext_lazy("Yes"), gettext_lazy("No"), gettext_lazy("Abstain"))
+
+
+def held_arguments_page(debate: Debate, page: Any = 1, per_page: int = CONSOLE_PAGE) -> dict[str, Any]:
+    return page_of(
+        Argument.objects.filter(poll__debate=debate, status=Argument.Status.HELD)
+        .select_related("poll", "author")
+        .order_by("-created_at", "-id"),
+        page,
+        per_page,
+    )
+
+
+def poll_in_debate(debate: Debate, poll_id: Any) -> Poll:
+    try:
+        return Poll.objects.select_related("debate").get(pk=_existing_id(poll_id), debate=debate)
+    except (Poll.DoesNotExist, ValueError, TypeError):
+        raise Http404("unknown poll") from None
+
+
+def argument_in_debate(debate: Debate, argument_id: Any) -> Argument:
+    try:
+        return Argument.objects.select_related("poll__debate").get(pk=_existing_id(argument_id), poll__debate=debate)
+    except (Argument.DoesNotExist, ValueError, TypeError):
+        raise Http404("unknown argument") from None
+
+
+def poll_tally(poll: Poll) -> dict[str, Any]:
+    """Per-option counts and percentages, straight from the votes table."""
+    options = list(poll.options.annotate(n=Count("votes")).order_by("position", "id"))
+    secret = dict(
+        SecretBallot.objects.filter(poll=poll).values_list("option").annotate(c=Count("pk")).values_list("option", "c")
+    )  # ballots of a secret poll, stored without voter
+    for o in options:
+        o.n += secret.get(o.pk, 0)
+    total = sum(o.n for o in options)
+    rows = []
+    for o in options:
+        pct = round(100 * o.n / total, 1) if total else 0.0
+        label = YES_NO_ABSTAIN[o.position] if poll.is_proposition and o.position < 3 else o.label
+        rows.append({"id": o.pk, "label": label, "count": o.n, "pct": pct, "pct_css": f"{pct:.1f}"})
+    return {"options": rows, "total": total}
+
+
+def public_polls(debate: Debate) -> list[Poll]:
+    return list(debate.polls.exclude(status=Poll.Status.DRAFT).order_by("-status", "position", "id"))
+
+
+def all_polls(debate: Debate) -> list[Poll]:
+    return list(debate.polls.order_by("position", "id"))
+
+
+ARGUMENT_SIDES: tuple[str, ...] = (
+    str(Argument.Side.FOR.value),
+    str(Argument.Side.AGAINST.value),
+)  # plain strings: template keys
+
+
+def _poll_arguments_qs(poll: Poll, include_hidden: bool) -> Any:
+    qs = poll.arguments.annotate(support=Count("upvotes")).select_related("author")
+    if not include_hidden:
+        qs = qs.filter(status=Argument.Status.VISIBLE)
+    return qs.order_by("-support", "created_at", "id")
+
+
+def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | None = None) -> dict[str, list[Argument]]:
+    """Arguments per side, most supported first; with `limit`, that many per side (a window)."""
+    qs = _poll_arguments_qs(poll, include_hidden)
+    if limit is not None:
+        return {side: list(qs.filter(side=side)[:limit]) for side in ARGUMENT_SIDES}
+    args = list(qs)
+    return {
+        "for": [a for a in args if a.side == Argument.Side.FOR],
+        "against": [a for a in args if a.side == Argument.Side.AGAINST],
+    }
+
+
+def argument_totals(poll: Poll, *, include_hidden: bool = False) -> dict[str, int]:
+    """How many arguments each side has (the headings' "For (N)"), whatever a window shows."""
+    qs = poll.arguments.all() if include_hidden else poll.arguments.filter(status=Argument.Status.VISIBLE)
+    counts = dict(qs.order_by().values_list("side").annotate(n=Count("id")).values_list("side", "n"))
+    return {side: counts.get(side, 0) for side in ARGUMENT_SIDES}
+
+
+def argument_window(
+    poll: Poll, side: str, *, include_hidden: bool = False, limit: int = WINDOW, cursor: str | None = None
+) -> tuple[list[Argument], str | None]:
+    """One window of a poll's arguments on one side (most supported first) and the cursor of the next one (None at
+    the end); BadCursor for an unknown side or a cursor that is not this list's."""
+    if side not in ARGUMENT_SIDES:
+        raise BadCursor("unknown side")
+    kind = f"a-{poll.pk}-{side}" + ("-all" if include_hidden else "")
+    key = decode_cursor(cursor, kind, poll.debate_id)
+    qs = _poll_arguments_qs(poll, include_hidden).filter(side=side)
+    if key is not None:
+        try:
+            support, created, pk = int(key[0]), timezone.datetime.fromisoformat(key[1]), int(key[2])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise BadCursor("bad cursor position") from exc
+        qs = qs.filter(
+            Q(support__lt=support)
+            | Q(support=support, created_at__gt=created)
+            | Q(support=support, created_at=created, id__gt=pk)
+        )
+    items = list(qs[: limit + 1])
+    more, items = len(items) > limit, items[:limit]
+    if not more or not items:
+        return items, None
+    last = items[-1]
+    return items, encode_cursor(kind, poll.debate_id, [last.support, last.created_at.isoformat(), last.pk])
+
+
+def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
+    """Arguments of this debate by id with their support count: per-item fragments."""
+    return {
+        a.pk: a
+        for a in Argument.objects.filter(poll__debate=debate, pk__in=list(ids))
+        .annotate(support=Count("upvotes"))
+        .select_related("poll", "author")
+    }
+
+
+def held_arguments(debate: Debate) -> list[Argument]:
+    return list(
+        Argument.objects.filter(poll__debate=debate, status=Argument.Status.HELD).select_related("poll", "author")
+    )
