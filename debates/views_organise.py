@@ -161,12 +161,13 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 
 def _debate_nav(request: HttpRequest, debate: Debate) -> dict[str, Any]:
     """What every organiser page of a debate shows on top: its links and the next status move."""
-    moves = {
+    moves_by_status: dict[str, list[tuple[str, str]]] = {
         Debate.Status.DRAFT: [(Debate.Status.SCHEDULED, _("Announce it")), (Debate.Status.LIVE, _("Go live now"))],
         Debate.Status.SCHEDULED: [(Debate.Status.LIVE, _("Go live now")), (Debate.Status.DRAFT, _("Back to draft"))],
         Debate.Status.LIVE: [(Debate.Status.CLOSED, _("Close the debate"))],
         Debate.Status.CLOSED: [],
-    }[debate.status]
+    }
+    moves = moves_by_status[debate.status]
     return {
         "moves": moves,
         "is_admin": is_debate_admin(debate, request.user),

@@ -97,7 +97,8 @@ def _shown_once(request: HttpRequest, debate: Any) -> dict[str, Any] | None:
     kept = request.session.pop(NEW_LINK_KEY, None)
     if not isinstance(kept, dict):
         return None
-    invitation = Invitation.objects.filter(pk=kept.get("invitation"), debate=debate).first()
+    invitation_pk = selectors.parse_id(kept.get("invitation"))
+    invitation = Invitation.objects.filter(pk=invitation_pk, debate=debate).first() if invitation_pk else None
     if invitation is None:
         return None
     return {"url": kept.get("url", ""), "invitation": invitation, "sent": bool(kept.get("sent"))}

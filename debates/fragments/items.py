@@ -27,7 +27,8 @@ ITEM_KINDS = ("q+", "q", "qn", "p+", "a+", "a", "an")
 
 def split_item_keys(keys: list[str]) -> tuple[list[str], dict[str, set[int]]]:
     """(widget keys, {item kind: ids}); a malformed id is ignored."""
-    widgets, items = [], {}
+    widgets: list[str] = []
+    items: dict[str, set[int]] = {}
     for key in keys:
         kind, _, arg = key.partition(":")
         if kind in ITEM_KINDS or key == "counters":
@@ -183,7 +184,7 @@ def _moderator_question(kind: str, q: Any, base: dict[str, Any]) -> list[str]:
                 render_to_string("debates/moderate.html#pending_item", {**base, "q": q}),
             )
         ]
-    out = []
+    out: list[str] = []
     if pending:
         out.append(render_to_string("debates/moderate.html#pending_item", {**base, "q": q, "item_oob": True}))
     else:

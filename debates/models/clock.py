@@ -65,7 +65,7 @@ class AgendaSegment(models.Model):
 
     def deadline(self) -> datetime | None:
         """When a running countdown reaches zero (None unless running)."""
-        if not self.is_running:
+        if not self.is_running or self.started_at is None:
             return None
         return self.started_at + timedelta(seconds=self.duration_seconds + self.paused_seconds)
 

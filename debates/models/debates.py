@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,7 +42,7 @@ def new_secret_token() -> str:
 
 # Callables rather than literal values, so that adding a language to settings.LANGUAGES or running with another
 # TIME_ZONE never produces a new migration.
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[tuple[str, Any]]:  # names stay lazy: shown in each reader's language
     return list(settings.LANGUAGES)
 
 

@@ -41,7 +41,7 @@ class Participant(models.Model):
 
     @property
     def public_name(self) -> str:
-        return self.display_name or _("Anonymous citizen")
+        return self.display_name or str(_("Anonymous citizen"))
 
 
 class PresenceSample(models.Model):

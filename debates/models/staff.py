@@ -75,9 +75,8 @@ class Invitation(models.Model):
         return "pending"
 
     def state_label(self) -> str:
-        return {"accepted": _("Accepted"), "revoked": _("Revoked"), "expired": _("Expired"), "pending": _("Waiting")}[
-            self.state()
-        ]
+        labels = {"accepted": _("Accepted"), "revoked": _("Revoked"), "expired": _("Expired"), "pending": _("Waiting")}
+        return str(labels[self.state()])
 
 
 class ModerationLog(models.Model):

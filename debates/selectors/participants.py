@@ -102,11 +102,12 @@ def _my_question(q: Question) -> dict[str, Any]:
     if q.merged_into_id:
         fate = "merged"
     else:
-        fate = {
+        fates: dict[str, str] = {
             Question.Status.PENDING: "pending",
             Question.Status.APPROVED: "published",
             Question.Status.ANSWERED: "answered",
-        }.get(q.status, "rejected")
+        }
+        fate = fates.get(q.status, "rejected")
     entry: dict[str, Any] = {
         "id": q.pk,
         "text": q.text,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from ..models import (
@@ -114,7 +114,7 @@ def argument_window(
     qs = _poll_arguments_qs(poll, include_hidden).filter(side=side)
     if key is not None:
         try:
-            support, created, pk = int(key[0]), timezone.datetime.fromisoformat(key[1]), int(key[2])
+            support, created, pk = int(key[0]), datetime.fromisoformat(key[1]), int(key[2])
         except (IndexError, TypeError, ValueError) as exc:
             raise BadCursor("bad cursor position") from exc
         qs = qs.filter(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
-from django.utils import timezone
 
 from ..models import (
     Answer,
@@ -86,7 +86,7 @@ def question_window(
         if order == "top":
             qs = qs.order_by("-upvote_count", "created_at", "id")
             if key is not None:
-                votes, created, pk = int(key[0]), timezone.datetime.fromisoformat(key[1]), int(key[2])
+                votes, created, pk = int(key[0]), datetime.fromisoformat(key[1]), int(key[2])
                 qs = qs.filter(
                     Q(upvote_count__lt=votes)
                     | Q(upvote_count=votes, created_at__gt=created)
@@ -95,7 +95,7 @@ def question_window(
         else:
             qs = qs.order_by("-created_at", "-id")
             if key is not None:
-                created, pk = timezone.datetime.fromisoformat(key[0]), int(key[1])
+                created, pk = datetime.fromisoformat(key[0]), int(key[1])
                 qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
     except (IndexError, TypeError, ValueError) as exc:
         raise BadCursor("bad cursor position") from exc
@@ -173,7 +173,9 @@ def merge_candidates(
         debate=debate,
         merged_into__isnull=True,
         status__in=[Question.Status.APPROVED, Question.Status.ANSWERED, Question.Status.PENDING],
-    ).exclude(pk=exclude)
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
     search = (search or "").strip()[:200]
     if search and connection.vendor == "postgresql":
         from django.contrib.postgres.search import TrigramWordSimilarity

@@ -295,7 +295,7 @@ def question_undo(*, question: Question, actor: Any, action: str) -> Question:
         q = _lock_question(question)
         last = ModerationLog.objects.filter(debate_id=q.debate_id, object_type="question", object_id=q.pk).first()
         recent = last is not None and (timezone.now() - last.created_at).total_seconds() <= UNDO_SECONDS
-        if not (recent and last.action == logged and last.actor_id == actor.pk):
+        if last is None or not (recent and last.action == logged and last.actor_id == actor.pk):
             raise ServiceError(
                 _("Too late to undo: the question has changed since, or the moment has passed."), status=409
             )

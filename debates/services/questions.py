@@ -89,7 +89,7 @@ def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
     def judge(u: Upvote) -> Debate | ServiceError:
         question = questions.get(u.target_id)
         debate = citizen_debate(question.debate if question is not None else None, u.code)
-        if isinstance(debate, Debate) and not question.is_public:
+        if isinstance(debate, Debate) and question is not None and not question.is_public:
             return ServiceError(_("This question cannot be upvoted."), status=409)
         return debate
 

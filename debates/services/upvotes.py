@@ -60,7 +60,7 @@ def _first_upvotes(
             **{f"{target}__in": {u.target_id for _i, u, _d in accepted}}, participant_id__in={v.pk for v in voters}
         ).values_list(target, "participant_id")
     )
-    rows = []
+    rows: list[Any] = []  # of `model`: question upvotes or argument supports
     for (i, u, d), voter in zip(accepted, voters):
         if (u.target_id, voter.pk) in taken:
             outcome[i] = again

@@ -120,11 +120,12 @@ class Relay(PresenceMixin, DeliveryMixin, ControlMixin):
     @staticmethod
     def _drop_citizen(relay: DebateRelay, sock: Socket) -> None:
         """Nudges for the participant this socket was identified as no longer reach it."""
-        mine = relay.citizens.get(sock.participant_id) if sock.participant_id is not None else None
-        if mine is not None:
+        participant_id = sock.participant_id
+        mine = relay.citizens.get(participant_id) if participant_id is not None else None
+        if mine is not None and participant_id is not None:
             mine.discard(sock)
             if not mine:
-                relay.citizens.pop(sock.participant_id, None)
+                relay.citizens.pop(participant_id, None)
 
     def local_count(self, debate_id: int) -> int:
         relay = self.debates.get(debate_id)

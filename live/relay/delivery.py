@@ -44,8 +44,8 @@ class DeliveryMixin(RelayParts):
     def nudge(self, relay: DebateRelay, participant_ids: list[int]) -> None:
         """Tell these citizens' pages (their sockets in this process) to fetch their own state again."""
         for pid in participant_ids:
-            sockets = relay.citizens.get(pid)
-            for sock in list(sockets or ()):
+            sockets = relay.citizens.get(pid) or set()
+            for sock in list(sockets):
                 send_eagerly(sock.send_frame(NUDGE_FRAME), sockets, sock, len(NUDGE_FRAME), self.high_water)
 
     async def deliver(self, relay: DebateRelay, frames: dict[str, list[list[Any]]]) -> None:
