@@ -158,6 +158,12 @@ def seed_debate(title: str, spec: dict, user_id: int, rng: random.Random) -> dic
                 votes.append(Vote(poll=poll, participant_id=pid, option_id=rng.choice(options[poll.pk])))
         Vote.objects.bulk_create(votes, batch_size=batch)
         propositions = [p for p in polls if p.kind == Poll.Kind.YES_NO_ABSTAIN]
+        n_args = spec["arguments"] if propositions else 0
+        # Supports drawn first, so each argument is created with its count (as the services keep it).
+        support = {(rng.randrange(n_args), rng.choice(pids)) for _ in range(n_args * 2)} if n_args else set()
+        supported: dict[int, int] = {}
+        for ai, _p in support:
+            supported[ai] = supported.get(ai, 0) + 1
         args = Argument.objects.bulk_create(
             [
                 Argument(
@@ -165,14 +171,14 @@ def seed_debate(title: str, spec: dict, user_id: int, rng: random.Random) -> dic
                     author_id=rng.choice(pids),
                     side=rng.choice(["for", "against"]),
                     text=sentence(rng, rng.randint(10, 40)),
+                    support_count=supported.get(i, 0),
                 )
-                for _ in range(spec["arguments"])
+                for i in range(n_args)
             ],
             batch_size=batch,
         )
-        support = {(rng.choice(args).pk, rng.choice(pids)) for _ in range(spec["arguments"] * 2)}
         ArgumentUpvote.objects.bulk_create(
-            [ArgumentUpvote(argument_id=a, participant_id=p) for a, p in support], batch_size=batch
+            [ArgumentUpvote(argument_id=args[ai].pk, participant_id=p) for ai, p in support], batch_size=batch
         )
     return {"debate": debate.pk, "code": debate.code, "spec": spec}
 
@@ -193,6 +199,11 @@ def seed(user_id: int, consultation: bool) -> dict:
         t0 = time.time()
         out["consultation"] = seed_consultation(user_id, rng)
         out["consultation"]["seed_s"] = round(time.time() - t0, 1)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would have them by the evening
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     connections.close_all()
     return out
 

@@ -32,7 +32,11 @@ def text_page(request: HttpRequest, code: str, text_id: int) -> HttpResponse:
     text = _text(debate, text_id)
     participant = selectors.participant_for_request(request, debate)
     articles = [
-        {"obj": a, "body_html": markdown.render(a.body), "view": fragments.poll_view(a.poll)}
+        {
+            "obj": a,
+            "body_html": markdown.render(a.body),
+            "view": fragments.poll_view(a.poll, arguments_per_side=fragments.ARTICLE_ARGUMENTS_PER_SIDE),
+        }
         for a in text.articles.select_related("poll").order_by("position", "id")
     ]
     return render(

@@ -10,6 +10,7 @@ from .widgets import (
     Widget,
     SCREEN_TOP,
     ARGUMENTS_PER_SIDE,
+    ARTICLE_ARGUMENTS_PER_SIDE,
     version_now,
     SCREEN_MODE_BUTTONS,
     CITIZEN,
@@ -29,6 +30,7 @@ from .rendering import render
 
 __all__ = [
     "ARGUMENTS_PER_SIDE",
+    "ARTICLE_ARGUMENTS_PER_SIDE",
     "CITIZEN",
     "CONSOLE",
     "Context",

@@ -50,6 +50,7 @@ class Widget:
 
 SCREEN_TOP = 12  # questions the projected screen lists
 ARGUMENTS_PER_SIDE = 10  # arguments a poll shows per side at first
+ARTICLE_ARGUMENTS_PER_SIDE = 3  # on a text's page, each of its articles: the page stays short with many articles
 
 
 def version_now() -> int:
@@ -136,7 +137,7 @@ def _queue(debate: Debate, arg: str | None, presence: int | None) -> Context:
 
 
 def _polls(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {"polls": [poll_view(p) for p in selectors.public_polls(debate)]}
+    return {"polls": [poll_view(p) for p in selectors.public_polls(debate, with_articles=False)]}
 
 
 def _polls_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
@@ -309,7 +310,14 @@ def page_context(debate: Debate, audience: str) -> Context:
     return ctx
 
 
-def poll_view(poll: Poll, *, moderator: bool = False, with_results: bool = True, with_arguments: bool = True) -> dict:
+def poll_view(
+    poll: Poll,
+    *,
+    moderator: bool = False,
+    with_results: bool = True,
+    with_arguments: bool = True,
+    arguments_per_side: int = ARGUMENTS_PER_SIDE,
+) -> dict:
     view: dict[str, Any] = {"obj": poll, "id": poll.pk, "show_results": poll.shows_results or moderator}
     if with_results:
         view["tally"] = selectors.poll_tally(poll)
@@ -317,7 +325,7 @@ def poll_view(poll: Poll, *, moderator: bool = False, with_results: bool = True,
         # The most supported few per side (a window, with the cursor of its "show more") and each side's real total:
         # a new argument or support travels as its own fragment.
         windows = {
-            side: selectors.argument_window(poll, side, include_hidden=moderator, limit=ARGUMENTS_PER_SIDE)
+            side: selectors.argument_window(poll, side, include_hidden=moderator, limit=arguments_per_side)
             for side in selectors.ARGUMENT_SIDES
         }
         view["arguments"] = {side: items for side, (items, _cursor) in windows.items()}

@@ -104,12 +104,20 @@ class Argument(models.Model):
     # processes), not a count (counts go down).
     version = models.PositiveBigIntegerField(default=1, editable=False)
     flagged_words = models.CharField(max_length=300, blank=True)
+    # Its supports, counted in the transaction that stores them (services.arguments): a window of the most
+    # supported reads an index instead of counting every support of the poll (9,000 arguments: 20 ms a side).
+    support_count = models.PositiveIntegerField(_("supports"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at"]
         verbose_name = _("argument")
         verbose_name_plural = _("arguments")
+        indexes = [
+            models.Index(
+                fields=["poll", "side", "status", "-support_count", "created_at", "id"], name="argument_window"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]

@@ -44,7 +44,12 @@ class Question(models.Model):
         ordering = ["-upvote_count", "created_at"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
-        indexes = [models.Index(fields=["debate", "status"])]
+        indexes = [
+            models.Index(fields=["debate", "status"]),
+            # The citizens' windows (selectors.questions): Top and Recent, read in index order.
+            models.Index(fields=["debate", "-upvote_count", "created_at", "id"], name="question_top"),
+            models.Index(fields=["debate", "-created_at", "-id"], name="question_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]

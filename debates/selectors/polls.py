@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
@@ -62,8 +62,13 @@ def poll_tally(poll: Poll) -> dict[str, Any]:
     return {"options": rows, "total": total}
 
 
-def public_polls(debate: Debate) -> list[Poll]:
-    return list(debate.polls.exclude(status=Poll.Status.DRAFT).order_by("-status", "position", "id"))
+def public_polls(debate: Debate, *, with_articles: bool = True) -> list[Poll]:
+    """Polls citizens see; without the votes on a text's articles (with_articles=False), which their text's page
+    shows beside each article (the citizen page links to it)."""
+    qs = debate.polls.exclude(status=Poll.Status.DRAFT)
+    if not with_articles:
+        qs = qs.filter(article__isnull=True)
+    return list(qs.order_by("-status", "position", "id"))
 
 
 def all_polls(debate: Debate) -> list[Poll]:
@@ -77,7 +82,7 @@ ARGUMENT_SIDES: tuple[str, ...] = (
 
 
 def _poll_arguments_qs(poll: Poll, include_hidden: bool) -> Any:
-    qs = poll.arguments.annotate(support=Count("upvotes")).select_related("author")
+    qs = poll.arguments.annotate(support=F("support_count")).select_related("author")
     if not include_hidden:
         qs = qs.filter(status=Argument.Status.VISIBLE)
     return qs.order_by("-support", "created_at", "id")
@@ -135,7 +140,7 @@ def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
     return {
         a.pk: a
         for a in Argument.objects.filter(poll__debate=debate, pk__in=list(ids))
-        .annotate(support=Count("upvotes"))
+        .annotate(support=F("support_count"))
         .select_related("poll", "author")
     }
 

@@ -49,7 +49,13 @@ def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
             outcome,
             ServiceError(_("You already support this argument."), status=409),
         )
-        Argument.objects.filter(pk__in={r.argument_id for r in rows}).update(version=F("version") + 1)
+        added: dict[int, int] = {}
+        for row in rows:
+            added[row.argument_id] = added.get(row.argument_id, 0) + 1
+        for argument_id, n in sorted(added.items()):  # one lock order across processes
+            Argument.objects.filter(pk=argument_id).update(
+                support_count=F("support_count") + n, version=F("version") + 1
+            )
         for debate_id, argument_ids in _group(
             {(arguments[r.argument_id].poll.debate_id, r.argument_id) for r in rows}
         ).items():

@@ -135,3 +135,31 @@ def test_open_data_has_proposals_articles_and_declarations_without_identities_or
     Debate.objects.filter(pk=debate.pk).update(language="en")  # the report speaks the debate's language
     report = client.get(f"/d/{debate.code}/report/").content.decode()
     assert "Texts voted article by article" in report
+
+
+def test_article_votes_live_on_their_text_page_not_in_the_citizen_pages_polls(client):
+    """A text of many articles would make the citizen page as long as the text: its votes are on the text's page
+    (linked from the citizen page), each article with its few most supported arguments per side."""
+    from debates import fragments
+    from debates.models import Argument
+
+    debate = make_debate()
+    mod = make_moderator(debate)
+    text = services.text_publish(debate=debate, actor=mod, title="Loi", source=SOURCE, open_now=True)
+    other = services.poll_create(
+        debate=debate, actor=mod, text="Une autre question ?", kind=Poll.Kind.YES_NO_ABSTAIN, open_now=True
+    )
+    first = text.articles.order_by("position").first()
+    people = [make_participant(debate) for _ in range(fragments.ARTICLE_ARGUMENTS_PER_SIDE + 2)]
+    for person in people:
+        services.argument_post(poll=first.poll, participant=person, side=Argument.Side.FOR, text=f"Pour {person.pk}")
+    page = client.get(f"/d/{debate.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'id="poll-{other.pk}"' in page and f'id="poll-{first.poll_id}"' not in page
+    assert f"/d/{debate.code}/t/{text.pk}/" in page
+    page = client.get(f"/d/{debate.code}/t/{text.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = page.count('class="argument"')
+    assert shown == fragments.ARTICLE_ARGUMENTS_PER_SIDE
+    assert (
+        f'id="poll-{first.poll_id}-for-more"' in page
+        and "hx-get" in page.split(f'poll-{first.poll_id}-for-more"')[1][:300]
+    )

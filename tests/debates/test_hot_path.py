@@ -371,6 +371,8 @@ async def test_a_support_burst_counts_each_citizen_once_and_refuses_hidden_argum
     answers = await asyncio.gather(*(post(f"/d/{debate.code}/arg/{visible.pk}/support") for _ in range(20)))
     assert [a[0] for a in answers] == [200] * 20 and all("Support counted" in a[2] for a in answers)
     assert await sync(ArgumentUpvote.objects.filter(argument=visible).count) == 20
+    await sync(visible.refresh_from_db)
+    assert visible.support_count == 20  # counted in the burst's own transaction (the windows read it)
     session = f"sessionid={answers[0][3]['sessionid'].value}"
     again = await post(f"/d/{debate.code}/arg/{visible.pk}/support", cookies=session)
     assert again[0] == 409 and "already support" in again[2]
