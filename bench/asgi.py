@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -63,12 +64,15 @@ _event_targets: dict[int, tuple[list[int], list[int]]] = {}
 _event_rng = random.Random(7)
 
 
-def _event(debate_id: int, kind: str) -> None:
-    from django.db import close_old_connections
+def _event(debate_id: int, kind: str) -> int:
+    """One event; returns the CPU (ns, this thread) of the write itself: up to its commit, before what the commit
+    sets off (publishing, inline for non-coalesced keys). The benchmark subtracts it to get what the live update
+    costs."""
+    from django.db import close_old_connections, transaction
 
-    from debates import services
     from debates.models import Debate, Poll, Question
 
+    started = time.thread_time_ns()
     close_old_connections()
     debate = Debate.objects.get(pk=debate_id)
     if debate_id not in _event_targets:
@@ -77,6 +81,17 @@ def _event(debate_id: int, kind: str) -> None:
             list(Poll.objects.filter(debate=debate, kind=Poll.Kind.YES_NO_ABSTAIN).values_list("pk", flat=True)),
         )
     questions, polls = _event_targets[debate_id]
+    with transaction.atomic():
+        _event_write(debate, kind, questions, polls)
+        write_ns = time.thread_time_ns() - started
+    return write_ns
+
+
+def _event_write(debate, kind: str, questions: list[int], polls: list[int]) -> None:
+    from debates import services
+    from debates.models import Poll, Question
+
+    debate_id = debate.pk
     participant = services.participant_join(debate=debate, display_name="Bench")
     n = _event_rng.randrange(10**6)
     if kind == "upvote":
@@ -126,8 +141,8 @@ async def application(scope, receive, send):
         from live.runtime import bind_loop
 
         bind_loop()
-        await sync_to_async(_event, thread_sensitive=False)(int(query["debate"][0]), query["kind"][0])
-        await _json(send, {"ok": True})
+        write_ns = await sync_to_async(_event, thread_sensitive=False)(int(query["debate"][0]), query["kind"][0])
+        await _json(send, {"ok": True, "write_ns": write_ns})
         return
     if scope["type"] == "http" and scope["path"] == "/__bench__/write":
         while True:  # drain the (empty) body

@@ -299,17 +299,18 @@ class Listeners:
             self.proc.kill()
 
 
-def trigger(port: int, debate_id: int, kind: str) -> None:
+def trigger(port: int, debate_id: int, kind: str) -> float:
+    """One event through the server's services; returns the CPU of the write itself (ms, up to its commit)."""
     url = f"http://127.0.0.1:{port}/__bench__/event?debate={debate_id}&kind={kind}"
     with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=300) as resp:
-        resp.read()
+        return json.loads(resp.read()).get("write_ns", 0) / 1e6
 
 
 def measure_events(
     port: int, pid: int, debate_id: int, listeners: Listeners, kind: str, count: int, time_budget: float
 ) -> dict:
     """`count` events of one kind, one at a time: CPU of each (server, all threads) and bytes per listening socket."""
-    cpu, per_socket, msgs = [], [], []
+    cpu, writes, per_socket, msgs = [], [], [], []
     trigger(port, debate_id, kind)  # warm-up (code paths, templates), not measured
     time.sleep(0.3)
     wait_quiet(pid)
@@ -317,7 +318,7 @@ def measure_events(
     for _ in range(count):
         m0, b0 = listeners.read()
         c0 = cpu_ns(pid)
-        trigger(port, debate_id, kind)
+        writes.append(trigger(port, debate_id, kind))
         end = time.time() + 60
         while listeners.read()[0] < m0 + listeners.n and time.time() < end:  # every socket got the update
             time.sleep(0.005)
@@ -333,6 +334,9 @@ def measure_events(
         "kind": kind,
         "events": len(cpu),
         "cpu_ms_median": statistics.median(cpu),
+        # what the live update costs: the event's CPU less its write's (rendering, publishing, the fan-out)
+        "update_cpu_ms_median": statistics.median([c - w for c, w in zip(cpu, writes)]),
+        "write_cpu_ms_median": statistics.median(writes),
         "cpu_ms_p90": sorted(cpu)[int(0.9 * (len(cpu) - 1))],
         "bytes_per_socket_median": statistics.median(per_socket),
         "msgs_per_socket_median": statistics.median(msgs),
@@ -504,13 +508,22 @@ def report(out: dict, row) -> None:
         if "events" not in d["small"]:
             break
         small, big = d["small"]["events"][kind], d["big"]["events"][kind]
-        ratio = big["cpu_ms_median"] / small["cpu_ms_median"] if small["cpu_ms_median"] else float("nan")
         row(
             "content",
-            f"{kind}: server CPU per event, small / big (ms, median of {big['events']}) ; big ÷ small",
-            f"{small['cpu_ms_median']:.1f} / {big['cpu_ms_median']:.1f} ; {ratio:.1f}×",
+            f"{kind}: server CPU per event (write + live update), small / big (ms, median of {big['events']})",
+            f"{small['cpu_ms_median']:.1f} / {big['cpu_ms_median']:.1f}",
+            "",
+        )
+        # The issue's target is the live update (an upvote flush, a new question's fragments and their fan-out to
+        # the listening sockets): the event's CPU less its write's (the write's own cost is in the burst figures).
+        s_up, b_up = small.get("update_cpu_ms_median", 0.0), big.get("update_cpu_ms_median", 0.0)
+        ratio = b_up / s_up if s_up > 0 else float("nan")
+        row(
+            "content",
+            f"{kind}: live update CPU (event less its write), small / big (ms) ; big ÷ small",
+            f"{s_up:.1f} / {b_up:.1f} ; {ratio:.1f}×",
             f"big ≤ {cpu_target} ms, ≤ 1.5×" if cpu_target else "",
-            (big["cpu_ms_median"] <= cpu_target and ratio <= 1.5) if cpu_target else None,
+            (b_up <= cpu_target and ratio <= 1.5) if cpu_target else None,
         )
         bratio = (
             big["bytes_per_socket_median"] / small["bytes_per_socket_median"]

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 
 from .. import selectors
 from ..models import Debate
-from .widgets import template_for, widget_context
+from .widgets import SCREEN_TOP, template_for, widget_context
 
 # An event about one item sends that item, never its list: keys "<kind>:<id>", rendered per audience as one fragment
 # each, carrying the item's id (data-item) and its row version (data-v: models' `version`, bumped in the UPDATE that
@@ -23,6 +23,7 @@ from .widgets import template_for, widget_context
 #   counters  the console's question counters
 # The projected screen shows the top few questions as one small widget: item keys re-render it (bounded).
 ITEM_KINDS = ("q+", "q", "qn", "p+", "a+", "a", "an")
+COUNT_KINDS = frozenset({"qn", "an"})  # fragments of a count only
 
 
 def split_item_keys(keys: list[str]) -> tuple[list[str], dict[str, set[int]]]:
@@ -52,14 +53,29 @@ def _insert(target: str, item: str, version: int, html: str, where: str = "after
 
 
 def render_items(
-    debate: Debate, items: dict[str, set[int]], audience: str, version: int, widgets: list[str]
+    debate: Debate,
+    items: dict[str, set[int]],
+    audience: str,
+    version: int,
+    widgets: list[str],
+    reads: dict[str, Any] | None = None,
 ) -> list[list[Any]]:
-    """The fragments of the given items for one audience, as [key, version, html] (version: the item's)."""
+    """The fragments of the given items for one audience, as [key, version, html] (version: the item's). `reads`
+    keeps what was read for an earlier audience of the same event: the items are read once, rendered per audience."""
+    reads = {} if reads is None else reads
     question_ids = items.get("q+", set()) | items.get("q", set()) | items.get("qn", set()) | items.get("p+", set())
     if audience == "screen":
-        return _screen_items(debate, question_ids - items.get("p+", set()), version, widgets)
-    questions = selectors.questions_by_id(debate, question_ids) if question_ids else {}
-    base = {"debate": debate, "audience": audience, "officials": selectors.official_titles(debate) if questions else {}}
+        return _screen_items(debate, items, question_ids - items.get("p+", set()), version, widgets)
+    if "questions" not in reads:
+        counts_only = question_ids <= items.get("qn", set()) - items.get("q", set()) - items.get("q+", set())
+        if counts_only:  # an upvote flush: counts only, nothing of what a card shows
+            reads["questions"] = selectors.question_counts_by_id(debate, question_ids) if question_ids else {}
+            reads["officials"] = {}
+        else:
+            reads["questions"] = selectors.questions_by_id(debate, question_ids) if question_ids else {}
+            reads["officials"] = selectors.official_titles(debate) if reads["questions"] else {}
+    questions = reads["questions"]
+    base = {"debate": debate, "audience": audience, "officials": reads["officials"]}
     moderators = audience == "moderators"
     out = _question_items(items, questions, base, moderators)
     if moderators and "counters" in items and "queue" not in widgets:
@@ -79,9 +95,15 @@ def render_items(
     return out
 
 
-def _screen_items(debate: Debate, changed: set[int], version: int, widgets: list[str]) -> list[list[Any]]:
-    """The screen shows only its top questions: any change among them re-renders that short list."""
+def _screen_items(
+    debate: Debate, items: dict[str, set[int]], changed: set[int], version: int, widgets: list[str]
+) -> list[list[Any]]:
+    """The screen shows only its top questions: a change that may concern them re-renders that short list; an
+    upvote of a question far below them does not (most upvotes of a big debate)."""
     if not changed or "questions" in widgets:
+        return []
+    counts_only = changed <= items.get("qn", set()) - items.get("q", set()) - items.get("q+", set())
+    if counts_only and not selectors.count_change_may_reorder_top(debate, changed, SCREEN_TOP):
         return []
     ctx = widget_context(debate, "questions", "screen")
     return [

@@ -10,27 +10,32 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from ..models import Debate
-from .items import render_items, split_item_keys
+from .items import COUNT_KINDS, render_items, split_item_keys
 from .widgets import SNAPSHOT_KEYS, Context, ContextBuilder, version_now, view_for
 
 
 def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str], presence: int | None) -> dict:
     """The registered live renderer: per audience, [key, version, html] for each widget that concerns it."""
     version = version_now()
-    debate = Debate.objects.select_related("current_segment", "on_screen").get(pk=debate_id)
     wanted = list(keys) if keys is not None else list(SNAPSHOT_KEYS)
     wanted, items = split_item_keys(wanted)
+    if not wanted and set(items) <= COUNT_KINDS:
+        # An upvote or support flush: count fragments name no debate field; what else is read is read on demand.
+        debate = Debate.objects.only("id", "code").get(pk=debate_id)
+    else:
+        debate = Debate.objects.select_related("current_segment", "on_screen").get(pk=debate_id)
     if keys is not None and "polls" in wanted:
         # A structural render of the polls already carries every poll's results and arguments.
         wanted = [k for k in wanted if not k.startswith(("poll:", "args:"))]
     frames: dict[str, list[list[Any]]] = {}
     contexts: dict[tuple[str, ContextBuilder], Context | None] = {}  # read once per event, not per audience
+    reads: dict[str, Any] = {}  # the same for the items
     for audience_name in audiences:
         role, _dot, language = audience_name.partition(".")
         with translation.override(language or None):
             frames[audience_name] = _render_audience(debate, role, sorted(wanted), presence, version, contexts)
             if items:
-                frames[audience_name] += render_items(debate, items, role, version, wanted)
+                frames[audience_name] += render_items(debate, items, role, version, wanted, reads)
     return frames
 
 

@@ -64,3 +64,24 @@ def test_an_upvote_flush_of_several_questions_is_their_counts_only():
     html = "".join(h for _k, _v, h in frames["public.fr"])
     assert len(frames["public.fr"]) == 20 and TEXT not in html
     assert len(html.encode()) <= 20 * 200
+
+
+def test_the_screen_re_renders_its_top_only_for_counts_that_may_reorder_it(django_assert_max_num_queries):
+    """An upvote far below the projected screen's top questions sends the screen nothing (most upvotes of a big
+    debate); one of a question shown, or one upvote short of the last shown, re-renders that short list."""
+    debate, _author = _debate_with(60)  # counts 0..39, then 0..19 again
+    by_top = list(Question.objects.filter(debate=debate).order_by("-upvote_count", "created_at", "id"))
+    shown, last = by_top[: fragments.SCREEN_TOP], by_top[fragments.SCREEN_TOP - 1]
+    far = next(q for q in reversed(by_top) if q.upvote_count < last.upvote_count - 1)
+    near = next(q for q in by_top[fragments.SCREEN_TOP :] if q.upvote_count >= last.upvote_count - 1)
+
+    def screen(q):
+        frames = fragments.render(debate.pk, {f"qn:{q.pk}"}, ["screen", "public.fr"], None)
+        return [key for key, _v, _h in frames["screen"]]
+
+    with django_assert_max_num_queries(4):  # an upvote flush far below: no card, author, answers or screen read
+        assert screen(far) == []
+    assert screen(shown[0]) == ["questions"] and screen(last) == ["questions"] and screen(near) == ["questions"]
+    small, _author = _debate_with(3)  # fewer questions than the screen lists: every count shows
+    frames = fragments.render(small.pk, {f"qn:{Question.objects.filter(debate=small).first().pk}"}, ["screen"], None)
+    assert [key for key, _v, _h in frames["screen"]] == ["questions"]
