@@ -25,7 +25,7 @@ PANELS = {"queue": ("more_queue", True), "approved": ("more_approved", False)}
 
 @login_required
 @require_safe
-def more_panel(request: HttpRequest, code: str, question: str) -> HttpResponse:
+def more_panel(request: HttpRequest, code: str, question: int) -> HttpResponse:
     """The "⋯" panel of one card: pending (mute the author, reject with a reason, edit, merge) or approved (edit,
     answer as an official), rendered for the asker's roles. htmx swaps it in place of the card's placeholder (out of
     band, same id); without JavaScript the placeholder is a link to this page, with the same forms."""

@@ -31,9 +31,8 @@ def cards(debate):
 
 
 def more_url(debate, question, which):
-    return reverse("moderate_more", args=[debate.code, question.pk if hasattr(question, "pk") else question]) + (
-        f"?list={which}" if which else ""
-    )
+    pk = question.pk if hasattr(question, "pk") else question
+    return f"/d/{debate.code}/moderate/q/{pk}/more" + (f"?list={which}" if which is not None else "")
 
 
 def console(client, debate, **extra):
