@@ -5,13 +5,15 @@ compressed size tells whoever watches the traffic and can make the victim's brow
 guess matches the secret, one character after another. So a view whose answer carries a secret is decorated with
 `@carries_secret` and goes out uncompressed.
 
-Marked (each tested in tests/hub/test_compression.py): the console (the screen's secret link and QR code) and its
-action answers (a new screen link), the projected screen (its secret URL), the organiser's screen sheet (the same
-link), the staff page (a new invitation link) and an invitation's page (its token, in the sign-in link), a recovery
-code, a sheet of voter codes, and a citizen's own state (…/me: the live_token of their socket).
+Marked (each tested in tests/hub/test_compression.py): the console's screen link panel (the screen's secret link,
+its QR code, the preview's address: …/moderate/screen-link) and the console's action answers (a new screen link), the
+projected screen (its secret URL), the organiser's screen sheet (the same link), the staff page (a new invitation
+link) and an invitation's page (its token, in the sign-in link), a recovery code, a sheet of voter codes, and a
+citizen's own state (…/me: the live_token of their socket).
 
 The citizen page, most of the bytes, carries no secret, so it is compressed: its state names the live_token by a
-digest only (live_ref) and the page fetches the token from …/me (selectors.participant_state_json). Not secrets:
+digest only (live_ref) and the page fetches the token from …/me (selectors.participant_state_json). So is the
+console page: it asks for its screen link panel once loaded (debates/views_moderation_panels.py). Not secrets:
 CSRF tokens (Django masks them with fresh randomness in every response, so a guess never meets the same bytes
 twice), the session (a cookie, in the headers, which are not compressed), a citizen's own choices on their page
 (they grant nothing, and a cross-site request, which the attack needs, carries no session: SameSite=Lax).

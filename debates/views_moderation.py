@@ -3,7 +3,8 @@ export.
 
 Thin views: they find objects scoped to the debate (selectors), call exactly one service, and turn a ServiceError
 into its status with a clear message. Permissions are enforced by the services; the console page itself is only
-shown to the debate's moderators and officials. The console's action endpoint is debates/views_moderation_act.py.
+shown to the debate's moderators and officials. The console's action endpoint is debates/views_moderation_act.py;
+what it asks for once loaded (a card's "⋯" panel, the screen link) is debates/views_moderation_panels.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from .breach import carries_secret
 from . import fragments, selectors, services
 from .csvsafe import csv_response
 from .models import Debate, DebateRole, ModerationLog, Poll
@@ -68,7 +68,6 @@ def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool,
     ctx.update(
         can_moderate=can_moderate,
         is_official=is_official,
-        **screen_link(request, debate),
         citizen_url=absolute_url(reverse("citizen", args=[debate.code]), request),
         poll_kinds=Poll.Kind.choices,
         poll_results_modes=Poll.Results.choices,
@@ -77,14 +76,14 @@ def console_context(request: HttpRequest, debate: Debate, *, can_moderate: bool,
 
 
 def screen_link(request: HttpRequest, debate: Debate) -> dict[str, Any]:
-    """The secret screen link and its QR code (to open the screen on the hall's PC by scanning it)."""
+    """The secret screen link and its QR code (to open the screen on the hall's PC by scanning it): never in the
+    console page itself, but in its own answer (views_moderation_panels.screen_link_panel) and a new link's."""
     from .qr import qr_svg
 
     url = absolute_url(reverse("screen", args=[debate.code, debate.screen_token]), request)
     return {"screen_url": url, "screen_qr": qr_svg(url)}
 
 
-@carries_secret  # the screen link and its QR code, beside questions citizens wrote
 @login_required
 @require_safe
 def console(request: HttpRequest, code: str) -> HttpResponse:

@@ -136,7 +136,10 @@
     sortQueue();
   });
 
-  // Keep open <details> (edit, reason, answer, arguments) open when their widget is replaced by a live update.
+  // Keep open <details> (edit, reason, answer, arguments) open when their widget is replaced by a live update. A
+  // card's "⋯" panel is asked for when it first shows (hx-trigger="intersect once") and swapped in by id; a push of
+  // the card brings only an empty placeholder of the same id with hx-preserve, so htmx moves the loaded panel, with
+  // what is typed in it, into the new card, and reopening it here asks for nothing.
   var openDetails = {};
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     var target = evt.detail.target;

@@ -96,16 +96,19 @@ def test_console_renders_every_widget_for_a_moderator(client, debate, moderator)
     assert "connard" in q.flagged_words and "⚑ connard" in html  # flagged words marked in the queue
     assert f"#{q.author_id}" in html  # the participant id, for mute
     assert "<kbd>j</kbd>" in html and "<kbd>s</kbd>" in html  # shortcuts listed
-    assert reverse("screen", args=[debate.code, debate.screen_token]) in html
+    assert debate.screen_token not in html  # the screen link comes in its own answer (views_moderation_panels)
+    assert reverse("moderate_screenlink", args=[debate.code]) in html
     assert "is-moderator" in html and "is-official" not in html
 
 
 def test_console_for_an_official_shows_the_answer_form(client, debate):
     official = make_official(debate)
-    make_question(debate)
+    q = make_question(debate)
     login(client, official)
     html = client.get(reverse("moderate", args=[debate.code])).content.decode()
-    assert "is-official" in html and 'value="answer"' in html
+    more = reverse("moderate_more", args=[debate.code, q.pk]) + "?list=approved"
+    assert "is-official" in html and f'hx-get="{more}"' in html  # the card's answer form comes when it opens
+    assert 'value="answer"' in client.get(more, **HX).content.decode()
 
 
 # --- every action: success, then permission (citizen, other debate's moderator), 404, conflict ---------------------

@@ -121,7 +121,9 @@ def test_console_endpoint_and_keys(client, debate, moderator):
     page = client.get(reverse("moderate", args=[debate.code])).content.decode()
     for key in ("w", "q", "b", "c"):
         assert f'data-key="{key}"' in page
-    assert "screen-preview" in page and debate.screen_token in page
+    assert "screen-preview" not in page and debate.screen_token not in page  # in its own answer, never compressed
+    panel = client.get(reverse("moderate_screenlink", args=[debate.code]), **HX).content.decode()
+    assert "screen-preview" in panel and debate.screen_token in panel
 
 
 def test_the_screen_speaks_the_debates_language(client):

@@ -62,8 +62,13 @@ def test_console_layout_at_1440(daphne_server, browser):
     page.locator("#mod-status button[value=closed]").click()
     page.wait_for_timeout(300)
     assert dialogs and page.locator(".badge-live").count() == 1  # dismissed: still live
-    mute = page.locator("#mod-queue li[data-q] button[value=mute]").first
-    assert "participant" in (mute.get_attribute("title") or "")
+    # The mute button, in the card's "⋯" panel (asked for when it opens), says what it does.
+    more = page.locator("#mod-queue li[data-q] details.more").first
+    more.locator("summary").click()
+    mute = more.locator(".more-body button[value=mute]")
+    mute.wait_for()
+    assert "participant" in more.locator(".more-body form:has(button[value=mute])").inner_text()
+    more.locator("summary").click()
     # Approve, then Undo from the toast: the question is pending again; the toast is clear of Recent actions.
     first = page.locator("#mod-queue li[data-q]").first
     qid = first.get_attribute("data-q")

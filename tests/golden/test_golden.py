@@ -48,8 +48,8 @@ def normalise(content: bytes) -> bytes:
     return text.encode()
 
 
-def _client(language: str, user=None) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+def _client(language: str, user=None, **headers: str) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language, **headers)
     if user is not None:
         client.force_login(user)
     return client
@@ -58,6 +58,7 @@ def _client(language: str, user=None) -> Client:
 def _pages(s: seed.Seed) -> dict[str, tuple[Client | str, str, int]]:
     """name → (who, URL, expected status). who: 'anon', 'moderator', 'official', 'citizen'."""
     code, closed = seed.CODE, seed.CLOSED_CODE
+    waiting = s.debate.questions.filter(status="pending").order_by("pk").first()
     pages = {
         "home": ("anon", "/", 200),
         "home-unknown-code": ("anon", "/?code=NOPE99", 404),
@@ -70,6 +71,15 @@ def _pages(s: seed.Seed) -> dict[str, tuple[Client | str, str, int]]:
         "console-moderator": ("moderator", f"/d/{code}/moderate/", 200),
         "console-official": ("official", f"/d/{code}/moderate/", 200),
         "console-closed": ("moderator", f"/d/{closed}/moderate/", 200),
+        # What the console asks for once loaded: a card's "⋯" panel (htmx; without JavaScript, a page), the screen link.
+        "console-more-queue": ("moderator-htmx", f"/d/{code}/moderate/q/{waiting.pk}/more?list=queue", 200),
+        "console-more-approved": (
+            "official-htmx",
+            f"/d/{code}/moderate/q/{s.questions['tram'].pk}/more?list=approved",
+            200,
+        ),
+        "console-more-page": ("moderator", f"/d/{code}/moderate/q/{waiting.pk}/more?list=queue", 200),
+        "console-screenlink": ("moderator-htmx", f"/d/{code}/moderate/screen-link", 200),
         "screen": ("anon", f"/d/{code}/screen/{seed.SCREEN_TOKEN}/", 200),
         "screen-light": ("anon", f"/d/{code}/screen/{seed.SCREEN_TOKEN}/?theme=light", 200),
         "screen-closed": ("anon", f"/d/{closed}/screen/{s.closed.screen_token}/", 200),
@@ -160,6 +170,8 @@ def test_every_fragment_and_page_is_byte_for_byte_the_golden_one():
                 "anon": _client(language),
                 "moderator": _client(language, s.moderator),
                 "official": _client(language, s.official),
+                "moderator-htmx": _client(language, s.moderator, HTTP_HX_REQUEST="true"),
+                "official-htmx": _client(language, s.official, HTTP_HX_REQUEST="true"),
                 "citizen": s.citizen,
             }
             s.citizen.defaults["HTTP_ACCEPT_LANGUAGE"] = language

@@ -132,11 +132,25 @@ def test_me_carries_the_live_token_uncompressed_and_never_stored():
 
 
 @pytest.mark.django_db
-def test_the_console_its_answers_and_the_screen_are_never_compressed():
+def test_the_console_carries_no_secret_and_is_compressed():
+    debate = busy_debate(40)
+    moderator = Client()
+    moderator.force_login(make_moderator(debate))
+    page = moderator.get(reverse("moderate", args=[debate.code]), **GZIP)
+    assert page.status_code == 200 and compressed(page)
+    html = text(page)
+    assert debate.screen_token not in html and reverse("moderate_screenlink", args=[debate.code]) in html
+    assert len(page.content) * 4 < len(html.encode())
+
+
+@pytest.mark.django_db
+def test_the_consoles_screen_link_its_answers_and_the_screen_are_never_compressed():
     debate = busy_debate(10)
     moderator = Client()
     moderator.force_login(make_moderator(debate))
-    uncompressed_with(moderator.get(reverse("moderate", args=[debate.code]), **GZIP), debate.screen_token)
+    uncompressed_with(
+        moderator.get(reverse("moderate_screenlink", args=[debate.code]), **HTMX, **GZIP), debate.screen_token
+    )
     regenerated = moderator.post(
         reverse("moderate_act", args=[debate.code]), {"action": "regenerate_screen"}, **HTMX, **GZIP
     )
