@@ -33,6 +33,8 @@ def _q(debate: Debate, request: HttpRequest, field: str = "question") -> Any:
 def _participant(debate: Debate, request: HttpRequest) -> Participant:
     try:
         pk = selectors.parse_id(request.POST.get("participant"))
+        if pk is None:
+            raise Participant.DoesNotExist
         return Participant.objects.select_related("debate").get(pk=pk, debate=debate)
     except (Participant.DoesNotExist, ValueError, TypeError):
         raise Http404("unknown participant") from None
@@ -257,7 +259,7 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("moderate", code=debate.code)
     action = request.POST.get("action", "")
     undo = action if status == 200 and action in UNDOABLE and request.POST.get("question") else None
-    html = render_to_string(
+    html: str = render_to_string(
         "debates/moderate.html#flash",
         {
             "message": message,
