@@ -103,6 +103,18 @@ requires_postgres = pytest.mark.skipif(
 requires_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL=redis://…")
 
 
+def pytest_collection_modifyitems(config, items):
+    """BROWSER_TESTS=smoke: of the browser tests, only those marked browser_smoke. The e2e servers run on SQLite in
+    both of CI's passes; the browser suite runs once, in the pass with Redis (production's channel layer), and the
+    embedded pass keeps a smoke of the in-memory layer in a browser (CI's 20-minute budget)."""
+    if os.environ.get("BROWSER_TESTS") != "smoke":
+        return
+    skip = pytest.mark.skip(reason="BROWSER_TESTS=smoke: the browser suite runs in CI's Redis pass")
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("browser_smoke"):
+            item.add_marker(skip)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (REQUIRE_BROWSER=1) a browser test skipped for want of chromium is a failure, not a skip."""

@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import SCREENSHOTS, requires_chromium
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.browser_smoke, requires_chromium]
 
 TIMEOUT_MS = 8_000
 QUESTION = "Pourquoi la piscine municipale ferme-t-elle en août ?"
