@@ -18,6 +18,7 @@ from ..models import (
     ModerationLog,
     Participant,
 )
+from .date_rules import dates_refusal
 
 _announced: ContextVar[set[str] | None] = ContextVar("announced", default=None)
 
@@ -72,8 +73,6 @@ def citizen_refusal(
         return ServiceError(_("This debate is not open yet."), status=409)
     if participant is not None and participant.muted:
         return ServiceError(_("A moderator has muted you in this debate: you can no longer post."), status=403)
-    from .dates import dates_refusal  # a consultation's dates (lazy: dates logs through this module)
-
     return dates_refusal(debate, memo=memo)  # memo: a burst judges each debate object of its batch once
 
 

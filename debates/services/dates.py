@@ -61,57 +61,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def dates_refusal(debate: Debate, *, phase: str | None = None, memo: bool = False) -> ServiceError | None:
-    """Why the consultation's dates refuse a citizen write now (None: they allow it). With `memo` (a burst, whose
-    debate objects are read for that batch), judged once per debate object."""
-    if not memo:
-        try:
-            require_within_dates(debate, phase=phase)
-        except ServiceError as refusal:
-            return refusal
-        return None
-    memo_of = debate.__dict__.setdefault("_dates_refusal", {})
-    if phase not in memo_of:
-        try:
-            require_within_dates(debate, phase=phase)
-            memo_of[phase] = None
-        except ServiceError as refusal:
-            memo_of[phase] = refusal
-    return memo_of[phase]
-
-
-def require_within_dates(debate: Debate, now: datetime | None = None, *, phase: str | None = None) -> None:
-    """Refuse a citizen write outside the consultation's dates (or outside the phase it belongs to, if phases are
-    set), with a clear message. Judged on the server's clock, whatever the page shows."""
-    consultation = Consultation.objects.filter(debate=debate).only("opens_at", "closes_at").first()
-    if consultation is None:
-        return
-    now = now or timezone.now()
-    if consultation.closes_at and now >= consultation.closes_at:
-        raise ServiceError(
-            _("This consultation closed on %(when)s: nothing more can be posted or voted.")
-            % {"when": _local(debate, consultation.closes_at)},
-            status=409,
-        )
-    if consultation.opens_at and now < consultation.opens_at:
-        raise ServiceError(
-            _("This consultation opens on %(when)s.") % {"when": _local(debate, consultation.opens_at)}, status=409
-        )
-    if phase is not None:
-        phases = list(consultation.phases.filter(kind=phase))
-        if phases and not any(p.starts_at <= now < p.ends_at for p in phases):
-            raise ServiceError(_("This is not the time for that: see the consultation's timeline."), status=409)
-
-
-def _local(debate: Debate, when: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    from django.utils.formats import date_format
-
-    zone = getattr(debate, "time_zone", "") or "UTC"
-    return date_format(when.astimezone(ZoneInfo(zone)), "DATETIME_FORMAT") + f" ({zone})"
-
-
 def consultation_tick(now: datetime | None = None) -> list[int]:
     """Apply due transitions: a live debate whose consultation's closing date has passed is closed (its open polls
     too). Exactly once across processes: the UPDATE only matches a debate still live. Returns the debates closed."""

@@ -33,7 +33,7 @@ from .participants import (
     session_mapping_for,
 )
 from .text import _clean_text, clean_line
-from .dates import dates_refusal, require_within_dates
+from .date_rules import dates_refusal, require_within_dates
 from .voting import polls_needing_codes, vote_rules, vote_with_code
 
 

@@ -19,7 +19,7 @@ from ..models import AgendaSegment, Debate, Participant, Poll
 from ..models_consult import Consultation, Proposal, ProposalFlag, ProposalSupport
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
-from .dates import dates_refusal, require_within_dates
+from .date_rules import dates_refusal, require_within_dates
 from .participants import (
     Outcome,
     Stored,
