@@ -120,11 +120,13 @@ def test_a_whole_town_hall(daphne_server, browser):  # noqa: C901  (one scenario
     en.click("#ask-form button[type=submit]")
     card(mod, "#mod-queue", "quartier Nord").wait_for()
     card(mod, "#mod-queue", "night buses").wait_for()
+    # Every answer of the console's act endpoint is counted from here, the first two approvals' too: a card can
+    # reach the approved list over the socket before its own HTTP answer arrives.
+    statuses: list[int] = []
+    mod.on("response", lambda r: statuses.append(r.status) if "/moderate/act" in r.url else None)
     for text in ("quartier Nord", "night buses"):
         card(mod, "#mod-queue", text).locator("button[value=approve]").click()
         card(mod, "#mod-approved", text).wait_for()
-    statuses: list[int] = []
-    mod.on("response", lambda r: statuses.append(r.status) if "/moderate/act" in r.url else None)
     rng = random.Random(10)
     for _ in range(20):
         before = mod.locator("#mod-queue").get_attribute("data-v")
@@ -140,10 +142,10 @@ def test_a_whole_town_hall(daphne_server, browser):  # noqa: C901  (one scenario
     assert mod.url.endswith(f"/d/{CODE}/moderate/") and "CSRF" not in mod.locator("body").inner_text()
     # Every keypress that reached a pending card was sent through htmx and answered (a second press on a card whose
     # approval was in flight is a 409, or dropped by htmx's queue); every approval answered 200 is stored.
-    assert set(statuses) <= {200, 409} and statuses.count(200) >= 10, statuses
+    assert set(statuses) <= {200, 409} and statuses.count(200) >= 12, statuses
     approved = int(
         daphne_server.shell(
-            f"from debates.models import Question; print(Question.objects.filter(debate__code='{CODE}', status='approved').count() - 2)"
+            f"from debates.models import Question; print(Question.objects.filter(debate__code='{CODE}', status='approved').count())"
         )
         .strip()
         .splitlines()[-1]
