@@ -26,6 +26,16 @@ ITEM_KINDS = ("q+", "q", "qn", "p+", "a+", "a", "an")
 COUNT_KINDS = frozenset({"qn", "an"})  # fragments of a count only
 
 
+def is_count_flush(items: dict[str, set[int]]) -> bool:
+    """True when an event's items are counts only (an upvote or support flush): no card, no list changes."""
+    return set(items) <= COUNT_KINDS
+
+
+def counts_only(items: dict[str, set[int]], question_ids: set[int]) -> bool:
+    """True when, of these questions, the event changed nothing but upvote counts: nothing a card shows."""
+    return question_ids <= items.get("qn", set()) - items.get("q", set()) - items.get("q+", set())
+
+
 def split_item_keys(keys: list[str]) -> tuple[list[str], dict[str, set[int]]]:
     """(widget keys, {item kind: ids}); a malformed id is ignored."""
     widgets: list[str] = []
@@ -67,8 +77,7 @@ def render_items(
     if audience == "screen":
         return _screen_items(debate, items, question_ids - items.get("p+", set()), version, widgets)
     if "questions" not in reads:
-        counts_only = question_ids <= items.get("qn", set()) - items.get("q", set()) - items.get("q+", set())
-        if counts_only:  # an upvote flush: counts only, nothing of what a card shows
+        if counts_only(items, question_ids):  # an upvote flush: counts only, nothing of what a card shows
             reads["questions"] = selectors.question_counts_by_id(debate, question_ids) if question_ids else {}
             reads["officials"] = {}
         else:
@@ -102,8 +111,7 @@ def _screen_items(
     upvote of a question far below them does not (most upvotes of a big debate)."""
     if not changed or "questions" in widgets:
         return []
-    counts_only = changed <= items.get("qn", set()) - items.get("q", set()) - items.get("q+", set())
-    if counts_only and not selectors.count_change_may_reorder_top(debate, changed, SCREEN_TOP):
+    if counts_only(items, changed) and not selectors.count_change_may_reorder_top(debate, changed, SCREEN_TOP):
         return []
     ctx = widget_context(debate, "questions", "screen")
     return [

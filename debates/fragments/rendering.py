@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from ..models import Debate
-from .items import COUNT_KINDS, render_items, split_item_keys
+from .items import is_count_flush, render_items, split_item_keys
 from .widgets import SNAPSHOT_KEYS, Context, ContextBuilder, version_now, view_for
 
 
@@ -19,7 +19,7 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
     version = version_now()
     wanted = list(keys) if keys is not None else list(SNAPSHOT_KEYS)
     wanted, items = split_item_keys(wanted)
-    if not wanted and set(items) <= COUNT_KINDS:
+    if not wanted and is_count_flush(items):
         # An upvote or support flush: count fragments name no debate field; what else is read is read on demand.
         debate = Debate.objects.only("id", "code").get(pk=debate_id)
     else:
