@@ -41,11 +41,11 @@ def _write(debate_id: int, user_id: int) -> int:
 
     from debates import services
     from debates.models import Debate
-    from live import publish
+    from live import hooks
 
     close_old_connections()
-    if _listener not in publish.listeners:
-        publish.listeners.append(_listener)
+    # Observe without widening: the server renders only the audiences its sockets listen to, as in production.
+    hooks.add_listener(_listener, every_audience=False)
     _captured.sink = sink = []
     try:
         debate = Debate.objects.get(pk=debate_id)

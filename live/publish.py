@@ -25,8 +25,6 @@ from .runtime import run_on_server_loop, server_loop
 
 log = logging.getLogger(__name__)
 
-listeners = hooks.listeners  # test hook (kept here for callers that know it): see live.hooks.listening
-
 
 def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False) -> None:
     """Publish widgets after the current transaction commits (at once outside a transaction).
@@ -65,7 +63,7 @@ _sync_redis: dict[str, Any] = {}
 def listened(debate_id: int) -> tuple[str, ...]:
     """From a sync thread: the audiences of this debate with sockets in some process (live.relay.Relay.listened);
     every audience when observers listen in-process or when it cannot be known."""
-    if hooks.listeners:
+    if hooks.every_audience():
         return groups.AUDIENCES
     if settings.REDIS_URL:
         try:
