@@ -91,6 +91,9 @@ class _Memory:
             self.counts[key] = (count, expires)
             return count
 
+    def incr_many(self, keys: list[str], window: int) -> list[int]:
+        return [self.incr(key, window, 1) for key in keys]
+
     def reset(self, key: str) -> None:
         with self.lock:
             self.counts.pop(key, None)
@@ -122,6 +125,14 @@ class _Redis:
         pipe.expire(key, window, nx=True)
         count, _ok = pipe.execute()
         return int(count)
+
+    def incr_many(self, keys: list[str], window: int) -> list[int]:
+        """One round trip for a batch; a key named twice gets its two successive counts."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.incrby(key, 1)
+            pipe.expire(key, window, nx=True)
+        return [int(count) for count in pipe.execute()[::2]]
 
     def reset(self, key: str) -> None:
         self.client.delete(key)
@@ -159,6 +170,17 @@ def count(name: str, key: Any, amount: int = 1) -> int:
     except Exception as exc:  # Redis down: do not refuse people because the counter is unreachable
         log.warning("rate limit %s not applied: %r", name, exc)
         return 0
+
+
+def hit_many(name: str, keys: list[Any]) -> list[bool]:
+    """`hit` for a batch of keys in one storage round trip (a burst of requests served together)."""
+    r = rule(name)
+    try:
+        counts = _store().incr_many([_key(r, key) for key in keys], r.window)
+    except Exception as exc:  # Redis down: do not refuse people because the counter is unreachable
+        log.warning("rate limit %s not applied: %r", name, exc)
+        return [True] * len(keys)
+    return [count <= r.limit for count in counts]
 
 
 def peek(name: str, key: Any) -> int:

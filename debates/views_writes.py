@@ -60,11 +60,24 @@ def is_newcomer(request: HttpRequest, debate_id: int) -> bool:
     return str(debate_id) not in request.session.get(selectors.SESSION_KEY, {})
 
 
+NEWCOMER_RULE = "participant_per_address"
+
+
 def enforce_newcomer_limit(request: HttpRequest, debate_id: int) -> None:
     """A newcomer: many per address in a hall (one Wi-Fi), but not a script minting participants. Every path that
-    makes participants counts here (the ordinary views, the burst views, the hot path); raises RateLimited."""
+    makes participants counts under NEWCOMER_RULE (the ordinary views and the burst views here, the hot path in a
+    batch: newcomers_within_limit); raises RateLimited."""
     if is_newcomer(request, debate_id):
-        limits.enforce("participant_per_address", limits.client_address(request))
+        limits.enforce(NEWCOMER_RULE, limits.client_address(request))
+
+
+def newcomers_within_limit(addresses: list[str]) -> list[bool]:
+    """enforce_newcomer_limit for a burst of newcomers (one per address given), counted in one round trip."""
+    return limits.hit_many(NEWCOMER_RULE, addresses)
+
+
+def newcomer_refusal() -> limits.RateLimited:
+    return limits.RateLimited(retry_after=limits.rule(NEWCOMER_RULE).window)
 
 
 def _success_redirect(request: HttpRequest, debate: Debate, message: str) -> HttpResponse:

@@ -26,17 +26,25 @@ def dates_refusal(debate: Debate, *, phase: str | None = None, memo: bool = Fals
     memo_of = debate.__dict__.setdefault("_dates_refusal", {})
     if phase not in memo_of:
         try:
-            require_within_dates(debate, phase=phase)
+            require_within_dates(debate, phase=phase, memo=True)
             memo_of[phase] = None
         except ServiceError as refusal:
             memo_of[phase] = refusal
     return memo_of[phase]
 
 
-def require_within_dates(debate: Debate, now: datetime | None = None, *, phase: str | None = None) -> None:
+def require_within_dates(
+    debate: Debate, now: datetime | None = None, *, phase: str | None = None, memo: bool = False
+) -> None:
     """Refuse a citizen write outside the consultation's dates (or outside the phase it belongs to, if phases are
-    set), with a clear message. Judged on the server's clock, whatever the page shows."""
-    consultation = Consultation.objects.filter(debate=debate).only("opens_at", "closes_at").first()
+    set), with a clear message. Judged on the server's clock, whatever the page shows. With `memo`, the dates are
+    read once per debate object (a burst judges the debate and then its vote phase: one read, not two)."""
+    if memo and "_consultation_dates" in debate.__dict__:
+        consultation = debate.__dict__["_consultation_dates"]
+    else:
+        consultation = Consultation.objects.filter(debate=debate).only("opens_at", "closes_at").first()
+        if memo:
+            debate.__dict__["_consultation_dates"] = consultation
     if consultation is None:
         return
     now = now or timezone.now()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -131,12 +132,10 @@ def vote_rules(poll: Poll) -> VoteRules:
 
 def polls_needing_codes(poll_ids: set[int]) -> set[int]:
     """Of these polls, those whose votes need a voter code (the hot path leaves them to the ordinary view)."""
-    binding = set(PollRules.objects.filter(poll_id__in=poll_ids, binding=True).values_list("poll_id", flat=True))
-    coded_debates = Consultation.objects.filter(
-        vote_mode=Consultation.VoteMode.CODES, debate__polls__in=poll_ids
-    ).values_list("debate_id", flat=True)
-    in_coded = set(Poll.objects.filter(pk__in=poll_ids, debate_id__in=coded_debates).values_list("pk", flat=True))
-    return binding | in_coded
+    coded = Poll.objects.filter(pk__in=poll_ids).filter(
+        Q(rules__binding=True) | Q(debate__consultation__vote_mode=Consultation.VoteMode.CODES)
+    )
+    return set(coded.values_list("pk", flat=True))  # one query per burst
 
 
 def vote_with_code(*, poll: Poll, participant: Participant, option: PollOption, rules: VoteRules) -> Vote | None:

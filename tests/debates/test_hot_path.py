@@ -419,6 +419,19 @@ async def test_newcomers_on_the_hot_path_count_towards_the_per_address_limit(set
     assert await sync(Vote.objects.filter(poll=poll).count) == 5
 
 
+async def test_a_burst_of_newcomers_is_counted_together_and_still_stops_at_the_limit(settings):
+    """Newcomers arriving together are counted in one batch (one round trip to the limit's store): of 8 at once
+    with room for 5, exactly 5 become participants and vote, 3 get the 429."""
+    settings.RATE_LIMITS = {"participant_per_address": "5/60"}
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    option = await sync(lambda: poll.options.first().pk)
+    answers = await asyncio.gather(*(post(vote_path(debate, poll), f"option={option}") for _ in range(8)))
+    assert sorted(status for status, *_ in answers) == [200] * 5 + [429] * 3
+    assert await sync(Participant.objects.filter(debate=debate).count) == 5
+    assert await sync(Vote.objects.filter(poll=poll).count) == 5
+
+
 def test_the_hot_path_serves_under_the_projects_own_settings():
     """It switches itself off (logged once) under a middleware or session engine it cannot run on the loop: twice a
     settings change did so unnoticed. Under the shipped settings it must be on."""

@@ -33,6 +33,18 @@ def test_questions_per_participant_are_limited_with_a_clear_429_and_the_text_kep
     assert other.post(f"/d/{debate.code}/ask", {"text": "Ma question ?"}, **HTMX).status_code == 200
 
 
+def test_a_batch_counts_each_key_in_turn(settings):
+    """hit_many (the hot path's newcomers, one storage round trip): a key named twice in a batch gets its two
+    successive counts, as two hits would; Redis in the Redis pass, memory in the embedded one."""
+    settings.RATE_LIMITS = {"participant_per_address": "2/60"}
+    limits.reset("participant_per_address", "10.0.0.1")
+    limits.reset("participant_per_address", "10.0.0.2")
+    batch = ["10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.1"]
+    assert limits.hit_many("participant_per_address", batch) == [True, True, True, False]
+    assert limits.hit("participant_per_address", "10.0.0.2") is True
+    assert limits.hit("participant_per_address", "10.0.0.2") is False
+
+
 def test_the_refusal_is_translated():
     debate = make_debate(premoderation=False)
     citizen = Client(HTTP_ACCEPT_LANGUAGE="fr")
