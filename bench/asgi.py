@@ -9,7 +9,8 @@ fragment, so the load clients can measure write → receipt latency from the fra
 POST /__bench__/event?debate=<id>&kind=upvote|question|argument performs one citizen event through its service, as a
 newcomer would (a new participant): an upvote of a random approved question (coalesced: the flusher publishes it),
 a new question (published at once in the bench's content debates) or a new argument on a random proposition. Used by
-bench/content.py to measure what one event costs as the debate grows.
+bench/content.py to measure what one event costs as the debate grows. kind=noop writes nothing: what this route
+itself costs, which bench/content.py takes off the live update's figure.
 
 Everything else goes to hub.asgi.application unchanged. Only `bench/run.py` starts a server on this module.
 """
@@ -82,7 +83,8 @@ def _event(debate_id: int, kind: str) -> int:
         )
     questions, polls = _event_targets[debate_id]
     with transaction.atomic():
-        _event_write(debate, kind, questions, polls)
+        if kind != "noop":  # noop: the route's own cost (HTTP, the thread hop, the reads above), nothing written
+            _event_write(debate, kind, questions, polls)
         write_ns = time.thread_time_ns() - started
     return write_ns
 
