@@ -44,9 +44,12 @@ class Coalescer:
         redis = self.rt.redis
         if redis is not None:
             try:
+                # One round trip for both (a mark per upvote of a burst: each round trip costs the loop ~0.15 ms).
+                pipe = redis.pipeline(transaction=False)
                 if keys:
-                    await redis.sadd(groups.dirty_key(debate_id), *keys)
-                elected = await redis.set(groups.flush_lock_key(debate_id), PROCESS_ID, nx=True, px=LOCK_TTL_MS)
+                    pipe.sadd(groups.dirty_key(debate_id), *keys)
+                pipe.set(groups.flush_lock_key(debate_id), PROCESS_ID, nx=True, px=LOCK_TTL_MS)
+                elected = (await pipe.execute())[-1]
             except Exception:
                 log.warning("coalescing via Redis failed; flushing locally")
                 self.rt.redis_trouble()
@@ -130,9 +133,12 @@ class Coalescer:
         finally:
             if redis is not None and held_lock:
                 try:
-                    await redis.delete(groups.flush_lock_key(debate_id))
+                    pipe = redis.pipeline(transaction=False)
+                    pipe.delete(groups.flush_lock_key(debate_id))
+                    pipe.scard(groups.dirty_key(debate_id))
+                    _deleted, still_dirty = await pipe.execute()
                     # Marks that arrived while we held the lock found it taken: pick them up.
-                    if await redis.scard(groups.dirty_key(debate_id)):
+                    if still_dirty:
                         await self.mark_async(debate_id, set())
                 except Exception:
                     log.warning("releasing flush lock failed", exc_info=True)
