@@ -31,14 +31,9 @@ def text_page(request: HttpRequest, code: str, text_id: int) -> HttpResponse:
     debate = selectors.debate_for_code(code)
     text = _text(debate, text_id)
     participant = selectors.participant_for_request(request, debate)
-    articles = [
-        {
-            "obj": a,
-            "body_html": markdown.render(a.body),
-            "view": fragments.poll_view(a.poll, arguments_per_side=fragments.ARTICLE_ARGUMENTS_PER_SIDE),
-        }
-        for a in text.articles.select_related("poll").order_by("position", "id")
-    ]
+    rows = list(text.articles.select_related("poll").order_by("position", "id"))
+    views = fragments.poll_views([a.poll for a in rows], arguments_per_side=fragments.ARTICLE_ARGUMENTS_PER_SIDE)
+    articles = [{"obj": a, "body_html": markdown.render(a.body), "view": view} for a, view in zip(rows, views)]
     return render(
         request,
         "debates/text.html",

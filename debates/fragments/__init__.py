@@ -23,6 +23,7 @@ from .widgets import (
     widget_context,
     page_context,
     poll_view,
+    poll_views,
     screen_poll,
 )
 from .items import ITEM_KINDS, split_item_keys, render_items
@@ -45,6 +46,7 @@ __all__ = [
     "Widget",
     "page_context",
     "poll_view",
+    "poll_views",
     "render",
     "render_items",
     "screen_poll",

@@ -70,9 +70,8 @@ def _onscreen_for_screen(debate: Debate, arg: str | None, presence: int | None) 
     """The screen's stage: what a moderator put there (debates.services.screen); the closing slide's results."""
     ctx = _onscreen(debate, arg, presence)
     if debate.screen_mode == Debate.ScreenMode.CLOSING:
-        ctx["final_polls"] = [
-            poll_view(p, with_arguments=False) for p in selectors.public_polls(debate) if p.status == Poll.Status.CLOSED
-        ]
+        closed = [p for p in selectors.public_polls(debate) if p.status == Poll.Status.CLOSED]
+        ctx["final_polls"] = poll_views(closed, with_arguments=False)
     return ctx
 
 
@@ -137,11 +136,11 @@ def _queue(debate: Debate, arg: str | None, presence: int | None) -> Context:
 
 
 def _polls(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {"polls": [poll_view(p) for p in selectors.public_polls(debate, with_articles=False)]}
+    return {"polls": poll_views(selectors.public_polls(debate, with_articles=False))}
 
 
 def _polls_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {"polls": [poll_view(p, moderator=True) for p in selectors.all_polls(debate)]}
+    return {"polls": poll_views(selectors.all_polls(debate), moderator=True)}
 
 
 def _screen_poll(debate: Debate, arg: str | None, presence: int | None) -> Context:
@@ -318,20 +317,46 @@ def poll_view(
     with_arguments: bool = True,
     arguments_per_side: int = ARGUMENTS_PER_SIDE,
 ) -> dict:
-    view: dict[str, Any] = {"obj": poll, "id": poll.pk, "show_results": poll.shows_results or moderator}
-    if with_results:
-        view["tally"] = selectors.poll_tally(poll)
-    if with_arguments and poll.is_proposition:
-        # The most supported few per side (a window, with the cursor of its "show more") and each side's real total:
-        # a new argument or support travels as its own fragment.
-        windows = {
-            side: selectors.argument_window(poll, side, include_hidden=moderator, limit=arguments_per_side)
-            for side in selectors.ARGUMENT_SIDES
-        }
-        view["arguments"] = {side: items for side, (items, _cursor) in windows.items()}
-        view["argument_more"] = {side: cursor for side, (_items, cursor) in windows.items()}
-        view["argument_totals"] = selectors.argument_totals(poll, include_hidden=moderator)
-    return view
+    return poll_views(
+        [poll],
+        moderator=moderator,
+        with_results=with_results,
+        with_arguments=with_arguments,
+        arguments_per_side=arguments_per_side,
+    )[0]
+
+
+def poll_views(
+    polls: list[Poll],
+    *,
+    moderator: bool = False,
+    with_results: bool = True,
+    with_arguments: bool = True,
+    arguments_per_side: int = ARGUMENTS_PER_SIDE,
+) -> list[dict]:
+    """What a poll's card shows, for each poll; read in a few queries for all of them (a page shows every poll)."""
+    tallies = selectors.poll_tallies(polls) if with_results else {}
+    propositions = [p for p in polls if p.is_proposition] if with_arguments else []
+    # The most supported few per side (a window, with the cursor of its "show more") and each side's real total:
+    # a new argument or support travels as its own fragment.
+    windows = (
+        selectors.first_argument_windows(propositions, include_hidden=moderator, limit=arguments_per_side)
+        if propositions
+        else {}
+    )
+    totals = selectors.argument_totals_many(propositions, include_hidden=moderator) if propositions else {}
+    views = []
+    for poll in polls:
+        view: dict[str, Any] = {"obj": poll, "id": poll.pk, "show_results": poll.shows_results or moderator}
+        if with_results:
+            view["tally"] = tallies[poll.pk]
+        if poll.pk in totals:
+            sides = {side: windows[(poll.pk, side)] for side in selectors.ARGUMENT_SIDES}
+            view["arguments"] = {side: items for side, (items, _cursor) in sides.items()}
+            view["argument_more"] = {side: cursor for side, (_items, cursor) in sides.items()}
+            view["argument_totals"] = totals[poll.pk]
+        views.append(view)
+    return views
 
 
 def screen_poll(debate: Debate) -> dict | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +14,7 @@ from ..models import (
     Argument,
     Debate,
     Poll,
+    PollOption,
     SecretBallot,
 )
 from .common import CONSOLE_PAGE, WINDOW, BadCursor, _existing_id, decode_cursor, encode_cursor, page_of
@@ -47,19 +49,37 @@ def argument_in_debate(debate: Debate, argument_id: Any) -> Argument:
 
 def poll_tally(poll: Poll) -> dict[str, Any]:
     """Per-option counts and percentages, straight from the votes table."""
-    options = list(poll.options.annotate(n=Count("votes")).order_by("position", "id"))
-    secret = dict(
-        SecretBallot.objects.filter(poll=poll).values_list("option").annotate(c=Count("pk")).values_list("option", "c")
-    )  # ballots of a secret poll, stored without voter
-    for o in options:
-        o.n += secret.get(o.pk, 0)
-    total = sum(o.n for o in options)
-    rows = []
-    for o in options:
-        pct = round(100 * o.n / total, 1) if total else 0.0
-        label = YES_NO_ABSTAIN[o.position] if poll.is_proposition and o.position < 3 else o.label
-        rows.append({"id": o.pk, "label": label, "count": o.n, "pct": pct, "pct_css": f"{pct:.1f}"})
-    return {"options": rows, "total": total}
+    return poll_tallies([poll])[poll.pk]
+
+
+def poll_tallies(polls: list[Poll]) -> dict[int, dict[str, Any]]:
+    """poll_tally of each poll, in two queries whatever their number (a page shows every poll)."""
+    by_id = {p.pk: p for p in polls}
+    options: dict[int, list[Any]] = {pk: [] for pk in by_id}
+    for o in (
+        PollOption.objects.filter(poll_id__in=by_id).annotate(n=Count("votes")).order_by("poll_id", "position", "id")
+    ):
+        options[o.poll_id].append(o)
+    secret = {
+        (poll_id, option_id): c
+        for poll_id, option_id, c in SecretBallot.objects.filter(poll_id__in=by_id)
+        .values_list("poll_id", "option")
+        .annotate(c=Count("pk"))
+        .values_list("poll_id", "option", "c")
+    }  # ballots of a secret poll, stored without voter
+    tallies = {}
+    for poll_id, poll_options in options.items():
+        poll = by_id[poll_id]
+        for o in poll_options:
+            o.n += secret.get((poll_id, o.pk), 0)
+        total = sum(o.n for o in poll_options)
+        rows = []
+        for o in poll_options:
+            pct = round(100 * o.n / total, 1) if total else 0.0
+            label = YES_NO_ABSTAIN[o.position] if poll.is_proposition and o.position < 3 else o.label
+            rows.append({"id": o.pk, "label": label, "count": o.n, "pct": pct, "pct_css": f"{pct:.1f}"})
+        tallies[poll_id] = {"options": rows, "total": total}
+    return tallies
 
 
 def public_polls(debate: Debate, *, with_articles: bool = True) -> list[Poll]:
@@ -102,9 +122,38 @@ def poll_arguments(poll: Poll, *, include_hidden: bool = False, limit: int | Non
 
 def argument_totals(poll: Poll, *, include_hidden: bool = False) -> dict[str, int]:
     """How many arguments each side has (the headings' "For (N)"), whatever a window shows."""
-    qs = poll.arguments.all() if include_hidden else poll.arguments.filter(status=Argument.Status.VISIBLE)
-    counts = dict(qs.order_by().values_list("side").annotate(n=Count("id")).values_list("side", "n"))
-    return {side: counts.get(side, 0) for side in ARGUMENT_SIDES}
+    return argument_totals_many([poll], include_hidden=include_hidden)[poll.pk]
+
+
+def argument_totals_many(polls: list[Poll], *, include_hidden: bool = False) -> dict[int, dict[str, int]]:
+    """argument_totals of each poll, in one query."""
+    qs = Argument.objects.filter(poll_id__in=[p.pk for p in polls])
+    if not include_hidden:
+        qs = qs.filter(status=Argument.Status.VISIBLE)
+    counts = {
+        (poll_id, side): n
+        for poll_id, side, n in qs.order_by()
+        .values_list("poll_id", "side")
+        .annotate(n=Count("id"))
+        .values_list("poll_id", "side", "n")
+    }
+    return {p.pk: {side: counts.get((p.pk, side), 0) for side in ARGUMENT_SIDES} for p in polls}
+
+
+def _window_kind(poll: Poll, side: str, include_hidden: bool) -> str:
+    return f"a-{poll.pk}-{side}" + ("-all" if include_hidden else "")
+
+
+def _window_of(
+    poll: Poll, side: str, include_hidden: bool, items: list[Any], limit: int
+) -> tuple[list[Argument], str | None]:
+    """A window from the first limit + 1 arguments past its cursor: the items shown and the next cursor."""
+    more, items = len(items) > limit, items[:limit]
+    if not more or not items:
+        return items, None
+    last = items[-1]
+    kind = _window_kind(poll, side, include_hidden)
+    return items, encode_cursor(kind, poll.debate_id, [last.support, last.created_at.isoformat(), last.pk])
 
 
 def argument_window(
@@ -114,8 +163,7 @@ def argument_window(
     the end); BadCursor for an unknown side or a cursor that is not this list's."""
     if side not in ARGUMENT_SIDES:
         raise BadCursor("unknown side")
-    kind = f"a-{poll.pk}-{side}" + ("-all" if include_hidden else "")
-    key = decode_cursor(cursor, kind, poll.debate_id)
+    key = decode_cursor(cursor, _window_kind(poll, side, include_hidden), poll.debate_id)
     qs = _poll_arguments_qs(poll, include_hidden).filter(side=side)
     if key is not None:
         try:
@@ -127,12 +175,32 @@ def argument_window(
             | Q(support=support, created_at__gt=created)
             | Q(support=support, created_at=created, id__gt=pk)
         )
-    items = list(qs[: limit + 1])
-    more, items = len(items) > limit, items[:limit]
-    if not more or not items:
-        return items, None
-    last = items[-1]
-    return items, encode_cursor(kind, poll.debate_id, [last.support, last.created_at.isoformat(), last.pk])
+    return _window_of(poll, side, include_hidden, list(qs[: limit + 1]), limit)
+
+
+def first_argument_windows(
+    polls: list[Poll], *, include_hidden: bool = False, limit: int = WINDOW
+) -> dict[tuple[int, str], tuple[list[Argument], str | None]]:
+    """The first window of every side of these polls (what argument_window gives without a cursor), in one query:
+    each poll's arguments numbered per side in the windows' order, the first limit + 1 of each kept."""
+    qs = Argument.objects.filter(poll_id__in=[p.pk for p in polls]).annotate(support=F("support_count"))
+    if not include_hidden:
+        qs = qs.filter(status=Argument.Status.VISIBLE)
+    ranked = qs.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("poll_id"), F("side")],
+            order_by=[F("support").desc(), F("created_at").asc(), F("id").asc()],
+        )
+    ).filter(rank__lte=limit + 1)
+    found: dict[tuple[int, str], list[Argument]] = {}
+    for a in ranked.select_related("author").order_by("poll_id", "side", "rank"):
+        found.setdefault((a.poll_id, a.side), []).append(a)
+    return {
+        (p.pk, side): _window_of(p, side, include_hidden, found.get((p.pk, side), []), limit)
+        for p in polls
+        for side in ARGUMENT_SIDES
+    }
 
 
 def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
