@@ -150,3 +150,36 @@ def test_versions_grow_with_every_change_in_the_same_update():
     assert Question.objects.get(pk=q.pk).version == 5
     services.question_reject(question=q, actor=mod, reason="hors sujet")
     assert Question.objects.get(pk=q.pk).version == 6  # a removal is a version too (the tombstone's)
+
+
+def test_first_argument_windows_of_several_polls_are_each_polls_own_first_window():
+    """A page reads every poll's first windows in one query (row numbers per poll and side): the same arguments, in
+    the same order, with the same "show more" cursor as the one-window read, ties in support and hidden ones
+    included."""
+    from debates.models import Argument
+    from tests.factories import make_poll
+
+    debate = make_debate(premoderation=False)
+    actor = make_moderator(debate)
+    polls = [make_poll(debate, actor=actor) for _ in range(3)]
+    for n, poll in enumerate(polls):
+        for i in range(2 + 3 * n):  # 2, 5 and 8 per side: shorter and longer than a window of 4
+            for side in selectors.ARGUMENT_SIDES:
+                a = services.argument_post(poll=poll, participant=make_participant(debate), side=side, text=f"Arg {i}")
+                Argument.objects.filter(pk=a.pk).update(support_count=i % 3)  # ties
+    first = Argument.objects.filter(poll=polls[2], side="for").order_by("id")[0]
+    Argument.objects.filter(pk=first.pk).update(status=Argument.Status.HIDDEN)
+    cursors = []
+    for include_hidden in (False, True):
+        together = selectors.first_argument_windows(polls, include_hidden=include_hidden, limit=4)
+        for poll in polls:
+            for side in selectors.ARGUMENT_SIDES:
+                alone_items, alone_cursor = selectors.argument_window(
+                    poll, side, include_hidden=include_hidden, limit=4
+                )
+                items, cursor = together[(poll.pk, side)]
+                assert [a.pk for a in items] == [a.pk for a in alone_items]
+                assert [a.support for a in items] == [a.support for a in alone_items]
+                assert cursor == alone_cursor
+                cursors.append(cursor)
+    assert None in cursors and any(cursors)  # both ends of the window were compared
