@@ -85,7 +85,7 @@ def poll_tallies(polls: list[Poll]) -> dict[int, dict[str, Any]]:
 def public_polls(debate: Debate, *, with_articles: bool = True) -> list[Poll]:
     """Polls citizens see; without the votes on a text's articles (with_articles=False), which their text's page
     shows beside each article (the citizen page links to it)."""
-    qs = debate.polls.exclude(status=Poll.Status.DRAFT)
+    qs = debate.polls.exclude(status=Poll.Status.DRAFT).select_related("rules")  # the cards' "binding" badge
     if not with_articles:
         qs = qs.filter(article__isnull=True)
     return list(qs.order_by("-status", "position", "id"))

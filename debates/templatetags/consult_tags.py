@@ -59,4 +59,8 @@ def consult_report(debate: Any) -> dict[str, Any]:
 @register.inclusion_tag("debates/_poll_rules_badge.html")
 def poll_rules_badge(poll: Any) -> dict[str, Any]:
     """ "Binding" / "secret ballot" on a poll's card, so voters know before they vote."""
-    return {"rules": PollRules.objects.filter(poll=poll, binding=True).first()}
+    try:
+        rules = poll.rules  # no query when the poll was read with select_related("rules") (selectors.public_polls)
+    except PollRules.DoesNotExist:
+        rules = None
+    return {"rules": rules if rules is not None and rules.binding else None}
