@@ -54,6 +54,14 @@ class Consultation(models.Model):
     def category_list(self) -> list[str]:
         return [c.strip()[:80] for c in self.categories.splitlines() if c.strip()]
 
+    @property
+    def uses_codes(self) -> bool:
+        return self.vote_mode == self.VoteMode.CODES
+
+    @property
+    def proposals_become_agenda_items(self) -> bool:
+        return self.proposal_outcome == self.Outcome.AGENDA
+
 
 class Proposal(models.Model):
     """A citizen's proposal. It becomes official once, when its supports reach the debate's threshold."""
@@ -118,6 +126,10 @@ class Proposal(models.Model):
     @property
     def is_official(self) -> bool:
         return self.status == self.Status.OFFICIAL
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == self.Status.HELD
 
 
 class ProposalSupport(models.Model):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import fragments, selectors, services
 from . import selectors_consult as reads
 from .models import Debate, Participant
-from .models_consult import Consultation, Proposal
+from .models_consult import Consultation, Phase, Proposal
 from .services import ServiceError
 from .views import flash_html, is_htmx
 
@@ -258,7 +258,7 @@ def _when(debate: Debate, value: str | None) -> Any:
 def _dates(debate: Debate, request: HttpRequest) -> str:
     post = request.POST
     phases = []
-    for kind in ("proposals", "deliberation", "vote"):
+    for kind in Phase.Kind.values:
         start, end = _when(debate, post.get(f"{kind}_start")), _when(debate, post.get(f"{kind}_end"))
         if start and end:
             phases.append((kind, start, end))

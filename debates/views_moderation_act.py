@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from .breach import carries_secret
 from . import fragments, selectors, services
-from .models import Debate, Participant, Poll
+from .models import Argument, Debate, Participant, Poll
 from .services import ServiceError
 from .views import is_htmx
 from .views_moderation import _forbidden_page, screen_link
@@ -122,7 +122,7 @@ def _argument(status: str) -> Handler:
     def handler(debate: Debate, request: HttpRequest) -> str:
         arg = selectors.argument_in_debate(debate, request.POST.get("argument"))
         services.argument_set_status(argument=arg, actor=request.user, status=status)
-        return _("Argument hidden.") if status == "hidden" else _("Argument restored.")
+        return _("Argument hidden.") if status == Argument.Status.HIDDEN else _("Argument restored.")
 
     return handler
 
@@ -218,8 +218,8 @@ ACTIONS: dict[str, Handler] = {
     "answer": _answer,
     "mute": _mute(True),
     "unmute": _mute(False),
-    "arg_hide": _argument("hidden"),
-    "arg_restore": _argument("visible"),
+    "arg_hide": _argument(Argument.Status.HIDDEN),
+    "arg_restore": _argument(Argument.Status.VISIBLE),
     "poll_create": _poll_create,
     "poll_open": _poll(True),
     "poll_close": _poll(False),

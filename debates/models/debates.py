@@ -220,6 +220,15 @@ class Debate(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("citizen", args=[self.code])
 
+    # Its status and what its screen shows, as templates ask them (never compared with a string literal there).
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == self.Status.SCHEDULED
+
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
@@ -227,6 +236,26 @@ class Debate(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def screen_shows_welcome(self) -> bool:
+        return self.screen_mode == self.ScreenMode.WELCOME
+
+    @property
+    def screen_shows_question(self) -> bool:
+        return self.screen_mode == self.ScreenMode.QUESTION
+
+    @property
+    def screen_shows_poll(self) -> bool:
+        return self.screen_mode == self.ScreenMode.POLL
+
+    @property
+    def screen_shows_blank(self) -> bool:
+        return self.screen_mode == self.ScreenMode.BLANK
+
+    @property
+    def screen_shows_closing(self) -> bool:
+        return self.screen_mode == self.ScreenMode.CLOSING
 
     @property
     def accepts_posts(self) -> bool:

@@ -56,6 +56,15 @@ class Poll(models.Model):
         return self.status == self.Status.OPEN
 
     @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def hides_results_until_closed(self) -> bool:
+        """Its results setting (whether or not it has closed yet: what is shown now is shows_results)."""
+        return self.results == self.Results.HIDDEN
+
+    @property
     def shows_results(self) -> bool:
         return self.results == self.Results.LIVE or self.status == self.Status.CLOSED
 
@@ -121,6 +130,10 @@ class Argument(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.VISIBLE
 
 
 class ArgumentUpvote(models.Model):

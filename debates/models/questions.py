@@ -58,6 +58,18 @@ class Question(models.Model):
     def is_public(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.ANSWERED) and self.merged_into_id is None
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_answered(self) -> bool:
+        return self.status == self.Status.ANSWERED
+
 
 class QuestionUpvote(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="upvotes")

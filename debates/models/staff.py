@@ -32,6 +32,10 @@ class DebateRole(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.debate.code}"
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
 
 class Invitation(models.Model):
     """A single-use link that gives a role on a debate to whoever opens it signed in (or creates an account).

@@ -6,6 +6,7 @@ from typing import Any
 from django import template
 
 from debates import formats, labels
+from debates.models import Argument
 
 register = template.Library()
 
@@ -22,6 +23,13 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def is_for_side(side: Any) -> bool:
+    """A side key of a poll's arguments (plain strings: selectors.ARGUMENT_SIDES) is the side for: templates loop
+    over the sides without an argument at hand to ask, and never compare them with a string literal."""
+    return side == Argument.Side.FOR
 
 
 register.filter("mmss", formats.mmss)  # seconds as M:SS (the clock's format)
