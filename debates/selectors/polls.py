@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -181,26 +182,54 @@ def argument_window(
 def first_argument_windows(
     polls: list[Poll], *, include_hidden: bool = False, limit: int = WINDOW
 ) -> dict[tuple[int, str], tuple[list[Argument], str | None]]:
-    """The first window of every side of these polls (what argument_window gives without a cursor), in one query:
-    each poll's arguments numbered per side in the windows' order, the first limit + 1 of each kept."""
-    qs = Argument.objects.filter(poll_id__in=[p.pk for p in polls]).annotate(support=F("support_count"))
-    if not include_hidden:
-        qs = qs.filter(status=Argument.Status.VISIBLE)
-    ranked = qs.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("poll_id"), F("side")],
-            order_by=[F("support").desc(), F("created_at").asc(), F("id").asc()],
-        )
-    ).filter(rank__lte=limit + 1)
+    """The first window of every side of these polls (what argument_window gives without a cursor), in two queries
+    whatever their number: the ids of each side's first limit + 1, then those arguments with their authors."""
+    ids = _first_window_ids([p.pk for p in polls], include_hidden, limit + 1)
     found: dict[tuple[int, str], list[Argument]] = {}
-    for a in ranked.select_related("author").order_by("poll_id", "side", "rank"):
+    rows = Argument.objects.filter(pk__in=ids).annotate(support=F("support_count")).select_related("author")
+    for a in rows.order_by("poll_id", "side", "-support", "created_at", "id"):
         found.setdefault((a.poll_id, a.side), []).append(a)
     return {
         (p.pk, side): _window_of(p, side, include_hidden, found.get((p.pk, side), []), limit)
         for p in polls
         for side in ARGUMENT_SIDES
     }
+
+
+def _first_window_ids(poll_ids: list[int], include_hidden: bool, n: int) -> list[int]:
+    """The ids of the first n arguments of each poll and side, in the windows' order (_poll_arguments_qs).
+
+    PostgreSQL: one LATERAL subquery per (poll, side), each an index scan of n rows (the index argument_window),
+    so the cost does not grow with the arguments a poll has. Elsewhere (SQLite, the embedded mode): row numbers
+    per poll and side, a sort of the polls' arguments."""
+    if not poll_ids:
+        return []
+    if connection.vendor == "postgresql":
+        table = Argument._meta.db_table
+        pairs = [(pk, side) for pk in poll_ids for side in ARGUMENT_SIDES]
+        values = ", ".join(["(%s::bigint, %s::text)"] * len(pairs))
+        visible = "" if include_hidden else "AND a.status = %s"
+        sql = (
+            f"SELECT w.id FROM (VALUES {values}) AS k(poll_id, side) CROSS JOIN LATERAL ("
+            f"SELECT a.id FROM {table} a WHERE a.poll_id = k.poll_id AND a.side = k.side {visible} "
+            "ORDER BY a.support_count DESC, a.created_at ASC, a.id ASC LIMIT %s) AS w"
+        )
+        params: list[Any] = [x for pair in pairs for x in pair]
+        params += [] if include_hidden else [str(Argument.Status.VISIBLE.value)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, n])
+            return [row[0] for row in cursor.fetchall()]
+    qs = Argument.objects.filter(poll_id__in=poll_ids)
+    if not include_hidden:
+        qs = qs.filter(status=Argument.Status.VISIBLE)
+    ranked = qs.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("poll_id"), F("side")],
+            order_by=[F("support_count").desc(), F("created_at").asc(), F("id").asc()],
+        )
+    ).filter(rank__lte=n)
+    return list(ranked.values_list("pk", flat=True))
 
 
 def arguments_by_id(debate: Debate, ids: Any) -> dict[int, Argument]:
