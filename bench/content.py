@@ -180,7 +180,7 @@ def seed_debate(title: str, spec: dict, user_id: int, rng: random.Random) -> dic
         ArgumentUpvote.objects.bulk_create(
             [ArgumentUpvote(argument_id=args[ai].pk, participant_id=p) for ai, p in support], batch_size=batch
         )
-    return {"debate": debate.pk, "code": debate.code, "spec": spec}
+    return {"debate": debate.pk, "code": debate.code, "spec": spec, "poll": polls[0].pk if polls else None}
 
 
 def seed(user_id: int, consultation: bool) -> dict:
@@ -468,6 +468,13 @@ def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, lo
                 log(f"content {name} {kind}", events[kind])
             listeners.stop()
             out["debates"][name]["events"] = events
+        if not args.content_pages_only and args.content_fanout and "broadcast" in ctx:
+            # The fan-out scenario's broadcasts (a moderator's write, its status fragment to every socket) on the big
+            # debate: each connecting socket gets that debate's snapshot, each broadcast its widget.
+            big = debates["big"]
+            target = {**info, "debate": big["debate"], "code": big["code"], "poll": big["poll"]}
+            out["fanout_big"] = ctx["broadcast"](f"content fan-out big N={args.content_fanout}", server, port, target)
+            log("content fan-out big", out["fanout_big"])
         for name in debates:
             d = debates[name]
             base = f"http://127.0.0.1:{port}/d/{d['code']}/"
@@ -547,6 +554,16 @@ def report(out: dict, row) -> None:
             f"big ≤ {bytes_target} B" if bytes_target else "",
             big["bytes_per_socket_median"] <= bytes_target if bytes_target else None,
         )
+    fan = out.get("fanout_big")
+    if fan:
+        lost = fan["missed_clients"] + fan["connect_failures"]
+        row(
+            "content",
+            f"fan-out on the big debate, {fan['clients']} clients × {1 / fan['gap_s']:.0f}/s: p50 / p99 (ms); lost",
+            f"{fan['p50_ms']:.0f} / {fan['p99_ms']:.0f}; {lost}; {fan['cpu_us_per_msg']:.1f} µs/msg",
+            "p99 ≤ 250 ms, 0 lost",
+            fan["p99_ms"] <= 250 and lost == 0,
+        )
     for name in d:
         budgets = {"citizen": (120, 30, 80), "console": (300, None, 150)}
         budgets.update({page: budgets["citizen"] for page in d[name].get("pages", {}) if page not in budgets})
@@ -602,6 +619,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--content-listeners", type=int, default=100, help="listening sockets per debate")
     parser.add_argument("--content-loads", type=int, default=20, help="warm page loads per page")
     parser.add_argument("--content-no-dom", action="store_true", help="skip the chromium DOM count")
+    parser.add_argument(
+        "--content-fanout", type=int, default=2000, help="clients of the fan-out on the big debate (0: skip it)"
+    )
     parser.add_argument("--content-pages-only", action="store_true", help="content scenario: pages only, no events")
 
 

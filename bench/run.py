@@ -969,6 +969,16 @@ def main() -> int:
             r["kib_per_connection"] <= 30,
         )
     if "content" in scenarios:
+        ctx["broadcast"] = lambda label, server, port, info: broadcast_run(  # the fan-out, on another debate
+            label,
+            [server],
+            ws_urls([port], info["code"]),
+            args.content_fanout,
+            info,
+            args.broadcasts,
+            args.gap,
+            lambda: trigger_write(port, info),
+        )
         DETAILS["content"] = content.scenario_content(args, ctx, Server, SERVER_CORE, LOAD_CORE, log, row)
     if "two" in scenarios:
         r = DETAILS["two"] = scenario_two(args, ctx)
