@@ -561,8 +561,9 @@ def report(out: dict, row) -> None:
             "content",
             f"fan-out on the big debate, {fan['clients']} clients × {1 / fan['gap_s']:.0f}/s: p50 / p99 (ms); lost",
             f"{fan['p50_ms']:.0f} / {fan['p99_ms']:.0f}; {lost}; {fan['cpu_us_per_msg']:.1f} µs/msg",
-            "p99 ≤ 250 ms, 0 lost",
-            fan["p99_ms"] <= 250 and lost == 0,
+            # From 5,000 clients the target is relative: ≤ 1.5× bare CPU/msg, p99 ≤ 1.3× bare (`--scenarios ceiling`).
+            "p99 ≤ 250 ms, 0 lost" if fan["clients"] < 5000 else "vs ceiling's bare figures; 0 lost",
+            (fan["p99_ms"] <= 250 and lost == 0) if fan["clients"] < 5000 else None,
         )
     for name in d:
         budgets = {"citizen": (120, 30, 80), "console": (300, None, 150)}

@@ -976,7 +976,7 @@ def main() -> int:
             args.content_fanout,
             info,
             args.broadcasts,
-            args.gap,
+            0.5 if args.content_fanout >= 5000 else args.gap,  # as the fan-out scenario: 2/s from 5,000 clients
             lambda: trigger_write(port, info),
         )
         DETAILS["content"] = content.scenario_content(args, ctx, Server, SERVER_CORE, LOAD_CORE, log, row)
