@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from typing import Any
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,6 +128,31 @@ def clear_redis(url: str) -> None:
     r.close()
 
 
+def live_debate(user: Any, title: str, *, premoderation: bool, segments: int = 0) -> Any:
+    """A debate scheduled from a minute ago for two hours, `user` its moderator, with `segments` agenda segments of
+    an hour, made live through the service (as a moderator would)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from debates import services
+    from debates.models import AgendaSegment, Debate, DebateRole
+
+    now = timezone.now()
+    debate = Debate.objects.create(
+        title=title,
+        status=Debate.Status.SCHEDULED,
+        premoderation=premoderation,
+        scheduled_start=now - timedelta(minutes=1),
+        scheduled_end=now + timedelta(hours=2),
+    )
+    DebateRole.objects.create(debate=debate, user=user, role=DebateRole.Role.MODERATOR)
+    for i in range(segments):
+        AgendaSegment.objects.create(debate=debate, position=i, title=f"Segment {i + 1}", planned_seconds=3600)
+    services.debate_set_status(debate=debate, status=Debate.Status.LIVE, actor=user)
+    return debate
+
+
 def setup_data(db_url: str, redis_url: str) -> dict:
     """Fresh database: migrate, one live debate with a running clock, a moderator and an open yes/no poll."""
     if db_url.startswith("postgres"):
@@ -139,28 +165,15 @@ def setup_data(db_url: str, redis_url: str) -> dict:
     import django
 
     django.setup()
-    from datetime import timedelta
 
     from django.contrib.auth import get_user_model
     from django.db import connections
-    from django.utils import timezone
 
     from debates import services
-    from debates.models import AgendaSegment, Debate, DebateRole, Poll
+    from debates.models import Poll
 
     user = get_user_model().objects.create_user(username="bench-mod", password="bench-mod-pw-123", is_staff=True)
-    now = timezone.now()
-    debate = Debate.objects.create(
-        title="Bench debate",
-        status=Debate.Status.SCHEDULED,
-        premoderation=True,
-        scheduled_start=now - timedelta(minutes=1),
-        scheduled_end=now + timedelta(hours=2),
-    )
-    DebateRole.objects.create(debate=debate, user=user, role=DebateRole.Role.MODERATOR)
-    for i in range(2):
-        AgendaSegment.objects.create(debate=debate, position=i, title=f"Segment {i + 1}", planned_seconds=3600)
-    services.debate_set_status(debate=debate, status=Debate.Status.LIVE, actor=user)
+    debate = live_debate(user, "Bench debate", premoderation=True, segments=2)
     services.clock_action(debate=debate, actor=user, action="start")
     poll = services.poll_create(
         debate=debate,

@@ -19,29 +19,16 @@ from types import ModuleType
 PROPOSALS = 10  # each gets total / 10 supports; its threshold is half of that
 
 
-def seed(user_id: int, threshold: int) -> dict:
+def seed(run: ModuleType, user_id: int, threshold: int) -> dict:
     """A live debate accepting proposals (no premoderation), its moderator, and the proposals, through services."""
-    from datetime import timedelta
-
     from django.contrib.auth import get_user_model
     from django.db import connections
-    from django.utils import timezone
 
     from debates import services
-    from debates.models import Debate, DebateRole
     from debates.models_consult import Consultation
 
     user = get_user_model().objects.get(pk=user_id)
-    now = timezone.now()
-    debate = Debate.objects.create(
-        title="Bench consultation",
-        status=Debate.Status.SCHEDULED,
-        premoderation=False,
-        scheduled_start=now - timedelta(minutes=1),
-        scheduled_end=now + timedelta(hours=2),
-    )
-    DebateRole.objects.create(debate=debate, user=user, role=DebateRole.Role.MODERATOR)
-    services.debate_set_status(debate=debate, status=Debate.Status.LIVE, actor=user)
+    debate = run.live_debate(user, "Bench consultation", premoderation=False)
     services.consultation_update(
         debate=debate,
         actor=user,
@@ -97,7 +84,7 @@ def scenario_supports(args, ctx, run: ModuleType) -> dict:
     rate, seconds = args.support_rate, args.support_seconds
     total = int(rate * seconds)
     threshold = max(1, total // PROPOSALS // 2)
-    info = seed(ctx["info"]["user"], threshold)
+    info = seed(run, ctx["info"]["user"], threshold)
     code, titles = info["code"], info["proposals"]
     n_clients = args.support_clients
     port = ctx["ports"].take()
