@@ -299,6 +299,9 @@
       });
       pruneRemoved(list);
     });
+    if (expanding && evt.detail.target && evt.detail.target.closest && evt.detail.target.closest("#qlist, li.more")) {
+      showMoreAgain();
+    }
   });
   // The search box asks for a window once the text makes a different search: 3 characters or more, or none (the
   // tab's window). One or two characters do not search; the tabs' own submits always load.
@@ -316,11 +319,35 @@
     searchSent = term;
     if (term) evt.detail.parameters.q = term; else delete evt.detail.parameters.q;
   });
-  // A snapshot of the list (on reconnect) is the Top window: a reader on Recent or searching gets theirs back.
+  // A snapshot of the list (on reconnect) is the Top window: a reader on Recent or searching gets theirs back, and
+  // a reader who had shown more gets as many back (the next windows asked for again, at most ten) at the same
+  // place on the page. Spread over two seconds: after a server restart every page reconnects at once.
+  var beforeSnapshot = null, expanding = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    if (!evt.detail.target || evt.detail.target.id !== "questions" || !evt.detail.shouldSwap) return;
+    beforeSnapshot = { shown: document.querySelectorAll("#qlist > li.question").length, scroll: window.scrollY };
+  });
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     if (!evt.detail.target || evt.detail.target.id !== "questions") return;
-    if (currentTab() === "recent" || searchTerm()) setTimeout(loadWindow, Math.random() * 2000);
+    var before = beforeSnapshot;
+    beforeSnapshot = null;
+    if (currentTab() === "recent" || searchTerm()) { setTimeout(loadWindow, Math.random() * 2000); return; }
+    if (before && currentTab() === "top" && before.shown > document.querySelectorAll("#qlist > li.question").length) {
+      expanding = { target: before.shown, scroll: before.scroll, rounds: 0 };
+      setTimeout(showMoreAgain, Math.random() * 2000);
+    }
   });
+  function showMoreAgain() {
+    var e = expanding, list = document.getElementById("qlist");
+    var more = list && list.querySelector(":scope > li.more a[hx-get]");
+    if (!e || !more || !window.htmx || e.rounds >= 10 || list.querySelectorAll(":scope > li.question").length >= e.target) {
+      expanding = null;
+      if (e && e.rounds) window.scrollTo(0, e.scroll);
+      return;
+    }
+    e.rounds += 1;
+    htmx.ajax("GET", more.getAttribute("hx-get"), { target: more.closest("li"), swap: "outerHTML" });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.querySelector("[data-tab]")) return;
     var tab = currentTab();

@@ -153,3 +153,42 @@ def test_a_phone_walks_searches_and_switches_tabs(daphne_server, browser):
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "citizen-windows-390x844.png"))
     ctx.close()
+
+
+def test_a_reader_who_showed_more_keeps_it_across_a_reconnect(daphne_server, browser):
+    """The socket drops and comes back (a server restart, a tunnel): its snapshot is the Top window of 30, and the
+    page asks for the next windows again until it shows the 90 it showed, back at the same place."""
+    base = daphne_server.url
+    data = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=1, extra_http_headers={"Accept-Language": "fr"}
+    )
+    ctx.add_init_script(
+        "document.addEventListener('htmx:wsOpen', e => { window.__ws = e.detail.event.target; "
+        "window.__opens = (window.__opens || 0) + 1; })"
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{base}/d/{data['code']}/")
+    page.wait_for_function("window.__opens === 1")
+    for shown in (60, 90):
+        page.locator("#qlist > li.more a").click()
+        page.wait_for_function(f"{COUNT} === {shown}")
+    ids = page.evaluate("[...document.querySelectorAll('#qlist > li.question')].map(li => li.id)")
+    page.locator("#qlist > li.question").nth(70).scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    # Count the list's sizes as they change: the snapshot's 30 must be seen, then the 90 again.
+    page.evaluate(
+        "window.__sizes = []; new MutationObserver(() => window.__sizes.push("
+        f"{COUNT})).observe(document.getElementById('questions-card'), {{childList: true, subtree: true}})"
+    )
+    page.evaluate("window.__ws.close(4000)")
+    page.wait_for_function("window.__opens === 2", timeout=15_000)
+    page.wait_for_function(f"window.__sizes.includes(30) && {COUNT} === 90", timeout=15_000)
+    assert page.evaluate("[...document.querySelectorAll('#qlist > li.question')].map(li => li.id)") == ids
+    page.wait_for_timeout(200)
+    assert abs(page.evaluate("window.scrollY") - scrolled) < 5
+    assert errors == []
+    ctx.close()
