@@ -65,7 +65,19 @@ _event_targets: dict[int, tuple[list[int], list[int]]] = {}
 _event_rng = random.Random(7)
 
 
-def _event(debate_id: int, kind: str) -> int:
+_top: dict[tuple[int, int], list[int]] = {}
+
+
+def _top_questions(debate_id: int, n: int) -> list[int]:
+    from debates.models import Question
+
+    if (debate_id, n) not in _top:
+        top = Question.objects.filter(debate_id=debate_id, status=Question.Status.APPROVED).order_by("-upvote_count")
+        _top[(debate_id, n)] = list(top.values_list("pk", flat=True)[:n])
+    return _top[(debate_id, n)]
+
+
+def _event(debate_id: int, kind: str, among: int = 0) -> int:
     """One event; returns the CPU (ns, this thread) of the write itself: up to its commit, before what the commit
     sets off (publishing, inline for non-coalesced keys). The benchmark subtracts it to get what the live update
     costs."""
@@ -82,6 +94,8 @@ def _event(debate_id: int, kind: str) -> int:
             list(Poll.objects.filter(debate=debate, kind=Poll.Kind.YES_NO_ABSTAIN).values_list("pk", flat=True)),
         )
     questions, polls = _event_targets[debate_id]
+    if among:  # upvotes of the most upvoted few (what a phone's first window shows, and what a hall upvotes)
+        questions = _top_questions(debate_id, among)
     with transaction.atomic():
         if kind != "noop":  # noop: the route's own cost (HTTP, the thread hop, the reads above), nothing written
             _event_write(debate, kind, questions, polls)
@@ -143,7 +157,8 @@ async def application(scope, receive, send):
         from live.runtime import bind_loop
 
         bind_loop()
-        write_ns = await sync_to_async(_event, thread_sensitive=False)(int(query["debate"][0]), query["kind"][0])
+        among = int(query.get("among", ["0"])[0])
+        write_ns = await sync_to_async(_event, thread_sensitive=False)(int(query["debate"][0]), query["kind"][0], among)
         await _json(send, {"ok": True, "write_ns": write_ns})
         return
     if scope["type"] == "http" and scope["path"] == "/__bench__/write":

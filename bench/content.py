@@ -299,9 +299,10 @@ class Listeners:
             self.proc.kill()
 
 
-def trigger(port: int, debate_id: int, kind: str) -> float:
-    """One event through the server's services; returns the CPU of the write itself (ms, up to its commit)."""
-    url = f"http://127.0.0.1:{port}/__bench__/event?debate={debate_id}&kind={kind}"
+def trigger(port: int, debate_id: int, kind: str, among: int = 0) -> float:
+    """One event through the server's services; returns the CPU of the write itself (ms, up to its commit). `among`:
+    an upvote of one of the debate's `among` most upvoted questions (0: of any)."""
+    url = f"http://127.0.0.1:{port}/__bench__/event?debate={debate_id}&kind={kind}&among={among}"
     with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=300) as resp:
         return json.loads(resp.read()).get("write_ns", 0) / 1e6
 
@@ -439,6 +440,71 @@ def dom_nodes(urls: list[tuple[str, str]]) -> dict:
     return out
 
 
+LONG_TASKS = """
+window.__longTasks = [];
+new PerformanceObserver(list => list.getEntries().forEach(e => window.__longTasks.push(e.duration)))
+  .observe({ type: "longtask", buffered: true });
+"""
+
+
+def phone_long_tasks(
+    port: int, debate_id: int, code: str, load_core: int, rate: float = 50, seconds: float = 10, among: int = 200
+) -> dict:
+    """A phone on the big debate's citizen page while upvotes of its `among` most upvoted questions arrive at
+    `rate` per second: chromium pinned to the load core, CPU throttled 4× (CDP), 390×844; the main thread's long
+    tasks (over 50 ms, PerformanceObserver) after the page has settled."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"error": "no playwright"}
+    if not Path("/usr/bin/chromium").exists():
+        return {"error": "no chromium"}
+    affinity = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {load_core})  # inherited by the driver and chromium, started below
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            os.sched_setaffinity(0, affinity)
+            context = browser.new_context(  # bypass_csp: Playwright's own waits evaluate strings
+                viewport={"width": 390, "height": 844}, extra_http_headers={"Accept-Language": "fr"}, bypass_csp=True
+            )
+            page = context.new_page()
+            page.add_init_script(LONG_TASKS)
+            frames = []
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
+            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+            page.goto(f"http://127.0.0.1:{port}/d/{code}/", timeout=180_000)
+            page.wait_for_function("document.getElementById('presence').textContent.trim() !== ''", timeout=60_000)
+            page.wait_for_timeout(3000)  # the page's own load and first frames are not what is measured
+            page.evaluate("window.__longTasks = []")
+            frames.clear()
+            sent, started = 0, time.time()
+            while time.time() - started < seconds:
+                slot = started + sent / rate
+                if time.time() < slot:
+                    time.sleep(slot - time.time())
+                trigger(port, debate_id, "upvote", among)
+                sent += 1
+            elapsed = time.time() - started
+            page.wait_for_timeout(2000)  # the last flush
+            tasks = page.evaluate("window.__longTasks")
+            browser.close()
+    finally:
+        os.sched_setaffinity(0, affinity)
+    return {
+        "upvotes": sent,
+        "rate": round(sent / elapsed, 1),
+        "frames": len(frames),
+        "frame_bytes_median": statistics.median(frames) if frames else 0,
+        "long_tasks": len(tasks),
+        "long_tasks_over_50ms": sum(1 for t in tasks if t > 50),
+        "longest_ms": round(max(tasks), 1) if tasks else 0.0,
+    }
+
+
 def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, log, row) -> dict:
     info = ctx["info"]
     t0 = time.time()
@@ -468,6 +534,10 @@ def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, lo
                 log(f"content {name} {kind}", events[kind])
             listeners.stop()
             out["debates"][name]["events"] = events
+        if not args.content_pages_only and not args.content_no_dom:
+            big = debates["big"]
+            out["phone"] = phone_long_tasks(port, big["debate"], big["code"], int(load_core))
+            log("content phone", out["phone"])
         if not args.content_pages_only and args.content_fanout and "broadcast" in ctx:
             # The fan-out scenario's broadcasts (a moderator's write, its status fragment to every socket) on the big
             # debate: each connecting socket gets that debate's snapshot, each broadcast its widget.
@@ -553,6 +623,16 @@ def report(out: dict, row) -> None:
             f"{small['bytes_per_socket_median']:.0f} / {big['bytes_per_socket_median']:.0f} ; {bratio:.1f}×",
             f"big ≤ {bytes_target} B" if bytes_target else "",
             big["bytes_per_socket_median"] <= bytes_target if bytes_target else None,
+        )
+    phone = out.get("phone")
+    if phone and "error" not in phone:
+        row(
+            "content",
+            f"phone (4× CPU throttling, load core), {phone['rate']:.0f} upvotes/s over the top 200 of the big debate: "
+            "long tasks over 50 ms; longest",
+            f"{phone['long_tasks_over_50ms']}; {phone['longest_ms']:.0f} ms ({phone['frames']} frames)",
+            "none over 50 ms",
+            phone["long_tasks_over_50ms"] == 0,
         )
     fan = out.get("fanout_big")
     if fan:

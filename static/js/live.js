@@ -52,6 +52,30 @@
   }
 
   // An item fragment whose target is not on the page (outside the window, already removed): remember its version.
+  // Most of an upvote flush is such fragments (counts of questions below the window): they are taken out of the
+  // message before htmx swaps it (the "live-items" extension, on the pages' #live next to "ws"), because htmx logs
+  // each missing target with console.error, which made every flush a long task on a slow phone.
+  function targetOf(child) {
+    var spec = child.getAttribute("hx-swap-oob") || "";
+    var colon = spec.indexOf(":");
+    if (colon >= 0) return document.querySelector(spec.slice(colon + 1));
+    return child.id ? document.getElementById(child.id) : null;
+  }
+  if (window.htmx) htmx.defineExtension("live-items", {
+    transformResponse: function (text) {
+      if (typeof text !== "string" || text.indexOf("data-item") < 0) return text;
+      var holder = document.createElement("template");
+      holder.innerHTML = text;
+      var dropped = false;
+      Array.prototype.slice.call(holder.content.children).forEach(function (child) {
+        if (!itemOf(child) || !child.hasAttribute("hx-swap-oob") || targetOf(child)) return;
+        noteItem(child);
+        child.remove();
+        dropped = true;
+      });
+      return dropped ? holder.innerHTML : text;
+    }
+  });
   document.addEventListener("htmx:oobErrorNoTarget", function (evt) {
     var content = evt.detail.content;
     if (itemOf(content)) noteItem(content);
@@ -110,7 +134,7 @@
     document.querySelectorAll("button.upvote[data-qid]").forEach(function (b) {
       var mine = state.upvoted.indexOf(Number(b.dataset.qid)) >= 0;
       b.classList.toggle("mine", mine);
-      b.setAttribute("aria-pressed", mine ? "true" : "false");
+      if (b.getAttribute("aria-pressed") !== (mine ? "true" : "false")) b.setAttribute("aria-pressed", mine ? "true" : "false");
     });
     document.querySelectorAll("button.support[data-arg]").forEach(function (b) {
       b.classList.toggle("mine", state.supported.indexOf(Number(b.dataset.arg)) >= 0);
@@ -186,6 +210,8 @@
       if (mode === "new") return Number(b.dataset.created) - Number(a.dataset.created);
       return upvotesOf(b) - upvotesOf(a) || Number(a.dataset.created) - Number(b.dataset.created);
     });
+    var current = list.querySelectorAll(":scope > li.question");
+    if (items.every(function (li, i) { return current[i] === li; })) return;  // in order: no DOM moves, no layout
     var more = list.querySelector(":scope > li.more");  // "show more" stays last
     items.forEach(function (li) { list.insertBefore(li, more); });
   }
@@ -587,8 +613,16 @@
     var details = form.closest("details[data-close-on-success]");
     if (details) details.open = false;
   });
-  document.addEventListener("htmx:afterSettle", refresh);
-  document.addEventListener("htmx:wsAfterMessage", refresh);
+  // Once per batch of swaps, not once per swapped element: a frame of a dozen counts settles a dozen times, and
+  // each refresh reads every button and the list (a long task on a slow phone when it ran a dozen times).
+  var refreshQueued = false;
+  function scheduleRefresh() {
+    if (refreshQueued) return;
+    refreshQueued = true;
+    setTimeout(function () { refreshQueued = false; refresh(); }, 0);
+  }
+  document.addEventListener("htmx:afterSettle", scheduleRefresh);
+  document.addEventListener("htmx:wsAfterMessage", scheduleRefresh);
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.getElementById("live");
     if (live) setServerNow(live.dataset.serverNowMs);
