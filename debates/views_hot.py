@@ -80,6 +80,10 @@ def _refusal(request: HttpRequest, code: str, refusal: services.ServiceError) ->
 _debate_ids: dict[str, int] = {}  # join code → debate id (a debate's code never names another debate)
 
 
+# A refusal renders in a thread (templates, translations); made once, not per request.
+_refuse: Callable[..., Awaitable[HttpResponse]] = database_sync_to_async(_refusal, thread_sensitive=False)
+
+
 async def _debate_id(code: str) -> int | None:
     code = code.upper()
     found = _debate_ids.get(code)
@@ -104,9 +108,8 @@ async def _serve(
     debate_id = await _debate_id(code)
     if debate_id is None:
         return None  # the view's 404 page
-    refuse: Callable[..., Awaitable[HttpResponse]] = database_sync_to_async(_refusal, thread_sensitive=False)
     if views_writes.is_newcomer(request, debate_id) and not await newcomers.submit(limits.client_address(request)):
-        return await refuse(request, code, views_writes.newcomer_refusal())
+        return await _refuse(request, code, views_writes.newcomer_refusal())
     try:
         outcome = await batch.submit(item)
     except Exception:
@@ -114,7 +117,7 @@ async def _serve(
     if isinstance(outcome, services.ServiceError):
         if outcome.status == services.NOT_FOUND:
             return None  # the view's 404 page
-        return await refuse(request, code, outcome)
+        return await _refuse(request, code, outcome)
     services.remember_participant(request, outcome)  # a newcomer: remember them, as the view does
     key = (str(message), get_language())
     html = _flash_cache.get(key)
