@@ -197,17 +197,22 @@ def over(name: str, key: Any) -> bool:
     return peek(name, key) >= rule(name).limit
 
 
+def refusal(name: str, message: str | None = None) -> RateLimited:
+    """The refusal of a request over rule `name`: its message (or the general one) and when to try again."""
+    return RateLimited(message, retry_after=rule(name).window)
+
+
 def enforce(name: str, key: Any, message: str | None = None) -> None:
     """Count one, or raise RateLimited when over the limit."""
     if not hit(name, key):
-        raise RateLimited(message, retry_after=rule(name).window)
+        raise refusal(name, message)
 
 
 def refuse_while_over(name: str, key: Any, message: str) -> None:
     """Before a typed secret is checked: raise RateLimited once key used up its failures under rule `name` (only
     failures are counted, with `count`, so a right answer costs nothing)."""
     if over(name, key):
-        raise RateLimited(message, retry_after=rule(name).window)
+        raise refusal(name, message)
 
 
 def reset(name: str, key: Any) -> None:

@@ -77,7 +77,7 @@ def newcomers_within_limit(addresses: list[str]) -> list[bool]:
 
 
 def newcomer_refusal() -> limits.RateLimited:
-    return limits.RateLimited(retry_after=limits.rule(NEWCOMER_RULE).window)
+    return limits.refusal(NEWCOMER_RULE)
 
 
 def _success_redirect(request: HttpRequest, debate: Debate, message: str) -> HttpResponse:
