@@ -173,6 +173,9 @@ def test_a_reader_who_showed_more_keeps_it_across_a_reconnect(daphne_server, bro
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{base}/d/{data['code']}/")
     page.wait_for_function("window.__opens === 1")
+    # The socket's snapshot replaces the list: let it land before showing more (a window asked for while it lands
+    # goes to the list it replaced).
+    page.wait_for_function("document.getElementById('presence').textContent.trim() !== ''")
     for shown in (60, 90):
         page.locator("#qlist > li.more a").click()
         page.wait_for_function(f"{COUNT} === {shown}")
