@@ -522,23 +522,30 @@
   function updateCounters() { document.querySelectorAll("textarea[data-max]").forEach(updateCounter); }
 
   function refresh() { applyMe(); sortQuestions(); applyClosed(); updateCounters(); tick(); }
-  // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
-  // Votes and upvotes answer with a message only (they are the hot path): record my choice here.
-  document.addEventListener("htmx:afterRequest", function (evt) {
-    var form = evt.detail.elt;
-    if (!evt.detail.successful || !form || form.tagName !== "FORM") return;
+  // Votes and upvotes answer with a message only (they are the hot path): record my choice when the answer comes.
+  // The form may be replaced by a pushed render of its widget before then (a busy poll re-renders its ballot), and
+  // htmx fires its events from a detached element, which never reach the document: follow the request itself.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.detail.elt, xhr = evt.detail.xhr;
+    if (!form || form.tagName !== "FORM" || !xhr) return;
     var button = form.querySelector("button[data-poll], button[data-qid], button[data-arg]");
-    var el = document.getElementById("me");
-    var state = me();
-    if (!button || !el || !state) return;
-    if (button.dataset.poll) state.votes[button.dataset.poll] = Number(button.dataset.option);
+    if (!button) return;
+    var poll = button.dataset.poll, option = Number(button.dataset.option);
+    var qid = Number(button.dataset.qid), arg = Number(button.dataset.arg);
     var undone = /\/undo$/.test((evt.detail.pathInfo && evt.detail.pathInfo.requestPath) || "");
-    if (button.dataset.qid && undone) state.upvoted = state.upvoted.filter(function (id) { return id !== Number(button.dataset.qid); });
-    else if (button.dataset.qid && state.upvoted.indexOf(Number(button.dataset.qid)) < 0) state.upvoted.push(Number(button.dataset.qid));
-    if (button.dataset.arg && state.supported.indexOf(Number(button.dataset.arg)) < 0) state.supported.push(Number(button.dataset.arg));
-    el.textContent = JSON.stringify(state);
-    applyMe();
+    xhr.addEventListener("loadend", function () {
+      var el = document.getElementById("me");
+      var state = me();
+      if (xhr.status < 200 || xhr.status >= 300 || !el || !state) return;
+      if (poll) state.votes[poll] = option;
+      if (qid && undone) state.upvoted = state.upvoted.filter(function (id) { return id !== qid; });
+      else if (qid && state.upvoted.indexOf(qid) < 0) state.upvoted.push(qid);
+      if (arg && state.supported.indexOf(arg) < 0) state.supported.push(arg);
+      el.textContent = JSON.stringify(state);
+      applyMe();
+    });
   });
+  // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
   // A kept form (question, argument, moderator drafts) never loses what someone wrote: remember the text each
   // request carries, and once the server has accepted it clear only the boxes that still hold that very text (the
   // citizen may already be typing the next question). Send is disabled meanwhile (hx-disabled-elt), so no second
