@@ -348,10 +348,19 @@
   // A snapshot of the list (on reconnect) is the Top window: a reader on Recent or searching gets theirs back, and
   // a reader who had shown more gets as many back (the next windows asked for again, at most ten) at the same
   // place on the page. Spread over two seconds: after a server restart every page reconnects at once.
-  var beforeSnapshot = null, expanding = null;
+  // A "show more" still on its way when the snapshot lands would be answered into the list the snapshot replaced:
+  // count it as one more window shown, asked for again.
+  var beforeSnapshot = null, expanding = null, moreInFlight = 0;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var elt = evt.detail.elt, xhr = evt.detail.xhr;
+    if (!xhr || !elt || !elt.closest || !elt.closest("#qlist > li.more")) return;
+    moreInFlight += 1;
+    xhr.addEventListener("loadend", function () { moreInFlight -= 1; });
+  });
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     if (!evt.detail.target || evt.detail.target.id !== "questions" || !evt.detail.shouldSwap) return;
-    beforeSnapshot = { shown: document.querySelectorAll("#qlist > li.question").length, scroll: window.scrollY };
+    var shown = document.querySelectorAll("#qlist > li.question").length;
+    beforeSnapshot = { shown: shown + (moreInFlight > 0 ? 1 : 0), scroll: window.scrollY };
   });
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     if (!evt.detail.target || evt.detail.target.id !== "questions") return;

@@ -155,23 +155,31 @@ def test_a_phone_walks_searches_and_switches_tabs(daphne_server, browser):
     ctx.close()
 
 
-def test_a_reader_who_showed_more_keeps_it_across_a_reconnect(daphne_server, browser):
-    """The socket drops and comes back (a server restart, a tunnel): its snapshot is the Top window of 30, and the
-    page asks for the next windows again until it shows the 90 it showed, back at the same place."""
-    base = daphne_server.url
+def open_reconnecting_reader(daphne_server, browser):
+    """A French phone on the seeded debate whose socket the test can close: window.__ws, and counters of the
+    sockets opened (window.__opens) and of the question lists pushed (window.__snapshots)."""
     data = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])
     ctx = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=1, extra_http_headers={"Accept-Language": "fr"}
     )
     ctx.add_init_script(
         "document.addEventListener('htmx:wsOpen', e => { window.__ws = e.detail.event.target; "
-        "window.__opens = (window.__opens || 0) + 1; })"
+        "window.__opens = (window.__opens || 0) + 1; });"
+        "document.addEventListener('htmx:oobAfterSwap', e => { if (e.detail.target.id === 'questions') "
+        "window.__snapshots = (window.__snapshots || 0) + 1; })"
     )
     page = ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base}/d/{data['code']}/")
+    page.goto(f"{daphne_server.url}/d/{data['code']}/")
+    return ctx, page, errors
+
+
+def test_a_reader_who_showed_more_keeps_it_across_a_reconnect(daphne_server, browser):
+    """The socket drops and comes back (a server restart, a tunnel): its snapshot is the Top window of 30, and the
+    page asks for the next windows again until it shows the 90 it showed, back at the same place."""
+    ctx, page, errors = open_reconnecting_reader(daphne_server, browser)
     page.wait_for_function("window.__opens === 1")
     # The socket's snapshot replaces the list: let it land before showing more (a window asked for while it lands
     # goes to the list it replaced).
@@ -193,6 +201,27 @@ def test_a_reader_who_showed_more_keeps_it_across_a_reconnect(daphne_server, bro
     assert page.evaluate("[...document.querySelectorAll('#qlist > li.question')].map(li => li.id)") == ids
     page.wait_for_timeout(200)
     assert abs(page.evaluate("window.scrollY") - scrolled) < 5
+    assert errors == []
+    ctx.close()
+
+
+def test_a_show_more_still_on_its_way_when_the_snapshot_lands_is_asked_for_again(daphne_server, browser):
+    """The reader shows more just as the socket comes back: the answer would go to the list the snapshot replaced,
+    so the page counts that window as shown and asks for it again."""
+    ctx, page, errors = open_reconnecting_reader(daphne_server, browser)
+    page.wait_for_function("window.__snapshots > 0")  # the socket's snapshot replaced the list
+    held: list = []
+    # Hold the first "show more"; the windows asked for after the snapshot go through.
+    page.route("**/questions?*cursor=*", lambda route: route.continue_() if held else held.append(route))
+    page.locator("#qlist > li.more a").click()
+    page.wait_for_function("document.querySelector('#qlist > li.more.htmx-request, #qlist > li.more .htmx-request')")
+    assert len(held) == 1
+    page.evaluate("window.__snapshots = 0; window.__ws.close(4000)")
+    page.wait_for_function("window.__opens === 2 && window.__snapshots > 0", timeout=15_000)
+    held[0].continue_()  # answered into the list the snapshot replaced
+    page.wait_for_function(f"{COUNT} === 60", timeout=15_000)
+    ids = page.evaluate("[...document.querySelectorAll('#qlist > li.question')].map(li => li.id)")
+    assert len(set(ids)) == 60
     assert errors == []
     ctx.close()
 
