@@ -10,6 +10,21 @@
     if (n) serverOffsetMs = n - Date.now();
   }
 
+  // --- 0. Answers of requests whose element may be gone -------------------------------------------------------
+  // A pushed render can replace a form or a "show more" while its request is on its way; htmx then fires
+  // afterRequest on the detached element, and that event never reaches the document. onAnswer(pick) follows the
+  // request itself: pick(elt, detail) runs as the request leaves and returns null (not mine) or a function called
+  // with the xhr once the answer (or the failure) is in. Other pages' scripts use it as window.hubLive.onAnswer.
+  function onAnswer(pick) {
+    document.addEventListener("htmx:beforeRequest", function (evt) {
+      var elt = evt.detail.elt, xhr = evt.detail.xhr;
+      if (!elt || !xhr) return;
+      var done = pick(elt, evt.detail);
+      if (done) xhr.addEventListener("loadend", function () { done(xhr); });
+    });
+  }
+  window.hubLive = { onAnswer: onAnswer };
+
   // --- 1a. Items: one version per item, removals remembered ---------------------------------------------------
   // A fragment of one item (a question, an argument, a poll's results: data-item = the item's element id) carries
   // the item's row version (data-v). Inserts, replacements, count updates and tombstones of the same item are
@@ -351,11 +366,10 @@
   // A "show more" still on its way when the snapshot lands would be answered into the list the snapshot replaced:
   // count it as one more window shown, asked for again.
   var beforeSnapshot = null, expanding = null, moreInFlight = 0;
-  document.addEventListener("htmx:beforeRequest", function (evt) {
-    var elt = evt.detail.elt, xhr = evt.detail.xhr;
-    if (!xhr || !elt || !elt.closest || !elt.closest("#qlist > li.more")) return;
+  onAnswer(function (elt) {
+    if (!elt.closest || !elt.closest("#qlist > li.more")) return null;
     moreInFlight += 1;
-    xhr.addEventListener("loadend", function () { moreInFlight -= 1; });
+    return function () { moreInFlight -= 1; };
   });
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     if (!evt.detail.target || evt.detail.target.id !== "questions" || !evt.detail.shouldSwap) return;
@@ -531,18 +545,16 @@
   function updateCounters() { document.querySelectorAll("textarea[data-max]").forEach(updateCounter); }
 
   function refresh() { applyMe(); sortQuestions(); applyClosed(); updateCounters(); tick(); }
-  // Votes and upvotes answer with a message only (they are the hot path): record my choice when the answer comes.
-  // The form may be replaced by a pushed render of its widget before then (a busy poll re-renders its ballot), and
-  // htmx fires its events from a detached element, which never reach the document: follow the request itself.
-  document.addEventListener("htmx:beforeRequest", function (evt) {
-    var form = evt.detail.elt, xhr = evt.detail.xhr;
-    if (!form || form.tagName !== "FORM" || !xhr) return;
+  // Votes and upvotes answer with a message only (they are the hot path): record my choice when the answer comes
+  // (the form may have been replaced by a pushed render of its widget by then: a busy poll re-renders its ballot).
+  onAnswer(function (form, detail) {
+    if (form.tagName !== "FORM") return null;
     var button = form.querySelector("button[data-poll], button[data-qid], button[data-arg]");
-    if (!button) return;
+    if (!button) return null;
     var poll = button.dataset.poll, option = Number(button.dataset.option);
     var qid = Number(button.dataset.qid), arg = Number(button.dataset.arg);
-    var undone = /\/undo$/.test((evt.detail.pathInfo && evt.detail.pathInfo.requestPath) || "");
-    xhr.addEventListener("loadend", function () {
+    var undone = /\/undo$/.test((detail.pathInfo && detail.pathInfo.requestPath) || "");
+    return function (xhr) {
       var el = document.getElementById("me");
       var state = me();
       if (xhr.status < 200 || xhr.status >= 300 || !el || !state) return;
@@ -552,7 +564,7 @@
       if (arg && state.supported.indexOf(arg) < 0) state.supported.push(arg);
       el.textContent = JSON.stringify(state);
       applyMe();
-    });
+    };
   });
   // hx-on attributes never run (allowEval is off): clear a kept form's text once the server has accepted it.
   // A kept form (question, argument, moderator drafts) never loses what someone wrote: remember the text each

@@ -14,13 +14,11 @@
       el.classList.toggle("flagged", state.flagged.indexOf(id) >= 0);
     });
   }
-  // The form may be replaced by a pushed list before its answer arrives (htmx then fires its events on a detached
-  // element, which never reach the document): follow the request itself.
-  document.addEventListener("htmx:beforeRequest", function (evt) {
-    var form = evt.detail.elt, xhr = evt.detail.xhr;
-    if (!form || !form.dataset || !form.dataset.proposalAction || !xhr) return;
+  // The form may be replaced by a pushed list before its answer arrives: live.js follows the request itself.
+  window.hubLive.onAnswer(function (form) {
+    if (!form.dataset || !form.dataset.proposalAction) return null;
     var id = Number(form.dataset.proposal), action = form.dataset.proposalAction;
-    xhr.addEventListener("loadend", function () {
+    return function (xhr) {
       if (xhr.status !== 200) return;
       var state = mine();
       var list = action === "flag" ? state.flagged : state.supported;
@@ -28,7 +26,7 @@
       if (action === "withdraw") { if (at >= 0) list.splice(at, 1); } else if (at < 0) list.push(id);
       document.getElementById("my-proposals").textContent = JSON.stringify(state);
       apply();
-    });
+    };
   });
   // A socket that reconnects missed what was pushed meanwhile, and snapshots carry no proposals (every citizen
   // socket would pay for them): read this page again and take its live parts.
