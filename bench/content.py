@@ -209,16 +209,22 @@ def seed(user_id: int, consultation: bool) -> dict:
 
 
 # --- measuring ------------------------------------------------------------------------------------------------------
-def cpu_ns(pid: int) -> int:
-    """CPU time of every thread of a process, in ns (schedstat: far finer than the 10 ms ticks of /proc/pid/stat)."""
-    total = 0
+def thread_cpu_ns(pid: int) -> dict[int, int]:
+    """CPU time of each thread of a process (ns; schedstat: far finer than the 10 ms ticks of /proc/pid/stat), by
+    thread id; the event loop's thread has the process's id."""
+    out = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
+                out[int(task)] = int(f.read().split()[0])
         except (OSError, ValueError):
             pass  # a thread that just ended
-    return total
+    return out
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time of every thread of a process, in ns."""
+    return sum(thread_cpu_ns(pid).values())
 
 
 def wait_quiet(pid: int, quiet: float = 0.08, limit: float = 30.0) -> None:
@@ -232,6 +238,13 @@ def wait_quiet(pid: int, quiet: float = 0.08, limit: float = 30.0) -> None:
             last, since = now, time.time()
         elif time.time() - since >= quiet:
             return
+
+
+def idle_rate(pid: int, seconds: float = 3.0) -> float:
+    """CPU of the server while nothing happens (ms per second of wall time)."""
+    c0, t0 = cpu_ns(pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_ns(pid) - c0) / 1e6 / (time.monotonic() - t0)
 
 
 def listener_worker(url: str, n: int, counters, ready, stop) -> None:
@@ -311,20 +324,23 @@ def measure_events(
     port: int, pid: int, debate_id: int, listeners: Listeners, kind: str, count: int, time_budget: float
 ) -> dict:
     """`count` events of one kind, one at a time: CPU of each (server, all threads) and bytes per listening socket."""
-    cpu, writes, per_socket, msgs = [], [], [], []
+    cpu, writes, per_socket, msgs, walls, main = [], [], [], [], [], []
     trigger(port, debate_id, kind)  # warm-up (code paths, templates), not measured
     time.sleep(0.3)
     wait_quiet(pid)
+    idle = idle_rate(pid)
     started = time.time()
     for _ in range(count):
         m0, b0 = listeners.read()
-        c0 = cpu_ns(pid)
+        c0, t0, main0 = cpu_ns(pid), time.monotonic(), thread_cpu_ns(pid).get(pid, 0)
         writes.append(trigger(port, debate_id, kind))
         end = time.time() + (60 if kind != "noop" else 0)  # noop: nothing is broadcast
         while listeners.read()[0] < m0 + listeners.n and time.time() < end:  # every socket got the update
             time.sleep(0.005)
         wait_quiet(pid, quiet=0.05)
         c1 = cpu_ns(pid)
+        walls.append(time.monotonic() - t0)
+        main.append((thread_cpu_ns(pid).get(pid, 0) - main0) / 1e6)
         m1, b1 = listeners.read()
         cpu.append((c1 - c0) / 1e6)
         per_socket.append((b1 - b0) / listeners.n)
@@ -337,6 +353,12 @@ def measure_events(
         "cpu_ms_median": statistics.median(cpu),
         # what the live update costs: the event's CPU less its write's (rendering, publishing, the fan-out)
         "update_cpu_ms_median": statistics.median([c - w for c, w in zip(cpu, writes)]),
+        # what an idle server (100 sockets, no event) spends over the same wall time: its timers and the channel
+        # layer's polling, not the event's doing (an upvote waits for the coalescer's flush interval)
+        "idle_cpu_ms_per_s": idle,
+        "idle_cpu_ms_median": statistics.median([idle * w for w in walls]),
+        "wall_ms_median": statistics.median(walls) * 1000,
+        "event_loop_cpu_ms_median": statistics.median(main),  # of cpu_ms: the server's main thread (its event loop)
         "write_cpu_ms_median": statistics.median(writes),
         "cpu_ms_p90": sorted(cpu)[int(0.9 * (len(cpu) - 1))],
         "bytes_per_socket_median": statistics.median(per_socket),
