@@ -95,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% url %} with its answers remembered (same syntax and output as Django's; debates/templatetags).
+            "builtins": ["debates.templatetags.url_memo"],
         },
     },
 ]

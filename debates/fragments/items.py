@@ -82,7 +82,9 @@ def render_items(
             reads["officials"] = {}
         else:
             reads["questions"] = selectors.questions_by_id(debate, question_ids) if question_ids else {}
-            reads["officials"] = selectors.official_titles(debate) if reads["questions"] else {}
+            # The officials' titles badge answers only (a new question has none): read when a card shows one.
+            answered = any(q.answers.all() for q in reads["questions"].values())
+            reads["officials"] = selectors.official_titles(debate) if answered else {}
     questions = reads["questions"]
     base = {"debate": debate, "audience": audience, "officials": reads["officials"]}
     moderators = audience == "moderators"
