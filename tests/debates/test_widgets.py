@@ -108,3 +108,16 @@ def test_a_moderation_response_renders_what_the_service_announced(debate, client
     html = response.content.decode()
     assert 'id="mod-queue"' in html and 'id="mod-log"' in html
     assert 'id="mod-approved"' not in html  # the old handler's own tuple also sent the approved list
+
+
+
+def test_an_answered_card_pushed_live_names_its_official(broadcasts):
+    """Item fragments read the officials' titles only when a card shows an answer: the answered one does."""
+    from tests.factories import make_official
+
+    debate = make_debate(premoderation=False)
+    official = make_official(debate, title="Hélène Durand, maire")
+    q = make_question(debate)
+    broadcasts.clear()
+    services.answer_post(question=q, actor=official, text="La concertation ouvre en septembre.")
+    assert "Hélène Durand, maire" in broadcasts.html()
