@@ -103,9 +103,14 @@ class Coalescer:
         held_lock = debate_id in self.elected
         self.elected.discard(debate_id)
         redis_ok = True
+        listened_entries = None
         if redis is not None:
             try:
-                popped = await redis.spop(groups.dirty_key(debate_id), 10_000)
+                # One round trip: the dirty widgets and who listens (what the render needs to know).
+                pipe = redis.pipeline(transaction=False)
+                pipe.spop(groups.dirty_key(debate_id), 10_000)
+                pipe.hgetall(groups.audiences_key(debate_id))
+                popped, listened_entries = await pipe.execute()
                 keys |= {k.decode() for k in popped or []}
             except Exception:
                 log.warning("reading dirty widgets from Redis failed; flushing what this process marked")
@@ -114,7 +119,7 @@ class Coalescer:
             if keys:
                 presence = await relay.presence_total(debate_id) if "presence" in keys else None
                 # Only what someone listens to (a role in a language): six languages no longer cost six renders.
-                audiences = await relay.listened(debate_id)
+                audiences = await relay.listened(debate_id, listened_entries)
                 if audiences:
                     frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
                         debate_id, keys, audiences, presence

@@ -86,16 +86,18 @@ class PresenceMixin(RelayParts):
                 log.warning("writing listened audiences failed")
                 self.rt.redis_trouble()
 
-    async def listened(self, debate_id: int) -> tuple[str, ...]:
+    async def listened(self, debate_id: int, entries: dict | None = None) -> tuple[str, ...]:
         """The audiences to render for a broadcast of this debate: those with sockets in some process (all of them
-        when observers listen in-process, or when Redis cannot say)."""
+        when observers listen in-process, or when Redis cannot say). `entries`: the audiences hash, when the caller
+        has just read it (the coalescer reads it with the dirty widgets)."""
         if hooks.every_audience():  # tests observe every audience
             return groups.AUDIENCES
         if self.redis is None:
             relay = self.debates.get(debate_id)
             return tuple(relay.audiences()) if relay else ()
-        try:
-            entries = await self.redis.hgetall(groups.audiences_key(debate_id))
-        except Exception:
-            return groups.AUDIENCES
+        if entries is None:
+            try:
+                entries = await self.redis.hgetall(groups.audiences_key(debate_id))
+            except Exception:
+                return groups.AUDIENCES
         return groups.listened_from(entries)
