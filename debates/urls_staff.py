@@ -13,6 +13,7 @@ urlpatterns = [
     path("moderate/official/", moderation.official_view, name="official_view"),
     path("moderate/merge", moderation.merge_choices, name="moderate_merge_choices"),
     path("moderate/q/<id:question>/more", panels.more_panel, name="moderate_more"),
+    path("moderate/poll/<id:poll>/arguments", panels.poll_arguments_panel, name="moderate_poll_arguments"),
     path("moderate/screen-link", panels.screen_link_panel, name="moderate_screenlink"),
     path("moderate/settings/", moderation.settings_page, name="moderation_settings"),
     path("moderate/log/", moderation.log, name="moderation_log"),

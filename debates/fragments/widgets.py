@@ -140,7 +140,9 @@ def _polls(debate: Debate, arg: str | None, presence: int | None) -> Context:
 
 
 def _polls_for_moderators(debate: Debate, arg: str | None, presence: int | None) -> Context:
-    return {"polls": poll_views(selectors.all_polls(debate), moderator=True)}
+    # Each proposition's arguments are listed when its <details> opens (views_moderation_panels): a consultation's
+    # ten articles listed 200 arguments with their forms in every console load and every push of the polls.
+    return {"polls": poll_views(selectors.all_polls(debate), moderator=True, argument_lists=False)}
 
 
 def _screen_poll(debate: Debate, arg: str | None, presence: int | None) -> Context:
@@ -333,15 +335,17 @@ def poll_views(
     with_results: bool = True,
     with_arguments: bool = True,
     arguments_per_side: int = ARGUMENTS_PER_SIDE,
+    argument_lists: bool = True,
 ) -> list[dict]:
-    """What a poll's card shows, for each poll; read in a few queries for all of them (a page shows every poll)."""
+    """What a poll's card shows, for each poll; read in a few queries for all of them (a page shows every poll).
+    argument_lists=False: each side's total only, not its first arguments (the console lists them on demand)."""
     tallies = selectors.poll_tallies(polls) if with_results else {}
     propositions = [p for p in polls if p.is_proposition] if with_arguments else []
     # The most supported few per side (a window, with the cursor of its "show more") and each side's real total:
     # a new argument or support travels as its own fragment.
     windows = (
         selectors.first_argument_windows(propositions, include_hidden=moderator, limit=arguments_per_side)
-        if propositions
+        if propositions and argument_lists
         else {}
     )
     totals = selectors.argument_totals_many(propositions, include_hidden=moderator) if propositions else {}
@@ -350,7 +354,9 @@ def poll_views(
         view: dict[str, Any] = {"obj": poll, "id": poll.pk, "show_results": poll.shows_results or moderator}
         if with_results:
             view["tally"] = tallies[poll.pk]
-        if poll.pk in totals:
+        if poll.pk in totals and not argument_lists:
+            view["argument_totals"] = totals[poll.pk]
+        elif poll.pk in totals:
             sides = {side: windows[(poll.pk, side)] for side in selectors.ARGUMENT_SIDES}
             view["arguments"] = {side: items for side, (items, _cursor) in sides.items()}
             view["argument_more"] = {side: cursor for side, (_items, cursor) in sides.items()}

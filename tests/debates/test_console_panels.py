@@ -168,3 +168,61 @@ def test_a_busy_console_stays_within_its_byte_budget(client, debate, moderator):
 
 
 BUDGET = 225_000  # bytes, English (see the docstring)
+
+
+# --- a proposition's arguments are listed when their <details> opens -----------------------------------------------
+@pytest.fixture
+def argued(debate, moderator):
+    """A proposition with an argument on each side, one of them hidden by a moderator."""
+    from debates import services
+    from tests.factories import make_poll
+
+    poll = make_poll(debate, actor=moderator)
+    citizen = make_participant(debate, name="Lina")
+    kept = services.argument_post(
+        poll=poll, participant=citizen, side="for", text="Moins de voitures, un air plus pur."
+    )
+    hidden = services.argument_post(poll=poll, participant=citizen, side="against", text="Les commerces vont fermer.")
+    services.argument_set_status(argument=hidden, actor=moderator, status="hidden")
+    return poll, kept, hidden
+
+
+def test_the_console_lists_a_propositions_arguments_on_demand(client, debate, moderator, argued):
+    poll, kept, hidden = argued
+    client.force_login(moderator)
+    page = console(client, debate).content.decode()
+    url = f"/d/{debate.code}/moderate/poll/{poll.pk}/arguments"
+    assert f'id="margs-panel-{poll.pk}" class="more-body" hx-get="{url}" hx-trigger="intersect once"' in page
+    assert "Arguments: 1 for, 1 against" in page  # the totals stay on the card (hidden ones counted for staff)
+    assert kept.text not in page and hidden.text not in page
+    panel = client.get(url, **HX)
+    assert panel.status_code == 200
+    html = panel.content.decode()
+    assert html.lstrip().startswith('<ul class="marg-list">')
+    assert kept.text in html and 'value="arg_hide"' in html
+    assert "Les commerces vont fermer." in html and 'value="arg_restore"' in html
+    # The hide button works from the listed panel (an ordinary console post).
+    assert client.post(reverse("moderate_act", args=[debate.code]), {"argument": kept.pk, "action": "arg_hide"}, **HX)
+    kept.refresh_from_db()
+    assert kept.status == "hidden"
+    assert 'value="arg_hide"' not in client.get(url, **HX).content.decode()
+
+
+def test_without_javascript_the_arguments_are_a_page_and_strangers_are_refused(client, debate, moderator, argued):
+    poll, kept, _hidden = argued
+    url = f"/d/{debate.code}/moderate/poll/{poll.pk}/arguments"
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(make_user())
+    assert client.get(url).status_code == 403
+    client.force_login(make_official(debate))
+    assert client.get(url, **HX).status_code == 200  # officials see the arguments (their buttons are mod-only)
+    client.force_login(moderator)
+    page = client.get(url)
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    assert kept.text in page.content.decode() and poll.text in page.content.decode()
+    for bad in ("abc", "0", "99999999999999999999", str(poll.pk + 99)):
+        assert client.get(f"/d/{debate.code}/moderate/poll/{bad}/arguments", **HX).status_code == 404, bad
+    from tests.factories import make_poll
+
+    choice = make_poll(debate, actor=moderator, kind="choice", options=["Oui", "Non"])
+    assert client.get(f"/d/{debate.code}/moderate/poll/{choice.pk}/arguments", **HX).status_code == 404

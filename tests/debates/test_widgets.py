@@ -110,7 +110,6 @@ def test_a_moderation_response_renders_what_the_service_announced(debate, client
     assert 'id="mod-approved"' not in html  # the old handler's own tuple also sent the approved list
 
 
-
 def test_an_answered_card_pushed_live_names_its_official(broadcasts):
     """Item fragments read the officials' titles only when a card shows an answer: the answered one does."""
     from tests.factories import make_official

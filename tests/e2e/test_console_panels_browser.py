@@ -95,3 +95,59 @@ def test_the_more_panel_loads_when_opened_and_survives_a_live_swap(daphne_server
         f"from debates.models import Question; q = Question.objects.get(pk={ids[0]}); print(q.status, q.rejection_reason)"
     )
     assert stored.strip().splitlines()[-1] == "rejected Doublon de la question sur le tram du dimanche soir"
+
+
+ARGUED = f"""
+import json
+from debates import services
+from debates.models import Debate, DebateRole
+d = Debate.objects.get(code="{CODE}")
+mod = DebateRole.objects.get(debate=d, role="moderator").user
+poll = services.poll_create(debate=d, actor=mod, text="Faut-il piétonniser le centre ?", kind="yna",
+                            open_now=True, results="live")
+p = services.participant_join(debate=d, display_name="Lina")
+ids = [services.argument_post(poll=poll, participant=p, side=side, text=text).pk for side, text in
+       (("for", "Moins de voitures, un air plus pur."), ("against", "Les livraisons deviennent impossibles."))]
+print(json.dumps([poll.pk] + ids))
+"""
+
+
+def test_a_propositions_arguments_load_when_opened_and_again_after_a_push(daphne_server, browser):
+    import json
+
+    daphne_server.shell(SETUP)
+    poll, kept, other = json.loads(daphne_server.shell(ARGUED).strip().splitlines()[-1])
+    page = login(browser, daphne_server.url, "panel", "pw-panel-123", f"/d/{CODE}/moderate/")
+    wait_connected(page)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith(f"/poll/{poll}/arguments") else None)
+    assert page.locator(".marg-text").count() == 0 and asked == []  # nothing listed before it opens
+
+    page.locator(f"#margs-{poll} > summary").click()
+    listed = page.locator(f"#margs-panel-{poll}")
+    listed.locator(".marg-text", has_text="un air plus pur").wait_for()
+    assert listed.locator("button[value=arg_hide]").count() == 2 and len(asked) == 1
+
+    # Another moderator hides one (a plain request): the push of the polls keeps the list open and lists it again.
+    status = page.evaluate(
+        """async ([code, arg]) => {
+            const r = await fetch(`/d/${code}/moderate/act`, {method: "POST", headers: {
+              "X-CSRFToken": JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"], "HX-Request": "true",
+              "Content-Type": "application/x-www-form-urlencoded"}, body: `action=arg_hide&argument=${arg}`});
+            return r.status;
+        }""",
+        [CODE, other],
+    )
+    assert status == 200
+    listed.locator("li.marg-hidden button[value=arg_restore]").wait_for()
+    assert page.locator(f"#margs-{poll}").evaluate("d => d.open") and len(asked) == 2
+
+    # Restored from the listed panel itself.
+    listed.locator("li.marg-hidden button[value=arg_restore]").click()
+    page.wait_for_function(
+        "id => document.querySelectorAll(`#margs-panel-${id} li.marg-visible button[value=arg_hide]`).length === 2",
+        arg=poll,
+    )
+    assert page.locator(f"#margs-panel-{poll} li.marg-hidden").count() == 0
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "console-arguments-open-1440.png"))

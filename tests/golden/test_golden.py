@@ -71,7 +71,8 @@ def _pages(s: seed.Seed) -> dict[str, tuple[Client | str, str, int]]:
         "console-moderator": ("moderator", f"/d/{code}/moderate/", 200),
         "console-official": ("official", f"/d/{code}/moderate/", 200),
         "console-closed": ("moderator", f"/d/{closed}/moderate/", 200),
-        # What the console asks for once loaded: a card's "⋯" panel (htmx; without JavaScript, a page), the screen link.
+        # What the console asks for once loaded: a card's "⋯" panel and a proposition's arguments (htmx; without
+        # JavaScript, a page), the screen link.
         "console-more-queue": ("moderator-htmx", f"/d/{code}/moderate/q/{waiting.pk}/more?list=queue", 200),
         "console-more-approved": (
             "official-htmx",
@@ -80,6 +81,8 @@ def _pages(s: seed.Seed) -> dict[str, tuple[Client | str, str, int]]:
         ),
         "console-more-page": ("moderator", f"/d/{code}/moderate/q/{waiting.pk}/more?list=queue", 200),
         "console-screenlink": ("moderator-htmx", f"/d/{code}/moderate/screen-link", 200),
+        "console-arguments": ("moderator-htmx", f"/d/{code}/moderate/poll/{s.polls['proposition'].pk}/arguments", 200),
+        "console-arguments-page": ("moderator", f"/d/{code}/moderate/poll/{s.polls['proposition'].pk}/arguments", 200),
         "screen": ("anon", f"/d/{code}/screen/{seed.SCREEN_TOKEN}/", 200),
         "screen-light": ("anon", f"/d/{code}/screen/{seed.SCREEN_TOKEN}/?theme=light", 200),
         "screen-closed": ("anon", f"/d/{closed}/screen/{s.closed.screen_token}/", 200),
