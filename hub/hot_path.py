@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 HotHandler = Callable[..., Awaitable[HttpResponse | None]]
 MAX_BODY = 8192  # a vote is a few dozen bytes; anything larger goes to Django, which applies its own limits
+MATCHES_KEPT = 4096  # POST paths whose URL resolution is remembered (emptied when full)
 
 
 # What the hot path can run on the event loop: hooks that never touch the database or block. Django's own
@@ -81,6 +82,7 @@ class HotPath:
         self.app = app
         self.hot_views = hot_views
         self.middleware: list[MiddlewareMixin] = []
+        self._matches: dict[str, tuple[Any, Any]] = {}  # path → (the resolver that answered, its match or None)
         self.enabled = bool(getattr(settings, "HOT_PATH", True)) and bool(hot_views)
         reason = unservable(settings.MIDDLEWARE, settings.SESSION_ENGINE) if self.enabled else None
         if reason is not None:
@@ -118,11 +120,23 @@ class HotPath:
         path = scope["path"]
         root = scope.get("root_path", "")
         path_info = path[len(root) :] if root and path.startswith(root) else path
-        try:
-            match = get_resolver().resolve(path_info)
-        except Resolver404:
+        # A burst posts to a handful of paths (one poll's vote, ten proposals' supports): each is resolved once
+        # (Django walks its URL patterns for every request) while the URLconf's resolver stays the same one.
+        resolver = get_resolver()
+        known = self._matches.get(path_info)
+        if known is not None and known[0] is resolver:
+            match = known[1]
+        else:
+            try:
+                match = resolver.resolve(path_info)
+            except Resolver404:
+                match = None
+            if len(self._matches) >= MATCHES_KEPT:
+                self._matches.clear()
+            self._matches[path_info] = (resolver, match)
+        if match is None or match.func not in self.hot_views:
             return None
-        return match if match.func in self.hot_views else None
+        return match  # shared by the requests of that path: a ResolverMatch is only read (request.resolver_match)
 
     async def _serve(self, request: ASGIRequest, match: Any) -> HttpResponse | None:
         try:

@@ -438,3 +438,21 @@ def test_the_hot_path_serves_under_the_projects_own_settings():
     from django.conf import settings
 
     assert hot_path.unservable(settings.MIDDLEWARE, settings.SESSION_ENGINE) is None
+
+
+def test_a_path_is_resolved_once_while_the_urlconf_stays_the_same(settings):
+    from django.urls import path
+
+    hot = hot_path.HotPath(django_asgi_app, views_hot.HOT_VIEWS)
+    scope = {"path": "/d/ABC123/poll/7/vote", "root_path": ""}
+    first = hot._hot_match(scope)
+    assert first is not None and first.func in views_hot.HOT_VIEWS and first.kwargs["poll_id"] == 7
+    assert hot._hot_match(scope) is first  # remembered
+    assert hot._hot_match({"path": "/d/ABC123/ask", "root_path": ""}) is None  # not a hot view
+    assert hot._hot_match({"path": "/nowhere", "root_path": ""}) is None
+    # Another URLconf (another resolver): resolved again, under its own patterns.
+    settings.ROOT_URLCONF = type("Conf", (), {"urlpatterns": [path("elsewhere/", lambda r: None)]})
+    assert hot._hot_match(scope) is None
+    settings.ROOT_URLCONF = "hub.urls"
+    again = hot._hot_match(scope)
+    assert again is not None and again is not first and again.kwargs == first.kwargs
