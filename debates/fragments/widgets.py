@@ -354,13 +354,12 @@ def poll_views(
         view: dict[str, Any] = {"obj": poll, "id": poll.pk, "show_results": poll.shows_results or moderator}
         if with_results:
             view["tally"] = tallies[poll.pk]
-        if poll.pk in totals and not argument_lists:
+        if poll.pk in totals:
             view["argument_totals"] = totals[poll.pk]
-        elif poll.pk in totals:
+        if poll.pk in totals and argument_lists:
             sides = {side: windows[(poll.pk, side)] for side in selectors.ARGUMENT_SIDES}
             view["arguments"] = {side: items for side, (items, _cursor) in sides.items()}
             view["argument_more"] = {side: cursor for side, (_items, cursor) in sides.items()}
-            view["argument_totals"] = totals[poll.pk]
         views.append(view)
     return views
 

@@ -4,8 +4,9 @@ Django reverses every {% url %} afresh: ~25 µs here, and the big debate's citiz
 question card, two per poll option and argument): ~7 ms of each load, for the same few hundred URLs every time.
 A reverse is a function of the view name, its arguments, the URLconf, the script prefix, the current app and the
 language (i18n patterns), so those are the key of a bounded in-process memo. Only plain positional arguments
-(int and str) are remembered; keyword arguments and anything else go through Django's reverse as before. A change
-of URLconf (tests' override_settings, clear_url_caches) empties the memo.
+(int and str) are remembered; keyword arguments and anything else go through Django's reverse as before. Any
+change of settings (override_settings of ROOT_URLCONF in tests, say) empties the memo; the URLs are otherwise
+fixed for the life of a process.
 """
 
 from __future__ import annotations
