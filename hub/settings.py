@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "csp",
+    "hub",  # the wiring's own start-up work (hub/apps.py)
     "template_partials",
     "debates",
     "live",
