@@ -11,7 +11,7 @@ class DebatesConfig(AppConfig):
     def ready(self) -> None:
         from live import registry
 
-        from . import fragments, selectors, services
+        from . import fragments, selectors, services, views_hot
 
         from . import signals  # noqa: F401  (staff sessions: sign-in, sign-out, last role removed)
 
@@ -19,6 +19,7 @@ class DebatesConfig(AppConfig):
         registry.set_renderer(fragments.render)
         registry.set_presence_hook(services.presence_record)
         registry.set_access(selectors.live_access, selectors.participant_for_live_token)
+        registry.set_writer(views_hot.socket_write)
 
 
 def install_integer_fast_path() -> None:

@@ -25,7 +25,7 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def flash_html(request: HttpRequest, message: str, *, ok: bool, me_json: str = "") -> str:
+def flash_html(request: HttpRequest | None, message: str, *, ok: bool, me_json: str = "") -> str:
     """The status line every citizen action answers with (and, when given, the citizen's own state)."""
     return render_to_string("debates/_flash.html", {"message": message, "ok": ok, "me_json": me_json}, request=request)
 
@@ -61,7 +61,7 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
 
 # --- the citizen page ---------------------------------------------------------------------------------------------
 def citizen_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
-    participant = selectors.participant_for_request(request, debate)
+    participant = services.participant_known_to_browser(request, debate)
     ctx = fragments.page_context(debate, "public")
     ctx["me"] = selectors.participant_state(participant)
     ctx["me_json"] = selectors.participant_state_json(participant, state=ctx["me"])  # read once

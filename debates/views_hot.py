@@ -14,6 +14,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import Promise
+from django.utils import translation
 from django.utils.translation import get_language
 
 from . import limits, selectors, services, views, views_consult, views_writes
@@ -124,6 +125,83 @@ async def _serve(
     if html is None:
         html = _flash_cache[key] = views.flash_html(request, key[0], ok=True)
     return HttpResponse(html)
+
+
+# Over the citizen page's websocket (live.consumers → live.registry.write): the same batches, no HTTP request.
+SOCKET_WRITES: dict[str, tuple[str, Promise]] = {
+    "vote": ("ballots", views_writes.VOTE_RECORDED),
+    "upvote": ("question_upvotes", views_writes.UPVOTE_COUNTED),
+    "support": ("argument_supports", views_writes.SUPPORT_COUNTED),
+}
+RETRY_OVER_HTTP: dict[str, Any] = {"retry": True}
+
+
+def _flash(message: Any, ok: bool, language: str) -> str:
+    with translation.override(language):
+        key = (str(message), get_language() or "")
+        cache = _flash_cache if ok else _refusal_cache
+        html = cache.get(key)
+        if html is None:
+            if len(cache) > 1000:
+                cache.clear()
+            html = cache[key] = views.flash_html(None, key[0], ok=ok)
+    return html
+
+
+_refusal_cache: dict[tuple[str, str], str] = {}
+
+
+async def socket_write(
+    *,
+    debate_id: int,
+    code: str,
+    participant_id: int | None,
+    client_key: Any,
+    action: Any,
+    target: Any,
+    option: Any,
+    address: str,
+    language: str,
+) -> dict[str, Any] | None:
+    """A vote, upvote or support sent over the citizen page's socket, by the participant the socket was identified
+    as (its live_token) or, on a socket not identified yet, by the browser's client key (a newcomer, or the
+    participant that key already made here). The answer: {"status", "html"} (the flash line the HTTP view answers
+    with), plus {"participant", "token", "ref"} when the write made the socket someone; {"retry": True} when only
+    the HTTP view can answer (not in this debate, no key, the batch failed: nothing was stored); None for a frame
+    that names no write (refused like any bad frame)."""
+    spec = SOCKET_WRITES.get(action) if isinstance(action, str) else None
+    target_id = selectors.parse_id(target) if not isinstance(target, bool) else None
+    if spec is None or target_id is None:
+        return None
+    batch = globals()[spec[0]]
+    if batch is None:  # hot writes are off in this process (HOT_PATH=0): the view does it
+        return RETRY_OVER_HTTP
+    if participant_id is not None:
+        mapping, key = {str(debate_id): participant_id}, None
+    else:
+        key = services.valid_client_key(client_key)
+        if key is None:
+            return RETRY_OVER_HTTP  # the session alone knows who this is
+        mapping = {}
+        if not await newcomers.submit(address):
+            return {"status": 429, "html": _flash(views_writes.newcomer_refusal().message, False, language)}
+    if action == "vote":
+        item: Any = services.Ballot(code, target_id, selectors.parse_id(option), mapping, key)
+    else:
+        item = services.Upvote(code, target_id, mapping, key)
+    try:
+        outcome = await batch.submit(item)
+    except Exception:
+        return RETRY_OVER_HTTP  # the batch's transaction rolled back: nothing of this write is stored
+    if isinstance(outcome, services.ServiceError):
+        if outcome.status == services.NOT_FOUND:
+            return RETRY_OVER_HTTP  # the view's 404
+        return {"status": outcome.status, "html": _flash(outcome.message, False, language)}
+    answer: dict[str, Any] = {"status": 200, "html": _flash(spec[1], True, language)}
+    if participant_id is None:
+        token = selectors.live_token_for(outcome.debate_id, outcome.participant_id)
+        answer.update(participant=outcome.participant_id, token=token, ref=selectors.live_ref(token))
+    return answer
 
 
 HOT_VIEWS: dict[Callable[..., Any], Callable[..., Awaitable[HttpResponse | None]]] = {

@@ -217,7 +217,7 @@ def rename(request: HttpRequest, code: str) -> HttpResponse:
 def me(request: HttpRequest, code: str) -> JsonResponse:
     """The citizen's own state (their votes, upvotes, and what moderators did with their questions)."""
     debate = selectors.debate_for_code(code)
-    participant = selectors.participant_for_request(request, debate)
+    participant = services.participant_known_to_browser(request, debate)
     response = JsonResponse(selectors.participant_state(participant))
     response["Cache-Control"] = "no-store"
     return response

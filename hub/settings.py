@@ -162,6 +162,10 @@ LIVE_DRAIN_SECONDS = float(os.environ.get("LIVE_DRAIN_SECONDS", "5"))
 # Votes answered on the event loop with their database writes batched (hub/hot_path.py); HOT_PATH=0 sends every
 # vote through the ordinary Django stack (same behaviour, about a tenth of the throughput).
 HOT_PATH = env_bool("HOT_PATH", True)
+# Votes, upvotes and supports of a citizen page sent over its websocket (live.consumers, debates.views_hot
+# .socket_write), into the same batches; LIVE_SOCKET_WRITES=0 answers every such frame "use HTTP" (the page then
+# posts its forms, as without the socket).
+LIVE_SOCKET_WRITES = env_bool("LIVE_SOCKET_WRITES", True)
 # Garbage collector thresholds for server processes (hub/asgi.py), as "gen0,gen1,gen2"; empty = Python's defaults
 # (700,10,10). A process holding thousands of sockets has hundreds of thousands of long-lived objects, and with the
 # defaults a full collection (~250 ms here) ran every couple of seconds under a vote burst: the vote p99. See README.

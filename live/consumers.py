@@ -1,7 +1,8 @@
 """Websocket consumers: authorise, join the relay, send a snapshot, then only forward pre-rendered fragments.
 
-The websocket carries server → browser fragments only; every write is an HTTP POST. Frames from the browser are
-limited to small JSON pings and identify messages; anything else is refused (counted, and the socket closed after
+The websocket carries server → browser fragments, and the answers to a citizen's votes, upvotes and supports sent
+over it (`write` frames, see _write); every other write is an HTTP POST. Frames from the browser are limited to
+small flat JSON objects (ping, identify, write, a console's handling); anything else is refused (counted, and the socket closed after
 MAX_BAD_FRAMES) without a traceback and without affecting other clients. Whatever way a socket ends (closed by
 the client, refused, revoked, stalled, or its consumer failing), it leaves the relay and presence.
 The domain is reached only through live.registry.
@@ -267,6 +268,9 @@ class DebateConsumer(AsyncWebsocketConsumer):
                 return
             self.relay.identify(self.debate_id, self, participant_id)
             return
+        if kind == "write" and self.audience.startswith("public.") and self.debate_id is not None:
+            await self._write(message)
+            return
         if kind == "handling" and self.audience.startswith("moderators.") and self.debate_id is not None:
             question = message.get("q")
             if question is not None and (type(question) is not int or not 0 < question < 2**31):
@@ -280,6 +284,40 @@ class DebateConsumer(AsyncWebsocketConsumer):
             await self._refuse()
             return
         # Pings keep proxies from closing idle sockets; nothing to answer beyond the transport's own pong.
+
+    async def _write(self, message: dict[str, Any]) -> None:
+        """A citizen's vote, upvote or support sent over their page's socket: the domain (registry.write) stores it
+        in the same batches as the HTTP views and this socket answers {"type": "answer", "n": the frame's n, …}.
+        Frames are handled one at a time, so a socket has at most one write waiting for its batch."""
+        n = message.get("n")
+        if type(n) is not int or not 0 <= n < 2**31 or self.debate_id is None:
+            await self._refuse()
+            return
+        answer: dict[str, Any] | None
+        if not settings.LIVE_SOCKET_WRITES:
+            answer = {"retry": True}
+        else:
+            client = self.scope.get("client")
+            answer = await registry.write(
+                debate_id=self.debate_id,
+                code=self.scope["url_route"]["kwargs"]["code"].upper(),
+                participant_id=self.participant_id,
+                client_key=message.get("key"),
+                action=message.get("action"),
+                target=message.get("target"),
+                option=message.get("option"),
+                address=client[0] if client else "",
+                language=self.audience.partition(".")[2],
+            )
+        if answer is None:
+            await self._refuse()
+            return
+        participant = answer.get("participant")
+        if participant is not None and self.participant_id is None and self.relay is not None:
+            self.relay.identify(self.debate_id, self, participant)  # its nudges now reach this page
+        if not self.closing:
+            reply = {k: v for k, v in answer.items() if k != "participant"}
+            await self.send_frame(json.dumps({"type": "answer", "n": n, **reply}))
 
     async def _tell_handling(self, question: int | None) -> None:
         """Tell the debate's other consoles which card this moderator is on (None: none any more). Names only the

@@ -8,12 +8,15 @@ registers, at start-up (debates.apps), the functions live/ calls:
 - access(code=, kind=, user=, token=, session=) -> (debate id, role or None when forbidden) or None for an unknown
   debate (kind: "public", "screen", "moderators"; session: the moderators' socket's session, None for the others);
 - participant_for_token(token, debate_id) -> the participant id a citizen page's live_token names, or None;
-- presence hook (debate_id, connected), called in a worker thread when a presence update is flushed.
+- presence hook (debate_id, connected), called in a worker thread when a presence update is flushed;
+- writer: async (debate_id=, code=, participant_id=, client_key=, action=, target=, option=, address=, language=)
+  -> the answer to a citizen's write sent over their socket (a dict sent back as JSON), or None for a frame that
+  names no write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 Frames = dict[str, list[list[Any]]]
@@ -23,6 +26,8 @@ _renderer: Renderer | None = None
 _presence_hook: Callable[[int, int], None] | None = None
 _access: Access | None = None
 _participant_for_token: Callable[[Any, int], int | None] | None = None
+Writer = Callable[..., Awaitable[dict[str, Any] | None]]
+_writer: Writer | None = None
 
 
 def set_renderer(fn: Renderer) -> None:
@@ -39,6 +44,11 @@ def set_presence_hook(fn: Callable[[int, int], None]) -> None:
 def set_access(access: Access, participant_for_token: Callable[[Any, int], int | None]) -> None:
     global _access, _participant_for_token
     _access, _participant_for_token = access, participant_for_token
+
+
+def set_writer(fn: Writer) -> None:
+    global _writer
+    _writer = fn
 
 
 def _missing(what: str) -> RuntimeError:
@@ -68,3 +78,10 @@ def participant_for_token(token: Any, debate_id: int) -> int | None:
 def record_presence(debate_id: int, connected: int) -> None:
     if _presence_hook is not None:
         _presence_hook(debate_id, connected)
+
+
+async def write(**fields: Any) -> dict[str, Any] | None:
+    """A citizen's write sent over their socket (see the module docstring)."""
+    if _writer is None:
+        raise _missing("writer")
+    return await _writer(**fields)

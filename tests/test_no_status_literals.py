@@ -38,6 +38,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("live/consumers.py", "kind", "identify"): "a socket message type",
     ("live/consumers.py", "kind", "handling"): "a socket message type",
     ("live/consumers.py", "kind", "ping"): "a socket message type",
+    ("live/consumers.py", "kind", "write"): "a socket message type",
     ("debates/selectors/debates.py", "kind", "moderators"): "the socket's route kind (live/routing.py)",
     ("debates/selectors/debates.py", "kind", "screen"): "the socket's route kind (live/routing.py)",
     ("debates/fragments/items.py", "kind", "q+"): "a live item key's kind (fragments.ITEM_KINDS)",

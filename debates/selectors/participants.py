@@ -40,13 +40,26 @@ def participant_for_request(request: HttpRequest, debate: Debate) -> Participant
     return session_participants([(request.session.get(SESSION_KEY, {}), debate)])[0]
 
 
+def participant_for_client_key(debate: Debate, key: str | None) -> Participant | None:
+    """The participant this browser's client key made in this debate (a first write sent over the page's socket,
+    where no session cookie can be set), if any."""
+    if not key:
+        return None
+    return Participant.objects.filter(debate=debate, client_key=key).first()
+
+
 LIVE_TOKEN_SALT = "debates.live-token"
 
 
 def live_token(participant: Participant) -> str:
-    """What a citizen's page sends over its websocket to be told when their own state changes (live.publish.nudge).
-    Signed: a page can only name the participant its session is. It grants no data, only those nudges."""
-    return signing.Signer(salt=LIVE_TOKEN_SALT).sign_object([participant.debate_id, participant.pk])
+    """What a citizen's page sends over its websocket to be told when their own state changes (live.publish.nudge),
+    and to vote, upvote and support over it (debates.views_hot.socket_write). Signed: a page can only name the
+    participant its session (or its client key, over the socket) is."""
+    return live_token_for(participant.debate_id, participant.pk)
+
+
+def live_token_for(debate_id: int, participant_id: int) -> str:
+    return signing.Signer(salt=LIVE_TOKEN_SALT).sign_object([debate_id, participant_id])
 
 
 def live_ref(token: str) -> str:

@@ -139,10 +139,20 @@ CLIENT_KEY_HEADER = "X-Client-Key"
 _CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
+CLIENT_KEY_COOKIE = "client_key"
+
+
 def client_key(request: HttpRequest) -> str | None:
-    """The random key the citizen's browser sends with its writes (static/js/live.js), if well formed."""
-    key = request.headers.get(CLIENT_KEY_HEADER, "")
-    return key if _CLIENT_KEY.fullmatch(key) else None
+    """The random key the citizen's browser sends with its writes and keeps in a cookie (static/js/live.js), if
+    well formed."""
+    return valid_client_key(request.headers.get(CLIENT_KEY_HEADER, "")) or valid_client_key(
+        request.COOKIES.get(CLIENT_KEY_COOKIE, "")
+    )
+
+
+def valid_client_key(key: Any) -> str | None:
+    """A client key as sent (a header, a socket frame), if well formed."""
+    return key if isinstance(key, str) and _CLIENT_KEY.fullmatch(key) else None
 
 
 def participants_for_sessions(entries: list[Entry]) -> list[Participant]:
@@ -180,6 +190,19 @@ def participant_for_request(request: HttpRequest, debate: Debate) -> Participant
     mapping = request.session.get(selectors.SESSION_KEY, {})
     participant = participants_for_sessions([(mapping, debate, client_key(request))])[0]
     remember_participant(request, participant)
+    return participant
+
+
+def participant_known_to_browser(request: HttpRequest, debate: Debate) -> Participant | None:
+    """The participant this browser is in this debate without making one: the one its session holds, else the one
+    its client key made (a first write sent over the page's socket, which sets no cookie), then remembered in
+    the session. A session that holds someone else (a recovery or a voter code) keeps them."""
+    participant = selectors.participant_for_request(request, debate)
+    if participant is None:
+        participant = selectors.participant_for_client_key(debate, client_key(request))
+        if participant is not None:
+            remember_participant(request, participant)
+            keep_participation(request, debate)
     return participant
 
 

@@ -281,6 +281,8 @@ def test_my_vote_is_marked_when_the_ballot_was_re_rendered_before_its_answer(dap
     data = json.loads(daphne_server.shell(RERENDER_SETUP).strip().splitlines()[-1])
     code, poll = data["code"], data["poll"]
     ctx, page, errors = _phone(browser, daphne_server.url, code)
+    # The form post's own path (the same vote sent over the socket: tests/e2e/test_socket_writes_browser.py).
+    page.evaluate("window.hubLive.writesOverSocket = false")
     held = []
     page.route(
         f"**/d/{code}/poll/{poll}/vote", lambda route: held.append(route)
