@@ -126,6 +126,32 @@ async def _http(port: int, raw: bytes, timeout: float = 30.0) -> tuple[int, byte
     return status, head
 
 
+async def csrf_cookie(port: int, code: str) -> str | None:
+    """A voter in a burst already has the page open: their CSRF cookie, from the light …/me (None: it failed)."""
+    try:
+        raw = f"GET /d/{code}/me HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
+        status, head = await _http(port, raw)
+    except Exception:
+        return None
+    m = re.search(rb"csrftoken=([A-Za-z0-9]+)", head)
+    return m.group(1).decode() if status == 200 and m else None
+
+
+async def post_form(port: int, path: str, body: str, csrf: str) -> int:
+    """An htmx form post (a vote, an upvote): its status, 0 when it got no answer."""
+    raw = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Cookie: csrftoken={csrf}\r\nX-CSRFToken: {csrf}\r\nHX-Request: true\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+        f"Connection: close\r\n\r\n{body}"
+    ).encode()
+    try:
+        status, _head = await _http(port, raw)
+    except Exception:
+        return 0
+    return status
+
+
 def voter_worker(
     wid: int,
     ports: list[int],
@@ -161,19 +187,12 @@ async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rat
 
     async def prep(i: int) -> None:
         nonlocal prep_errors
-        port = ports[i % len(ports)]
         async with sem:
-            try:
-                # A voter in a burst already has the page open: fetch only the cookie, from the light /me.
-                raw = (f"GET /d/{code}/me HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").encode()
-                status, head = await _http(port, raw)
-                m = re.search(rb"csrftoken=([A-Za-z0-9]+)", head)
-                if status == 200 and m:
-                    tokens[i] = m.group(1).decode()
-                else:
-                    prep_errors += 1
-            except Exception:
+            token = await csrf_cookie(ports[i % len(ports)], code)
+            if token is None:
                 prep_errors += 1
+            else:
+                tokens[i] = token
 
     await asyncio.gather(*(prep(i) for i in indices))
     ready_q.put((wid, len(tokens), prep_errors))
@@ -194,17 +213,8 @@ async def _voters(wid, ports, code, poll_id, option_ids, count, first, step, rat
             path, body = f"/d/{code}/poll/{poll_id}/vote", f"option={option_ids[i % len(option_ids)]}"
         else:
             path, body = paths[i % len(paths)], ""
-        raw = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Cookie: csrftoken={tok}\r\nX-CSRFToken: {tok}\r\nHX-Request: true\r\n"
-            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-            f"Connection: close\r\n\r\n{body}"
-        ).encode()
         sent = time.time()
-        try:
-            status, _head = await _http(port, raw)
-        except Exception:
-            status = 0
+        status = await post_form(port, path, body, tok)
         votes.append((i, sent, time.time(), status))
 
     await asyncio.gather(*(vote(i) for i in indices))

@@ -35,6 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import content  # noqa: E402
 import load  # noqa: E402
+import socket_voters  # noqa: E402
 import rolling  # noqa: E402
 import supports  # noqa: E402
 
@@ -44,7 +45,19 @@ TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CORE, LOAD_CORE = "0", "1" if (os.cpu_count() or 1) > 1 else "0"
 ASGI_SERVER = os.environ.get("BENCH_SERVER", "daphne")  # daphne (default, as `make run`) or uvicorn
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
-ALL_SCENARIOS = ["fanout", "ceiling", "embedded", "votes", "upvotes", "supports", "storm", "two", "content", "rolling"]
+ALL_SCENARIOS = [
+    "fanout",
+    "ceiling",
+    "embedded",
+    "votes",
+    "socket_votes",
+    "upvotes",
+    "supports",
+    "storm",
+    "two",
+    "content",
+    "rolling",
+]
 ROWS: list[dict] = []
 DETAILS: dict = {}
 
@@ -561,9 +574,13 @@ def report_fanout(results, ceiling, args, embedded=None):
         )
 
 
-def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds, n_voters, question=None):
+def vote_burst(
+    label, args, ctx, servers, ports, info, n_clients, rate, seconds, n_voters, question=None, transport=None
+):
     """n_clients connected; n_voters distinct participants vote once each at `rate`/s through POST …/vote (or, with
-    `question`, upvote it through POST …/q/<id>/upvote; the clients' final count is then not parsed)."""
+    `question`, upvote it through POST …/q/<id>/upvote; the clients' final count is then not parsed). With
+    `transport` ("http" or "socket"), every voter also holds the citizen page's socket (bench/socket_voters.py)
+    and votes over that transport."""
     urls = ws_urls(ports, info["code"])
     clients = Clients(
         urls,
@@ -580,7 +597,7 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
     procs = []
     for w in range(vw):
         p = ctxmp.Process(
-            target=load.voter_worker,
+            target=load.voter_worker if transport is None else socket_voters.socket_voter_worker,
             daemon=True,
             args=(
                 w,
@@ -596,7 +613,8 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
                 start_q,
                 result_q,
                 None if question is None else [f"/d/{info['code']}/q/{question}/upvote"],
-            ),
+            )
+            + (() if transport is None else (transport,)),
         )
         p.start()
         os.sched_setaffinity(p.pid, {int(LOAD_CORE)})
@@ -606,21 +624,29 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
     for _ in procs:
         _w, got, errs = ready_q.get(timeout=votes_total / 20 + 120)
         prepared, prep_errors = prepared + got, prep_errors + errs
-    log(label, f"{prepared} voters have their cookies ({time.time() - t_prep:.1f}s, {prep_errors} errors)")
+    log(label, f"{prepared} voters are ready ({time.time() - t_prep:.1f}s, {prep_errors} errors)")
     wait_idle(servers, quiet=0.3, limit=10)
     t0 = time.time() + 0.5
     cpu0 = sum(s.cpu() for s in servers)
     for _ in procs:
         start_q.put(t0)
     votes = []
+    voter_bytes = 0
     for _ in procs:
         _w, res = result_q.get(timeout=seconds + 120)
         votes += res.get("votes", [])
-    for p in procs:
-        p.join(5)
+        voter_bytes += res.get("bytes_received", 0)
+    if transport is None:
+        for p in procs:
+            p.join(5)
     time.sleep(max(2.0, args.gap * 5))
     wait_idle(servers, quiet=0.5, limit=20)
     cpu1 = sum(s.cpu() for s in servers)
+    if transport is not None:  # the voters' sockets close now, outside the measured CPU
+        for p in procs:
+            start_q.put("close")
+        for p in procs:
+            p.join(15)
     results = clients.finish()
     conns = connections_of(results)
     acked = [v for v in votes if v[3] == 200]
@@ -640,6 +666,9 @@ def vote_burst(label, args, ctx, servers, ports, info, n_clients, rate, seconds,
         max_rate = max(max_rate, len(during) / max(0.5, burst_end + 0.3 - t0))
     out = {
         "label": label,
+        "transport": transport or "http",
+        "voters_holding_sockets": n_voters if transport else 0,
+        "bytes_received_per_voter_socket": voter_bytes / max(1, n_voters) if transport else None,
         "clients": n_clients,
         "connected": ok,
         "connect_failures": failures_of(results),
@@ -776,6 +805,59 @@ def scenario_storm(args, ctx):
         server.stop()
 
 
+def fresh_poll(info: dict) -> dict:
+    """Close the debate's current poll and open a new one: `info` with that poll (its count starts at 0)."""
+    from debates import services
+    from debates.models import Debate, Poll
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    debate = Debate.objects.get(pk=info["debate"])
+    user = get_user_model().objects.get(pk=info["user"])
+    old = Poll.objects.get(pk=info["poll"])
+    if old.status == Poll.Status.OPEN:
+        services.poll_close(poll=old, actor=user)
+    poll = services.poll_create(
+        debate=debate,
+        actor=user,
+        text="Deuxième question ?",
+        kind=Poll.Kind.YES_NO_ABSTAIN,
+        open_now=True,
+        results=Poll.Results.LIVE,
+    )
+    connections.close_all()
+    return dict(info, poll=poll.pk, options=list(poll.options.values_list("pk", flat=True)))
+
+
+def scenario_socket_votes(args, ctx):
+    """The vote burst with every voter holding the citizen page's socket, as phones in a hall do: once voting over
+    HTTP (the sockets only listen), once over the sockets (write frames), each on a fresh server and a fresh poll.
+    The fan-out is the same in both (every voter socket receives the results), so the CPU difference is the
+    write's transport."""
+    runs = {}
+    for transport in args.socket_vote_transports.split(","):
+        info = ctx["info"] = fresh_poll(ctx["info"])
+        port = ctx["ports"].take()
+        server = Server("daphne", port, ctx["env"], SERVER_CORE, ctx["logdir"])
+        try:
+            runs[transport] = vote_burst(
+                f"socket-votes {transport}",
+                args,
+                ctx,
+                [server],
+                [port],
+                info,
+                args.vote_clients,
+                args.socket_vote_rate,
+                args.vote_seconds,
+                int(args.socket_vote_rate * args.vote_seconds),
+                transport=transport,
+            )
+        finally:
+            server.stop()
+    return runs
+
+
 def scenario_two(args, ctx):
     if not ctx["redis"]:
         log("two: skipped (needs Redis)")
@@ -794,26 +876,7 @@ def scenario_two(args, ctx):
             args.gap,
             lambda: trigger_write(ports[0], info),
         )
-        # Fresh poll so the final count is this burst's.
-        from debates import services
-        from debates.models import Debate, Poll
-        from django.contrib.auth import get_user_model
-        from django.db import connections
-
-        debate = Debate.objects.get(pk=info["debate"])
-        user = get_user_model().objects.get(pk=info["user"])
-        old = Poll.objects.get(pk=info["poll"])
-        services.poll_close(poll=old, actor=user)
-        poll = services.poll_create(
-            debate=debate,
-            actor=user,
-            text="Deuxième question ?",
-            kind=Poll.Kind.YES_NO_ABSTAIN,
-            open_now=True,
-            results=Poll.Results.LIVE,
-        )
-        info2 = dict(info, poll=poll.pk, options=list(poll.options.values_list("pk", flat=True)))
-        connections.close_all()
+        info2 = fresh_poll(info)  # so the final count is this burst's
         time.sleep(1.0)
         votes = vote_burst(
             "two votes",
@@ -848,12 +911,18 @@ def main() -> int:
     parser.add_argument(
         "--vote-rate", type=float, default=None, help="votes per second in the vote burst (default: the issue's 500/s)"
     )
+    parser.add_argument(
+        "--socket-vote-transports",
+        default="http,socket",
+        help="socket_votes: the transports to run, in order (default: http,socket)",
+    )
     args = parser.parse_args()
     vote_rate_override = args.vote_rate
     load.raise_nofile()
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.broadcasts, args.gap = 20, 0.2
     args.vote_clients, args.vote_rate, args.vote_seconds = 2000, 500.0, 10.0
+    args.socket_vote_rate = 1500.0
     args.storm_clients, args.storm_seconds = 5000, 10.0
     args.two_clients, args.two_vote_rate = 2000, 500.0
     args.embedded_sizes = [1000]
@@ -861,11 +930,12 @@ def main() -> int:
         args.sizes, args.embedded_sizes = [200], [200]
         args.broadcasts = 10
         args.vote_clients, args.vote_rate, args.vote_seconds = 200, 50.0, 2.0
+        args.socket_vote_rate = 50.0
         args.storm_clients, args.storm_seconds = 200, 1.0
         args.two_clients, args.two_vote_rate = 200, 50.0
         args.support_rate, args.support_seconds, args.support_clients = 100.0, 2.0, 200
     if vote_rate_override:
-        args.vote_rate = args.two_vote_rate = vote_rate_override
+        args.vote_rate = args.two_vote_rate = args.socket_vote_rate = vote_rate_override
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = set(scenarios) - set(ALL_SCENARIOS)
     if unknown:
@@ -956,6 +1026,18 @@ def main() -> int:
     if "upvotes" in scenarios:
         r = DETAILS["upvotes"] = scenario_votes(args, ctx, question=ctx["info"]["question"])
         report_votes(r, name="upvotes")
+    if "socket_votes" in scenarios:
+        runs = DETAILS["socket_votes"] = scenario_socket_votes(args, ctx)
+        for transport, r in runs.items():
+            name = f"socket-votes {transport}"
+            report_votes(r, name=name)
+            row(
+                name,
+                f"server CPU per vote (ms), {r['voters_holding_sockets']} voters holding sockets",
+                f"{r['cpu_s'] * 1000 / max(1, r['acked']):.2f}",
+                "≤ 0.6 ms" if transport == "socket" else "",
+                r["cpu_s"] * 1000 / max(1, r["acked"]) <= 0.6 if transport == "socket" else None,
+            )
     if "supports" in scenarios:
         r = DETAILS["supports"] = supports.scenario_supports(args, ctx, sys.modules[__name__])
         supports.report(r, row)
