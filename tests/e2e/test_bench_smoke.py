@@ -48,7 +48,7 @@ def run_quick(tmp_path: Path, *extra: str, scenarios: str = "fanout") -> dict:
     reason="its server is embedded whatever the environment says: it runs once, in the embedded pass (CI's budget)",
 )
 def test_bench_quick_embedded(tmp_path):
-    data = run_quick(tmp_path, "--sqlite", scenarios="fanout,votes,upvotes")
+    data = run_quick(tmp_path, "--sqlite", scenarios="fanout,votes,upvotes,socket_votes")
     (fan,) = data["fanout"]
     assert fan["connect_failures"] == 0
     assert fan["missed_clients"] == 0
@@ -58,6 +58,11 @@ def test_bench_quick_embedded(tmp_path):
     for burst in (data["votes"], data["upvotes"]):
         assert burst["votes_sent"] == burst["acked"] == burst["stored"] == burst["distinct_voters_stored"] > 0
     assert data["votes"]["clients_without_final_count"] == 0
+    # Voters holding the page's socket, voting over HTTP and then over the socket (write frames): the same.
+    for transport in ("http", "socket"):
+        burst = data["socket_votes"][transport]
+        assert burst["votes_sent"] == burst["acked"] == burst["stored"] == burst["distinct_voters_stored"] > 0
+        assert burst["clients_without_final_count"] == 0 and burst["voters_holding_sockets"] == burst["votes_sent"]
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
