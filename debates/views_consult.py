@@ -31,7 +31,7 @@ def _mine_json(participant: Any) -> str:
 
 
 def _page_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
-    participant = selectors.participant_for_request(request, debate)
+    participant = services.participant_known_to_browser(request, debate)
     consultation = reads.consultation_of(debate)
     return {
         "debate": debate,
@@ -42,6 +42,8 @@ def _page_context(request: HttpRequest, debate: Debate) -> dict[str, Any]:
         "threshold": consultation.proposal_threshold if consultation else 0,
         "participant": participant,
         "mine_json": _mine_json(participant),
+        # Who they are, for the page's socket (supports sent over it: static/js/live.js).
+        "me_json": selectors.participant_state_json(None, state=selectors.participant_identity_state(participant)),
         "is_moderator": selectors.user_can_moderate(debate, request.user),
     }
 

@@ -132,6 +132,7 @@ SOCKET_WRITES: dict[str, tuple[str, Promise]] = {
     "vote": ("ballots", views_writes.VOTE_RECORDED),
     "upvote": ("question_upvotes", views_writes.UPVOTE_COUNTED),
     "support": ("argument_supports", views_writes.SUPPORT_COUNTED),
+    "proposal_support": ("proposal_supports", views_consult.PROPOSAL_SUPPORTED),
 }
 RETRY_OVER_HTTP: dict[str, Any] = {"retry": True}
 

@@ -136,6 +136,15 @@ def _my_question(q: Question) -> dict[str, Any]:
     return entry
 
 
+def participant_identity_state(participant: Participant | None) -> dict[str, Any]:
+    """participant_state without what this citizen did (pages that show none of it: the proposals): who they are
+    (the live_ref their page's socket identifies itself by), in the same shape, read without a query."""
+    state = participant_state(None)
+    if participant is not None:
+        state["live_ref"] = live_ref(live_token(participant))
+    return state
+
+
 def participant_state_json(participant: Participant | None, *, state: dict[str, Any] | None = None) -> str:
     """participant_state (or the given, already read state) as JSON safe to place inside a <script> element, without
     the live_token: pages and htmx answers are compressed (debates/breach.py); the page fetches it from …/me."""

@@ -530,6 +530,9 @@
   });
   function writeOf(form) {
     if (!form || form.tagName !== "FORM") return null;
+    if (form.dataset.proposalAction === "support") {  // the proposals pages
+      return { action: "proposal_support", target: Number(form.dataset.proposal) };
+    }
     var button = form.querySelector("button[data-poll], button[data-qid], button[data-arg]");
     if (!button || button.disabled) return null;
     if (button.dataset.poll) {

@@ -218,3 +218,28 @@ async def test_newcomers_over_sockets_count_under_the_participants_per_address_l
     assert await sync(Participant.objects.filter(debate=debate).count) == 2
     for comm in comms:
         await comm.disconnect()
+
+
+async def test_a_proposal_support_goes_over_the_socket_and_the_proposals_page_says_who_the_socket_is():
+    from debates.models_consult import ProposalSupport
+    from tests.consult.factories import make_consultation, make_proposal
+
+    debate = await sync(make_consultation, threshold=50)
+    proposal = await sync(make_proposal, debate)
+    proposal = await sync(lambda: type(proposal).objects.get(pk=proposal.pk))
+    comm = await connect(debate.code, lang="fr")
+    await drain(comm)
+    browser = key()
+    answer = await write(comm, 1, action="proposal_support", target=proposal.pk, key=browser)
+    assert answer["status"] == 200 and "Soutien" in answer["html"] and answer["token"]
+    supporter = await sync(Participant.objects.get, debate=debate, client_key=browser)
+    assert await sync(lambda: list(ProposalSupport.objects.values_list("participant_id", flat=True))) == [supporter.pk]
+    await comm.disconnect()
+
+    def page_names_them() -> bool:
+        client = Client()
+        client.cookies["client_key"] = browser
+        html = client.get(f"/d/{debate.code}/proposals/").content.decode()
+        return f'"live_ref": "{answer["ref"]}"' in html and 'data-me-url="' in html and answer["token"] not in html
+
+    assert await sync(page_names_them)
