@@ -19,6 +19,8 @@ import uuid
 
 from load import csrf_cookie, post_form, raise_nofile
 
+# The write frame a form post's path stands for (…/p/<id>/support, …/q/<id>/upvote; without a path, the vote).
+WRITE_PATHS = [(re.compile(r"/p/(\d+)/support$"), "proposal_support"), (re.compile(r"/q/(\d+)/upvote$"), "upvote")]
 ANSWER = re.compile(rb'\{"type": "answer", "n": (\d+), "status": (\d+)')
 
 
@@ -91,6 +93,16 @@ async def open_socket(port: int, code: str) -> VoterSocket | None:
     return sock
 
 
+def write_for(path: str | None, poll_id: int, option: int) -> dict:
+    if path is None:
+        return {"action": "vote", "target": poll_id, "option": option}
+    for pattern, action in WRITE_PATHS:
+        m = pattern.search(path)
+        if m:
+            return {"action": action, "target": int(m.group(1))}
+    raise ValueError(f"no write frame for {path}")
+
+
 def socket_voter_worker(
     wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, result_q, paths, transport
 ) -> None:
@@ -100,7 +112,20 @@ def socket_voter_worker(
     try:
         asyncio.run(
             _voters(
-                wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, result_q, transport
+                wid,
+                ports,
+                code,
+                poll_id,
+                option_ids,
+                count,
+                first,
+                step,
+                rate,
+                ready_q,
+                start_q,
+                result_q,
+                transport,
+                paths,
             )
         )
     except Exception as exc:
@@ -108,7 +133,7 @@ def socket_voter_worker(
 
 
 async def _voters(
-    wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, result_q, transport
+    wid, ports, code, poll_id, option_ids, count, first, step, rate, ready_q, start_q, result_q, transport, paths
 ):
     indices = list(range(first, count, step))
     sockets: dict[int, VoterSocket] = {}
@@ -144,23 +169,26 @@ async def _voters(
         if delay > 0:
             await asyncio.sleep(delay)
         sock = sockets.get(i)
-        option = option_ids[i % len(option_ids)]
+        option = option_ids[i % len(option_ids)] if option_ids else 0
+        path = paths[i % len(paths)] if paths else None
         if sock is None or (transport == "http" and i not in tokens):
             votes.append((i, time.time(), time.time(), -1))
             return
         sent = time.time()
         if transport == "socket":
             sock.answer = loop.create_future()
-            frame = {"type": "write", "n": 1, "action": "vote", "target": poll_id, "option": option}
+            frame = {"type": "write", "n": 1, **write_for(path, poll_id, option)}
             sock.send_text(json.dumps({**frame, "key": uuid.uuid4().hex}))
             try:
                 status = await asyncio.wait_for(sock.answer, timeout=60)
             except Exception:
                 status = 0
         else:
-            status = await post_form(
-                ports[i % len(ports)], f"/d/{code}/poll/{poll_id}/vote", f"option={option}", tokens[i]
-            )
+            if path is None:
+                path, body = f"/d/{code}/poll/{poll_id}/vote", f"option={option}"
+            else:
+                body = ""
+            status = await post_form(ports[i % len(ports)], path, body, tokens[i])
         votes.append((i, sent, time.time(), status))
 
     await asyncio.gather(*(vote(i) for i in indices))

@@ -80,6 +80,7 @@ def outcome(debate_id: int) -> dict:
 def scenario_supports(args, ctx, run: ModuleType) -> dict:
     """run: bench/run.py's module (its Server, Clients, wait_idle, pct and cores)."""
     from load import voter_worker
+    from socket_voters import socket_voter_worker
 
     rate, seconds = args.support_rate, args.support_seconds
     total = int(rate * seconds)
@@ -99,11 +100,13 @@ def scenario_supports(args, ctx, run: ModuleType) -> dict:
         ready_q, start_q, result_q = mpctx.Queue(), mpctx.Queue(), mpctx.Queue()
         workers = 2
         procs = []
+        transport = args.support_transport
         for w in range(workers):
             p = mpctx.Process(
-                target=voter_worker,
+                target=voter_worker if transport == "http" else socket_voter_worker,
                 daemon=True,
-                args=(w, [port], code, 0, [], total, w, workers, rate, ready_q, start_q, result_q, paths),
+                args=(w, [port], code, 0, [], total, w, workers, rate, ready_q, start_q, result_q, paths)
+                + (() if transport == "http" else ({"http-sockets": "http"}.get(transport, transport),)),
             )
             p.start()
             os.sched_setaffinity(p.pid, {int(run.LOAD_CORE)})
@@ -119,11 +122,17 @@ def scenario_supports(args, ctx, run: ModuleType) -> dict:
         for _ in procs:
             _w, res = result_q.get(timeout=seconds + 120)
             sent += res.get("votes", [])
-        for p in procs:
-            p.join(5)
+        if transport == "http":
+            for p in procs:
+                p.join(5)
         time.sleep(2.0)
         run.wait_idle([server], quiet=0.5, limit=20)
         cpu1 = server.cpu()
+        if transport != "http":  # the supporters' sockets close now, outside the measured CPU
+            for p in procs:
+                start_q.put("close")
+            for p in procs:
+                p.join(15)
         conns = run.connections_of(clients.finish())
     finally:
         server.stop()
@@ -145,6 +154,7 @@ def scenario_supports(args, ctx, run: ModuleType) -> dict:
                 missing += 1
                 missed[title] = missed.get(title, 0) + 1
     out = {
+        "transport": transport,
         "clients": n_clients,
         "threshold": threshold,
         "connected": ok,
@@ -199,3 +209,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--support-rate", type=float, default=1000.0, help="supports scenario: supports per second")
     parser.add_argument("--support-seconds", type=float, default=10.0, help="supports scenario: burst length (s)")
     parser.add_argument("--support-clients", type=int, default=1000, help="supports scenario: listening pages")
+    parser.add_argument(
+        "--support-transport",
+        choices=["http", "http-sockets", "socket"],
+        default="http",
+        help="supports scenario: form posts (http), form posts by supporters who also hold the page's socket "
+        "(http-sockets), or write frames over that socket (socket)",
+    )
