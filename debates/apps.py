@@ -18,7 +18,9 @@ class DebatesConfig(AppConfig):
         install_integer_fast_path()
         registry.set_renderer(fragments.render)
         registry.set_presence_hook(services.presence_record)
-        registry.set_access(selectors.live_access, selectors.participant_for_live_token)
+        registry.set_access(
+            selectors.live_access, selectors.participant_for_live_token, selectors.participant_for_session_cookie
+        )
         registry.set_writer(views_hot.socket_write)
 
 

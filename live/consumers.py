@@ -22,6 +22,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.http.cookie import parse_cookie
 
 from . import drain, groups, process, registry, wire
 from .relay import (
@@ -193,6 +194,8 @@ class DebateConsumer(AsyncWebsocketConsumer):
         if self.closing:  # revoked or refused while joining
             self._leave()
             return
+        if audience.startswith("public."):
+            await self._identify_by_cookie(debate_id)
         try:
             # The browser's offset to server time, fresh on every (re)connect; the snapshot may be cached.
             now_ms = int(time.time() * 1000)
@@ -205,6 +208,22 @@ class DebateConsumer(AsyncWebsocketConsumer):
             # come): close with "restarting" so it reconnects, with jitter, and takes a snapshot again.
             log.exception("snapshot failed for debate %s; the page is asked to reconnect", debate_id)
             self.shut(CLOSE_RESTART, "snapshot failed: reconnect")
+
+    async def _identify_by_cookie(self, debate_id: int) -> None:
+        """A citizen's socket is the participant its session cookie holds in this debate, from the handshake on: it
+        says so first ({"type": "identity", "ref": their live_ref}), so the page needs no token from …/me to be
+        nudged or to write over it. Without one, the page identifies the socket itself (an identify frame)."""
+        cookie = _cookie(self.scope, settings.SESSION_COOKIE_NAME)
+        try:
+            found = registry.participant_for_session(cookie, debate_id) if cookie else None
+        except Exception:  # an unreadable cookie: the page identifies itself as before
+            log.warning("could not read a socket's session cookie", exc_info=True)
+            found = None
+        if found is None or self.relay is None:
+            return
+        participant_id, ref = found
+        self.relay.identify(debate_id, self, participant_id)
+        await self.send_frame(json.dumps({"type": "identity", "ref": ref}))
 
     async def _refuse_open(self, code: int, reason: str) -> None:
         """Accept, then close with a code the page acts on (a refused handshake only shows the browser 1006)."""
@@ -343,6 +362,14 @@ class DebateConsumer(AsyncWebsocketConsumer):
         self.bad_frames += 1
         if self.bad_frames >= MAX_BAD_FRAMES:
             self.shut(CLOSE_BAD_FRAMES, "too many bad frames")
+
+
+def _cookie(scope: dict, name: str) -> str:
+    """One cookie of the handshake (Channels' CookieMiddleware parses them all for every socket)."""
+    for header, value in scope.get("headers", ()):
+        if header == b"cookie":
+            return parse_cookie(value.decode("latin-1")).get(name, "")
+    return ""
 
 
 def _parse(text: str) -> dict[str, Any] | None:

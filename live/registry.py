@@ -8,6 +8,8 @@ registers, at start-up (debates.apps), the functions live/ calls:
 - access(code=, kind=, user=, token=, session=) -> (debate id, role or None when forbidden) or None for an unknown
   debate (kind: "public", "screen", "moderators"; session: the moderators' socket's session, None for the others);
 - participant_for_token(token, debate_id) -> the participant id a citizen page's live_token names, or None;
+- participant_for_session(cookie, debate_id) -> (participant id, live_ref) the session cookie of a citizen's socket
+  holds in the debate, or None (no database: it runs on the event loop);
 - presence hook (debate_id, connected), called in a worker thread when a presence update is flushed;
 - writer: async (debate_id=, code=, participant_id=, client_key=, action=, target=, option=, address=, language=)
   -> the answer to a citizen's write sent over their socket (a dict sent back as JSON), or None for a frame that
@@ -26,6 +28,7 @@ _renderer: Renderer | None = None
 _presence_hook: Callable[[int, int], None] | None = None
 _access: Access | None = None
 _participant_for_token: Callable[[Any, int], int | None] | None = None
+_participant_for_session: Callable[[str, int], tuple[int, str] | None] | None = None
 Writer = Callable[..., Awaitable[dict[str, Any] | None]]
 _writer: Writer | None = None
 
@@ -41,9 +44,13 @@ def set_presence_hook(fn: Callable[[int, int], None]) -> None:
     _presence_hook = fn
 
 
-def set_access(access: Access, participant_for_token: Callable[[Any, int], int | None]) -> None:
-    global _access, _participant_for_token
-    _access, _participant_for_token = access, participant_for_token
+def set_access(
+    access: Access,
+    participant_for_token: Callable[[Any, int], int | None],
+    participant_for_session: Callable[[str, int], tuple[int, str] | None] | None = None,
+) -> None:
+    global _access, _participant_for_token, _participant_for_session
+    _access, _participant_for_token, _participant_for_session = access, participant_for_token, participant_for_session
 
 
 def set_writer(fn: Writer) -> None:
@@ -73,6 +80,11 @@ def participant_for_token(token: Any, debate_id: int) -> int | None:
     if _participant_for_token is None:
         raise _missing("token check")
     return _participant_for_token(token, debate_id)
+
+
+def participant_for_session(cookie: str, debate_id: int) -> tuple[int, str] | None:
+    """Sync (no database: a signed cookie)."""
+    return None if _participant_for_session is None else _participant_for_session(cookie, debate_id)
 
 
 def record_presence(debate_id: int, connected: int) -> None:

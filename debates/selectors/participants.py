@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib import import_module
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.contrib.sessions.backends import signed_cookies
 from django.core import signing
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
@@ -66,6 +69,20 @@ def live_ref(token: str) -> str:
     """Names a live_token without being it (a digest): what pages carry, so a page knows when its participant
     changed and fetches the new token from …/me (the token itself is never in a compressed response)."""
     return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def participant_for_session_cookie(cookie: str, debate_id: int) -> tuple[int, str] | None:
+    """The participant a session cookie (a socket's handshake) holds in this debate, with their live_ref; None for
+    none, or under a session engine whose load would do I/O (only signed-cookie sessions are read here: this runs
+    on the event loop, once per socket). As trustworthy as the live_token: both are signed by the server."""
+    engine = import_module(settings.SESSION_ENGINE)
+    if not issubclass(engine.SessionStore, signed_cookies.SessionStore) or not cookie:
+        return None
+    mapping = engine.SessionStore(session_key=cookie).load().get(SESSION_KEY, {})
+    participant_id = mapping.get(str(debate_id)) if isinstance(mapping, dict) else None
+    if type(participant_id) is not int:
+        return None
+    return participant_id, live_ref(live_token_for(debate_id, participant_id))
 
 
 def participant_for_live_token(token: Any, debate_id: int) -> int | None:

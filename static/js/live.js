@@ -488,30 +488,41 @@
   document.addEventListener("htmx:wsAfterMessage", function (evt) {
     if ((evt.detail.message || "").indexOf('id="me-stale"') >= 0) refreshMe();
   });
-  // The socket usually opens before I become a participant (my first vote or question): say who I am whenever
-  // I am one, on every (re)connection. The page and the htmx answers are compressed, so they never carry my
-  // live_token (debates/breach.py), only its digest (live_ref): the token comes from …/me, once per participant
-  // (a recovery or a voter code makes me another one: a new live_ref), and is kept for the reconnections.
-  var liveSocket = null, sentToken = null, liveToken = null, liveRef = null, tokenAskedAt = 0;
+  // Who my socket is. On connecting, the server reads my session cookie and, if I am a participant, says so first
+  // ({"type": "identity", "ref": my live_ref}, before the server-time frame): nothing to do. Otherwise (I became a
+  // participant after it connected, or a recovery or voter code made me another one: a new live_ref) I say who I am
+  // with my live_token. The page and the htmx answers are compressed, so they never carry that token
+  // (debates/breach.py), only its digest (live_ref): it comes from …/me, or from my first write's answer over the
+  // socket, and is kept for the reconnections.
+  var liveSocket = null, socketRef = null, socketReady = false, liveToken = null, liveRef = null, tokenAskedAt = 0;
   function identify() {
     var state = me();
     if (!state) return;
     if (state.live_token) { liveToken = state.live_token; liveRef = state.live_ref; }
-    if (!liveSocket || !state.live_ref) return;
+    if (!liveSocket || !socketReady || !state.live_ref || socketRef === state.live_ref) return;
     if (state.live_ref !== liveRef) {
       if (Date.now() - tokenAskedAt < 5000) return;  // asked already (or just failed: offline, server error)
       tokenAskedAt = Date.now();
       refreshMe();  // its answer carries the token; applyMe calls identify again
       return;
     }
-    if (liveToken === sentToken) return;
     liveSocket.send(JSON.stringify({ type: "identify", token: liveToken }));
-    sentToken = liveToken;
+    socketRef = liveRef;
   }
   document.addEventListener("htmx:wsOpen", function (evt) {
-    if (!document.getElementById("me")) return;  // the citizen page only
-    liveSocket = evt.detail.socketWrapper;
-    sentToken = null;
+    socketRef = null;
+    socketReady = false;  // until the server-time frame: an identity frame comes before it
+    if (document.getElementById("me")) liveSocket = evt.detail.socketWrapper;
+  });
+  document.addEventListener("htmx:wsBeforeMessage", function (evt) {
+    var text = evt.detail.message;
+    if (typeof text !== "string" || text.lastIndexOf('{"type": "identity"', 0) !== 0) return;
+    evt.preventDefault();  // not HTML for the extension to swap
+    try { socketRef = JSON.parse(text).ref; } catch (e) { /* the page identifies itself */ }
+  });
+  document.addEventListener("htmx:wsAfterMessage", function (evt) {
+    if (socketReady || (evt.detail.message || "").indexOf('id="server-time"') < 0) return;
+    socketReady = true;
     identify();
   });
   // --- 6. Votes, upvotes and supports over the page's socket ---------------------------------------------------
@@ -546,7 +557,7 @@
   function writer() {  // who a write frame is sent as ({} the identified socket, {key} a newcomer), or null: HTTP
     var state = me();
     if (!state || !liveSocket || !socketOpen || !window.hubLive.writesOverSocket) return null;
-    if (state.live_ref) return sentToken && sentToken === liveToken && state.live_ref === liveRef ? {} : null;
+    if (state.live_ref) return socketRef === state.live_ref ? {} : null;
     var key = clientKey();
     return key ? { key: key } : null;
   }
@@ -593,8 +604,8 @@
   // and the page keeps the token for reconnections. My session learns it from the key's cookie on the next page
   // load or request (…/me, an HTTP write).
   function becameParticipant(answer) {
-    liveToken = sentToken = answer.token;
-    liveRef = answer.ref;
+    liveToken = answer.token;
+    liveRef = socketRef = answer.ref;
     var el = document.getElementById("me"), state = me();
     if (el && state) { state.live_ref = answer.ref; el.textContent = JSON.stringify(state); }
   }

@@ -1,6 +1,7 @@
-"""The citizen page goes out compressed and so never carries the socket's live_token (debates/breach.py): the page
-fetches it once from …/me, identifies its socket with it, and identifies again with the kept token after a
-reconnection, so the author still sees at once what moderators did with their question."""
+"""The citizen page goes out compressed and so never carries the socket's live_token (debates/breach.py). A page
+whose citizen became a participant after its socket connected fetches the token once from …/me and identifies its
+socket with it; a participant's socket is them from the handshake on (the session cookie), on every reconnection,
+with no token and no …/me; either way the author sees at once what moderators did with their question."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def until(page, condition, timeout_ms: int = TIMEOUT_MS) -> None:
     raise AssertionError("not within the time allowed")
 
 
-def test_the_socket_is_identified_with_the_token_from_me_and_again_after_a_reconnect(daphne_server, browser):
+def test_the_socket_is_identified_by_the_token_from_me_then_by_the_cookie_on_every_connect(daphne_server, browser):
     base = daphne_server.url
     code = json.loads(daphne_server.shell(SETUP).strip().splitlines()[-1])["code"]
     ctx = browser.new_context(extra_http_headers={"Accept-Language": "en"})
@@ -51,6 +52,15 @@ def test_the_socket_is_identified_with_the_token_from_me_and_again_after_a_recon
             lambda frame: identified.append(json.loads(frame)["token"]) if '"identify"' in str(frame) else None,
         ),
     )
+    identities: list[str] = []
+
+    def on_socket(ws) -> None:
+        ws.on(
+            "framereceived",
+            lambda frame: identities.append(json.loads(frame)["ref"]) if '"identity"' in str(frame)[:30] else None,
+        )
+
+    page.on("websocket", on_socket)
     asked_me: list[str] = []
     page.on("request", lambda request: asked_me.append(request.url) if request.url.endswith("/me") else None)
 
@@ -63,24 +73,26 @@ def test_the_socket_is_identified_with_the_token_from_me_and_again_after_a_recon
     until(page, lambda: len(identified) == 1)
     assert asked_me
 
-    # The participant's page: compressed, no token in it; its socket identifies once it has fetched it.
+    # The participant's page: compressed, no token in it. Its socket is them from the handshake on (the server read
+    # the session cookie and says so first): no identify frame, no …/me.
     identified.clear()
     asked_me.clear()
     response = page.goto(f"{base}/d/{code}/")
     assert response.all_headers().get("content-encoding") == "gzip"
     html = response.text()
     assert '"live_ref"' in html and "live_token" not in html
-    until(page, lambda: len(identified) == 1)
+    until(page, lambda: len(identities) == 1)
+    ref = page.evaluate("JSON.parse(document.getElementById('me').textContent).live_ref")
+    assert identities == [ref]
     page.wait_for_timeout(300)
-    assert len(identified) == 1 and len(asked_me) == 1
-    token = identified[0]
+    assert identified == [] and asked_me == []
 
-    # A reconnection (here: the page's socket closed under it) identifies again, with the kept token.
+    # A reconnection (here: the page's socket closed under it) is them again, by the same cookie.
     page.evaluate("document.getElementById('live')['htmx-internal-data'].webSocket.socket.close(4000)")
     page.wait_for_function("document.body.classList.contains('offline')")
     page.wait_for_function("!document.body.classList.contains('offline')", timeout=10_000)
-    until(page, lambda: len(identified) == 2)
-    assert identified == [token, token] and len(asked_me) == 1
+    until(page, lambda: len(identities) == 2)
+    assert identities == [ref, ref] and identified == [] and asked_me == []
 
     # …and that socket is the author's: a rejection reaches their page at once (a nudge, then …/me).
     question_id = page.evaluate("JSON.parse(document.getElementById('me').textContent).mine[0].id")

@@ -243,3 +243,52 @@ async def test_a_proposal_support_goes_over_the_socket_and_the_proposals_page_sa
         return f'"live_ref": "{answer["ref"]}"' in html and 'data-me-url="' in html and answer["token"] not in html
 
     assert await sync(page_names_them)
+
+
+async def test_a_participants_socket_is_them_from_the_handshake_by_the_session_cookie():
+    from django.conf import settings
+
+    debate = await sync(make_debate)
+    poll = await sync(make_poll, debate)
+    option = await sync(lambda: poll.options.first().pk)
+
+    def a_participants_cookie() -> tuple[str, Participant]:
+        client = Client()
+        client.post(f"/d/{debate.code}/name", {"display_name": "Ana"}, HTTP_HX_REQUEST="true")
+        return client.cookies[settings.SESSION_COOKIE_NAME].value, Participant.objects.get(display_name="Ana")
+
+    cookie, ana = await sync(a_participants_cookie)
+    from channels.testing import WebsocketCommunicator
+
+    from hub.asgi import application
+    from tests.live.test_consumers import ORIGIN
+
+    comm = WebsocketCommunicator(
+        application,
+        f"/ws/d/{debate.code}/?lang=fr",
+        headers=[*ORIGIN, (b"cookie", f"csrftoken=x; {settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+    )
+    assert (await comm.connect(timeout=5))[0]
+    first = json.loads(await comm.receive_from(timeout=3))  # before the server time: the page knows at once
+    assert first == {"type": "identity", "ref": selectors.live_ref(selectors.live_token(ana))}
+    await drain(comm)
+    assert (await write(comm, 1, action="vote", target=poll.pk, option=option))["status"] == 200  # no key: as Ana
+    assert await sync(lambda: list(Vote.objects.values_list("participant_id", flat=True))) == [ana.pk]
+    await comm.disconnect()
+
+    # A forged cookie, or one of another debate's participant: no identity, the page identifies itself.
+    elsewhere = await sync(make_debate)
+    for headers in ([(b"cookie", f"{settings.SESSION_COOKIE_NAME}=forged:value".encode())], []):
+        for code in (debate.code, elsewhere.code):
+            other = WebsocketCommunicator(application, f"/ws/d/{code}/?lang=fr", headers=[*ORIGIN, *headers])
+            assert (await other.connect(timeout=5))[0]
+            assert (await other.receive_from(timeout=3)).startswith('<div id="server-time"')
+            await other.disconnect()
+    stranger = WebsocketCommunicator(
+        application,
+        f"/ws/d/{elsewhere.code}/?lang=fr",
+        headers=[*ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+    )
+    assert (await stranger.connect(timeout=5))[0]
+    assert (await stranger.receive_from(timeout=3)).startswith('<div id="server-time"')  # Ana is not one there
+    await stranger.disconnect()
