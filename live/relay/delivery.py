@@ -20,7 +20,6 @@ log = logging.getLogger("live.relay")  # one logger for the whole relay, whichev
 NUDGE_FRAME = '<div id="me-stale" hidden hx-swap-oob="true"></div>'
 
 SNAPSHOT_MAX_AGE = 10.0  # seconds; older cached snapshots are rendered afresh from the database
-YIELD_EVERY = 500  # sockets written to between two yields to the event loop during one delivery (~10 ms here)
 MAX_DELTAS = 200  # item fragments kept per audience after its cached snapshot; more: the snapshot is rendered again
 
 
@@ -53,8 +52,6 @@ class DeliveryMixin(RelayParts):
         """Send each audience's fragments, joined once, to every socket of this relay in that audience.
 
         Each socket's write is guarded: a socket that fails is dropped and closed, the others still get the frame.
-        The audience's cached fragments are updated first, so a socket that joins while this delivery yields gets
-        them in its snapshot.
         """
         high_water = self.high_water
         for audience, fragments in frames.items():
@@ -76,15 +73,7 @@ class DeliveryMixin(RelayParts):
                 continue
             text = "".join(html for _key, _v, html in fragments)
             frame = None
-            yielded = False
-            for n, sock in enumerate(list(sockets), 1):
-                if n % YIELD_EVERY == 0:
-                    # Thousands of sockets take hundreds of ms to write to: let the loop read what arrived
-                    # meanwhile (votes over the sockets, batches committed) rather than hold it all that time.
-                    await asyncio.sleep(0)
-                    yielded = True
-                if yielded and sock not in sockets:
-                    continue  # it left meanwhile
+            for sock in list(sockets):
                 try:
                     if sock.write_frame is not None:
                         if frame is None:
