@@ -35,7 +35,21 @@ question_upvotes: Any = None
 argument_supports: Any = None
 proposal_supports: Any = None
 newcomers: Any = None
-_flash_cache: dict[tuple[str, str], str] = {}  # (message, language) → the success line (it depends on nothing else)
+# (message, language) → the flash line, success or refusal (it depends on nothing else); emptied when full
+_flash_cache: dict[tuple[str, str], str] = {}
+_refusal_cache: dict[tuple[str, str], str] = {}
+
+
+def _flash(message: Any, ok: bool) -> str:
+    """The flash line of a hot write's answer in the active language, rendered once per message and language."""
+    key = (str(message), get_language() or "")
+    cache = _flash_cache if ok else _refusal_cache
+    html = cache.get(key)
+    if html is None:
+        if len(cache) > 1000:
+            cache.clear()
+        html = cache[key] = views.flash_html(None, key[0], ok=ok)
+    return html
 
 
 async def vote(request: HttpRequest, code: str, poll_id: int) -> HttpResponse | None:
@@ -120,11 +134,7 @@ async def _serve(
             return None  # the view's 404 page
         return await _refuse(request, code, outcome)
     services.remember_participant(request, outcome)  # a newcomer: remember them, as the view does
-    key = (str(message), get_language())
-    html = _flash_cache.get(key)
-    if html is None:
-        html = _flash_cache[key] = views.flash_html(request, key[0], ok=True)
-    return HttpResponse(html)
+    return HttpResponse(_flash(message, True))
 
 
 # Over the citizen page's websocket (live.consumers → live.registry.write): the same batches, no HTTP request.
@@ -137,19 +147,10 @@ SOCKET_WRITES: dict[str, tuple[str, Promise]] = {
 RETRY_OVER_HTTP: dict[str, Any] = {"retry": True}
 
 
-def _flash(message: Any, ok: bool, language: str) -> str:
+def _in(language: str, message: Any, ok: bool) -> str:
+    """_flash in the socket's language (a socket's write runs in no request's language)."""
     with translation.override(language):
-        key = (str(message), get_language() or "")
-        cache = _flash_cache if ok else _refusal_cache
-        html = cache.get(key)
-        if html is None:
-            if len(cache) > 1000:
-                cache.clear()
-            html = cache[key] = views.flash_html(None, key[0], ok=ok)
-    return html
-
-
-_refusal_cache: dict[tuple[str, str], str] = {}
+        return _flash(message, ok)
 
 
 async def socket_write(
@@ -185,7 +186,7 @@ async def socket_write(
             return RETRY_OVER_HTTP  # the session alone knows who this is
         mapping = {}
         if not await newcomers.submit(address):
-            return {"status": 429, "html": _flash(views_writes.newcomer_refusal().message, False, language)}
+            return {"status": 429, "html": _in(language, views_writes.newcomer_refusal().message, False)}
     if action == "vote":
         item: Any = services.Ballot(code, target_id, selectors.parse_id(option), mapping, key)
     else:
@@ -197,8 +198,8 @@ async def socket_write(
     if isinstance(outcome, services.ServiceError):
         if outcome.status == services.NOT_FOUND:
             return RETRY_OVER_HTTP  # the view's 404
-        return {"status": outcome.status, "html": _flash(outcome.message, False, language)}
-    answer: dict[str, Any] = {"status": 200, "html": _flash(spec[1], True, language)}
+        return {"status": outcome.status, "html": _in(language, outcome.message, False)}
+    answer: dict[str, Any] = {"status": 200, "html": _in(language, spec[1], True)}
     if participant_id is None:
         token = selectors.live_token_for(outcome.debate_id, outcome.participant_id)
         answer.update(participant=outcome.participant_id, token=token, ref=selectors.live_ref(token))
