@@ -734,26 +734,32 @@ def report_votes(r, name="votes"):
     )
 
 
-def scenario_votes(args, ctx, question: int | None = None):
-    """The vote burst; with `question`, the same shape with upvotes of that question (every voter upvotes it once)."""
+def burst_on_one_server(label, args, ctx, info, rate, **kwargs):
+    """vote_burst on a fresh daphne (args.vote_clients listening, `rate` votes/s for args.vote_seconds)."""
     port = ctx["ports"].take()
     server = Server("daphne", port, ctx["env"], SERVER_CORE, ctx["logdir"])
     try:
         return vote_burst(
-            "votes" if question is None else "upvotes",
+            label,
             args,
             ctx,
             [server],
             [port],
-            ctx["info"],
+            info,
             args.vote_clients,
-            args.vote_rate,
+            rate,
             args.vote_seconds,
-            int(args.vote_rate * args.vote_seconds),
-            question=question,
+            int(rate * args.vote_seconds),
+            **kwargs,
         )
     finally:
         server.stop()
+
+
+def scenario_votes(args, ctx, question: int | None = None):
+    """The vote burst; with `question`, the same shape with upvotes of that question (every voter upvotes it once)."""
+    label = "votes" if question is None else "upvotes"
+    return burst_on_one_server(label, args, ctx, ctx["info"], args.vote_rate, question=question)
 
 
 def scenario_storm(args, ctx):
@@ -837,24 +843,8 @@ def scenario_socket_votes(args, ctx):
     runs = {}
     for transport in args.socket_vote_transports.split(","):
         info = ctx["info"] = fresh_poll(ctx["info"])
-        port = ctx["ports"].take()
-        server = Server("daphne", port, ctx["env"], SERVER_CORE, ctx["logdir"])
-        try:
-            runs[transport] = vote_burst(
-                f"socket-votes {transport}",
-                args,
-                ctx,
-                [server],
-                [port],
-                info,
-                args.vote_clients,
-                args.socket_vote_rate,
-                args.vote_seconds,
-                int(args.socket_vote_rate * args.vote_seconds),
-                transport=transport,
-            )
-        finally:
-            server.stop()
+        label = f"socket-votes {transport}"
+        runs[transport] = burst_on_one_server(label, args, ctx, info, args.socket_vote_rate, transport=transport)
     return runs
 
 

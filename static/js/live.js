@@ -511,9 +511,10 @@
   }
   document.addEventListener("htmx:wsOpen", function (evt) {
     socketRef = null;
-    socketReady = false;  // until the server-time frame: an identity frame comes before it
+    socketReady = false;  // until the server-time frame (an identity frame comes before it): no writes, no identify
     if (document.getElementById("me")) liveSocket = evt.detail.socketWrapper;
   });
+  document.addEventListener("htmx:wsClose", function () { socketReady = false; });
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
     var text = evt.detail.message;
     if (typeof text !== "string" || text.lastIndexOf('{"type": "identity"', 0) !== 0) return;
@@ -532,11 +533,9 @@
   // and the answer (the same flash line) comes back on the socket. Whatever the socket cannot do goes over HTTP as
   // before: no open socket, a participant whose socket is not identified yet, the server answering "retry", the
   // socket closing before the answer. (A write sent twice that way is the same vote; a second upvote is refused.)
-  var socketOpen = false, writeSeq = 0, pendingWrites = {};
+  var writeSeq = 0, pendingWrites = {};
   var WRITE_TIMEOUT_MS = 15000;  // an open socket answers or closes: this only guards against the unforeseen
-  document.addEventListener("htmx:wsOpen", function () { socketOpen = true; });
   document.addEventListener("htmx:wsClose", function () {
-    socketOpen = false;
     Object.keys(pendingWrites).forEach(function (n) { settleWrite(n, null); });
   });
   function writeOf(form) {
@@ -556,7 +555,7 @@
   }
   function writer() {  // who a write frame is sent as ({} the identified socket, {key} a newcomer), or null: HTTP
     var state = me();
-    if (!state || !liveSocket || !socketOpen || !window.hubLive.writesOverSocket) return null;
+    if (!state || !liveSocket || !socketReady || !window.hubLive.writesOverSocket) return null;
     if (state.live_ref) return socketRef === state.live_ref ? {} : null;
     var key = clientKey();
     return key ? { key: key } : null;
