@@ -111,8 +111,10 @@ def scenario_supports(args, ctx, run: ModuleType) -> dict:
             p.start()
             os.sched_setaffinity(p.pid, {int(run.LOAD_CORE)})
             procs.append(p)
+        prepared = 0
         for _ in procs:
-            ready_q.get(timeout=total / 20 + 120)
+            prepared += ready_q.get(timeout=total / 20 + 120)[1]
+        run.log("supports", f"{prepared} supporters are ready ({transport})")
         run.wait_idle([server], quiet=0.3, limit=10)
         t0 = time.time() + 0.5
         cpu0 = server.cpu()

@@ -40,6 +40,7 @@ class Coalescer:
         run_on_server_loop(self.mark_async(debate_id, keys), wait=False)
 
     async def mark_async(self, debate_id: int, keys: set[str]) -> None:
+        """Mark these widgets dirty; they go out with the debate's next flush."""
         loop = self.rt.loop
         redis = self.rt.redis
         if redis is not None:
@@ -97,7 +98,7 @@ class Coalescer:
             await asyncio.gather(*self.flushing, return_exceptions=True)
 
     async def flush(self, debate_id: int) -> None:
-        relay, redis = self.rt.relay, self.rt.redis
+        redis = self.rt.redis
         keys: set[str] = self.local_dirty.pop(debate_id, set())
         self.scheduled.discard(debate_id)
         held_lock = debate_id in self.elected
@@ -117,19 +118,7 @@ class Coalescer:
                 redis_ok = False
         try:
             if keys:
-                presence = await relay.presence_total(debate_id) if "presence" in keys else None
-                # Only what someone listens to (a role in a language): six languages no longer cost six renders.
-                audiences = await relay.listened(debate_id, listened_entries)
-                if audiences:
-                    frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
-                        debate_id, keys, audiences, presence
-                    )
-                    hooks.notify(debate_id, frames)
-                    await self.rt.layer.group_send(
-                        groups.debate_group(debate_id), {"type": "live.frames", "frames": frames}
-                    )
-                if presence is not None:
-                    await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
+                await self.render_and_send(debate_id, keys, listened_entries)
         except Exception:
             # Kept dirty and retried: the final count must get out once the layer (Redis) or database is back.
             log.warning("flush failed for debate %s; retrying", debate_id, exc_info=True)
@@ -150,6 +139,36 @@ class Coalescer:
                     redis_ok = False
         if not redis_ok:
             self.rt.redis_trouble()
+
+    async def publish_soon(self, debate_id: int, keys: set[str]) -> None:
+        """publish.announce(soon=True): render and broadcast these widgets now, in their own frame, not at the next
+        flush. If that fails (Redis or the database unreachable), they are kept dirty and retried as a failed
+        flush is."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._track(task)  # a draining process waits for it (flush_all)
+        try:
+            await self.render_and_send(debate_id, keys)
+        except Exception:
+            log.warning("publishing %s for debate %s failed; retrying", sorted(keys), debate_id, exc_info=True)
+            self.retry(debate_id, keys)
+            self.rt.redis_trouble()
+
+    async def render_and_send(self, debate_id: int, keys: set[str], listened_entries: dict | None = None) -> None:
+        """Render these widgets (in a worker thread) for the audiences someone listens to and broadcast them to every
+        process (`listened_entries`: the audiences hash, when the caller has just read it)."""
+        relay = self.rt.relay
+        presence = await relay.presence_total(debate_id) if "presence" in keys else None
+        # Only what someone listens to (a role in a language): six languages no longer cost six renders.
+        audiences = await relay.listened(debate_id, listened_entries)
+        if audiences:
+            frames = await database_sync_to_async(registry.render, thread_sensitive=False)(
+                debate_id, keys, audiences, presence
+            )
+            hooks.notify(debate_id, frames)
+            await self.rt.layer.group_send(groups.debate_group(debate_id), {"type": "live.frames", "frames": frames})
+        if presence is not None:
+            await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
 
     def retry(self, debate_id: int, keys: set[str]) -> None:
         """Flush these keys from this process again after RETRY_DELAY (or the interval, if longer)."""

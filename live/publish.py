@@ -6,6 +6,11 @@
 - `nudge(debate_id, participant_ids)` tells those citizens' pages to fetch their own state again.
 - `announce(debate_id, keys, hot=True)` (votes, upvotes) only marks the widgets dirty; the coalescer of the server
   loop (live.coalesce) renders and broadcasts them at most every LIVE_FLUSH_INTERVAL seconds.
+- `announce(debate_id, keys, soon=True)` (news inside a burst: a proposal reaching its threshold) renders and
+  broadcasts right after the commit, in a frame of its own, from the server loop's threads: the committing thread
+  (a burst's batch) answers its writes without waiting for the render, and the news waits for no flush (over a
+  second in front of thousands). Measured in the supports burst, folding the news into an early flush of
+  everything dirty instead delayed it (p50 0.6–0.9 s against 0.2–0.5 s): the lists it renders are dear.
 - `revoke(...)` closes, in every process, the sockets whose access was just taken away.
 """
 
@@ -26,7 +31,7 @@ from .runtime import run_on_server_loop, server_loop
 log = logging.getLogger(__name__)
 
 
-def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False) -> None:
+def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False, soon: bool = False) -> None:
     """Publish widgets after the current transaction commits (at once outside a transaction).
 
     A failure to publish is logged, never raised: the write is already saved and the next snapshot heals.
@@ -34,6 +39,8 @@ def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False) -> None:
     keys = set(keys)
     if hot:
         transaction.on_commit(lambda: mark_hot(debate_id, keys), robust=True)
+    elif soon:
+        transaction.on_commit(lambda: publish_soon(debate_id, keys), robust=True)
     else:
         transaction.on_commit(lambda: publish_now(debate_id, keys), robust=True)
 
@@ -46,6 +53,17 @@ def mark_hot(debate_id: int, keys: set[str]) -> None:
         await process.current().coalescer.mark_async(debate_id, keys)
 
     if not run_on_server_loop(mark(), wait=False):
+        publish_now(debate_id, keys)
+
+
+def publish_soon(debate_id: int, keys: set[str]) -> None:
+    """From a sync thread: render and broadcast from the server loop's threads, without waiting for it; without a
+    server loop, at once here."""
+
+    async def publish() -> None:
+        await process.current().coalescer.publish_soon(debate_id, keys)
+
+    if not run_on_server_loop(publish(), wait=False):
         publish_now(debate_id, keys)
 
 

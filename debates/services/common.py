@@ -23,14 +23,14 @@ from .date_rules import dates_refusal
 _announced: ContextVar[set[str] | None] = ContextVar("announced", default=None)
 
 
-def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False) -> None:
+def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False, soon: bool = False) -> None:
     """Every service announces the widgets it changed through here: live.publish broadcasts them after commit,
     and a caller inside `announced()` learns them too."""
     keys = set(keys)
     collected = _announced.get()
     if collected is not None:
         collected |= keys
-    publish.announce(debate_id, keys, hot=hot)
+    publish.announce(debate_id, keys, hot=hot, soon=soon)
 
 
 def nudge(debate_id: int, participant_ids: Iterable[int | None]) -> None:

@@ -160,9 +160,12 @@ def _make_official(debate: Debate, consultation: Consultation, proposal: Proposa
             "outcome": consultation.proposal_outcome,
         },
     )
-    # Coalesced (hot), as the supports that brought it here: a crossing inside a burst of supports must not render
-    # every poll in the burst's commit, in front of the next supports; the news still leaves within a flush.
-    announce(debate.pk, keys, hot=True)
+    # The news and the proposal's own card leave right after the commit (soon), but are not rendered in it: a
+    # crossing inside a burst of supports must not hold the batch's answers. The lists and the new poll, dearer to
+    # render, are coalesced (hot) as the supports that brought it here.
+    news = {f"proposal:{proposal.pk}", f"proposal_news:{proposal.pk}"}
+    announce(debate.pk, news, soon=True)
+    announce(debate.pk, keys - news, hot=True)
 
 
 def _support_rules(proposal: Proposal) -> Consultation:

@@ -166,3 +166,63 @@ async def test_with_redis_one_flusher_is_elected_across_processes(fake):
     await process_b.mark_async(DEBATE, {"poll:1"})
     await settle()
     assert len(fake.calls) == 2 and last_html(fake.sent) == '<div id="poll:1">21</div>'
+
+
+async def test_a_soon_announce_leaves_at_once_and_is_not_rendered_by_the_committing_thread(fake, monkeypatch):
+    """News inside a burst (a proposal reaching its threshold): the committing thread (a batch that still has to
+    answer its writes) hands the render to the server loop and returns; the news waits for no flush, and what
+    waits for the flush (a vote) stays there."""
+    from live import runtime
+
+    monkeypatch.setattr(runtime, "_server_loop", asyncio.get_running_loop())
+    monkeypatch.setattr(settings, "LIVE_FLUSH_INTERVAL", 30.0)  # a flush at the interval would come far too late
+    release, rendered = threading.Event(), threading.Event()
+    render = registry._renderer
+
+    def slow_render(*args):
+        release.wait(5)
+        rendered.set()
+        return render(*args)
+
+    registry.set_renderer(slow_render)
+    fake.value = 3
+    await process.current().coalescer.mark_async(DEBATE, {"poll:1"})
+
+    def commit() -> bool:
+        publish.publish_soon(DEBATE, {"proposal_news:1"})
+        return rendered.is_set()
+
+    assert await asyncio.to_thread(commit) is False  # it returned while the render is still held
+    release.set()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not fake.sent:
+        await asyncio.sleep(0.02)
+    assert fake.calls == [(DEBATE, frozenset({"proposal_news:1"}))]
+    assert last_html(fake.sent) == '<div id="proposal_news:1">3</div>'
+
+
+async def test_news_that_fail_to_leave_are_kept_and_flushed_later(fake):
+    """The news must get out: a render (or the layer) failing puts the widgets back as a failed flush's."""
+    render = registry._renderer
+    failures = [RuntimeError("database unreachable")]
+
+    def flaky_render(*args):
+        if failures:
+            raise failures.pop()
+        return render(*args)
+
+    registry.set_renderer(flaky_render)
+    fake.value = 4
+    coalescer = Coalescer(process.current())
+    await coalescer.publish_soon(DEBATE, {"proposal_news:2"})
+    assert not failures and not fake.sent
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not fake.sent:
+        await asyncio.sleep(0.05)
+    assert last_html(fake.sent) == '<div id="proposal_news:2">4</div>'
+
+
+def test_without_a_server_loop_a_soon_announce_publishes_at_once(fake):
+    fake.value = 5
+    publish.publish_soon(DEBATE, {"proposal_news:3"})
+    assert fake.calls == [(DEBATE, frozenset({"proposal_news:3"}))]

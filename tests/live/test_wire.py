@@ -206,3 +206,18 @@ def test_when_an_internal_is_gone_it_says_so_and_falls_back_to_prepared_messages
     frame = wire.text_frame("<div id='status'>é</div>")
     assert write(frame) == 0
     assert protocol.transport.written == [frame]
+
+
+def test_a_write_to_a_connection_the_client_reset_says_so(tcp_pair):
+    """The client went away (reset): the write reports the socket gone (-1) instead of queueing for it."""
+    import socket
+    import struct as _struct
+
+    from twisted.internet.tcp import Server
+
+    transport, client_end, _reactor = tcp_pair
+    client_end.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _struct.pack("ii", 1, 0))  # close sends a RST
+    client_end.close()
+    frame = wire.text_frame("<div id='status'></div>")
+    results = [wire.write_now(transport, frame, Server) for _ in range(3)]  # the first send may still be taken
+    assert results[-1] == -1
