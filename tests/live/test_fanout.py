@@ -226,3 +226,70 @@ def test_without_a_server_loop_a_soon_announce_publishes_at_once(fake):
     fake.value = 5
     publish.publish_soon(DEBATE, {"proposal_news:3"})
     assert fake.calls == [(DEBATE, frozenset({"proposal_news:3"}))]
+
+
+async def test_when_the_marks_stop_the_flush_does_not_wait_for_a_long_interval(fake, monkeypatch):
+    """In front of thousands the interval is long (1.7 s at 17,000 sockets): a burst's final count leaves once the
+    marks stop, not at the end of the interval."""
+    coalescer = Coalescer(process.current())
+    monkeypatch.setattr(coalescer, "interval", lambda debate_id: 30.0)
+    for i in range(1, 11):
+        fake.value = i
+        await coalescer.mark_async(DEBATE, {"poll:1"})
+        await asyncio.sleep(0.02)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not fake.sent:
+        await asyncio.sleep(0.05)
+    assert fake.calls == [(DEBATE, frozenset({"poll:1"}))]
+    assert last_html(fake.sent) == '<div id="poll:1">10</div>'
+
+
+async def test_a_trickle_of_marks_costs_at_most_two_flushes_per_interval(fake, monkeypatch):
+    """Marks spaced wider than the quiet delay each look like the end of a burst: the early flush is held to half
+    an interval after the previous one."""
+    coalescer = Coalescer(process.current())
+    interval = 1.2
+    monkeypatch.setattr(coalescer, "interval", lambda debate_id: interval)
+    started = time.monotonic()
+    for i in range(1, 11):  # one mark every 0.35 s, wider than the quiet delay (LIVE_FLUSH_INTERVAL)
+        fake.value = i
+        await coalescer.mark_async(DEBATE, {"poll:1"})
+        await asyncio.sleep(settings.LIVE_FLUSH_INTERVAL + 0.1)
+    elapsed = time.monotonic() - started
+    await asyncio.sleep(interval)
+    assert 2 <= len(fake.calls) <= elapsed / (interval / 2) + 1
+    assert last_html(fake.sent) == '<div id="poll:1">10</div>'
+
+
+async def test_a_steady_burst_is_flushed_once_per_long_interval(fake, monkeypatch):
+    coalescer = Coalescer(process.current())
+    interval = 1.0
+    monkeypatch.setattr(coalescer, "interval", lambda debate_id: interval)
+    started = time.monotonic()
+    i = 0
+    while time.monotonic() - started < 2.5:  # never quiet: a mark every 20 ms
+        i += 1
+        fake.value = i
+        await coalescer.mark_async(DEBATE, {"poll:1"})
+        await asyncio.sleep(0.02)
+    elapsed = time.monotonic() - started
+    await asyncio.sleep(interval)
+    assert len(fake.calls) <= elapsed / interval + 1
+    assert last_html(fake.sent) == f'<div id="poll:1">{i}</div>'
+
+
+@requires_redis
+async def test_with_redis_the_flush_lock_outlives_the_interval(fake, monkeypatch):
+    """A lock expiring before its flush let a later mark elect a second flusher (in this or another process)."""
+    from live import groups
+
+    coalescer = Coalescer(process.current())
+    monkeypatch.setattr(coalescer, "interval", lambda debate_id: 3.0)
+    redis = process.current().redis
+    try:
+        await coalescer.mark_async(DEBATE, {"poll:1"})
+        assert DEBATE in coalescer.elected
+        assert await redis.pttl(groups.flush_lock_key(DEBATE)) > 3000
+    finally:
+        await coalescer.flush(DEBATE)
+        await redis.delete(groups.flush_lock_key(DEBATE), groups.dirty_key(DEBATE))
