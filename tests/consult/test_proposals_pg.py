@@ -23,7 +23,7 @@ def announced(monkeypatch):
     calls: list[frozenset[str]] = []
     lock = threading.Lock()
 
-    def record(debate_id, keys, *, hot=False):
+    def record(debate_id, keys, *, hot=False, soon=False):
         with lock:
             calls.append(frozenset(keys))
 
