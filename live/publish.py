@@ -17,8 +17,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -27,6 +27,9 @@ from django.db import transaction
 
 from . import groups, hooks, process, registry
 from .runtime import run_on_server_loop, server_loop
+
+if TYPE_CHECKING:
+    from .coalesce import Coalescer
 
 log = logging.getLogger(__name__)
 
@@ -46,24 +49,23 @@ def announce(debate_id: int, keys: Iterable[str], *, hot: bool = False, soon: bo
 
 
 def mark_hot(debate_id: int, keys: set[str]) -> None:
-    """From a sync thread: mark on the server loop's coalescer; without a server loop (commands, plain tests)
-    publish at once, there is nothing to coalesce for."""
-
-    async def mark() -> None:
-        await process.current().coalescer.mark_async(debate_id, keys)
-
-    if not run_on_server_loop(mark(), wait=False):
-        publish_now(debate_id, keys)
+    """From a sync thread: mark the widgets dirty on the server loop's coalescer."""
+    _on_coalescer(lambda coalescer: coalescer.mark_async(debate_id, keys), debate_id, keys)
 
 
 def publish_soon(debate_id: int, keys: set[str]) -> None:
-    """From a sync thread: render and broadcast from the server loop's threads, without waiting for it; without a
-    server loop, at once here."""
+    """From a sync thread: render and broadcast from the server loop's threads, without waiting for it."""
+    _on_coalescer(lambda coalescer: coalescer.publish_soon(debate_id, keys), debate_id, keys)
 
-    async def publish() -> None:
-        await process.current().coalescer.publish_soon(debate_id, keys)
 
-    if not run_on_server_loop(publish(), wait=False):
+def _on_coalescer(call: Callable[[Coalescer], Awaitable[None]], debate_id: int, keys: set[str]) -> None:
+    """Run `call` with this process's coalescer on the server loop, without waiting for it; without a server loop
+    (commands, plain tests) publish at once in this thread: there is nothing to coalesce for."""
+
+    async def run() -> None:
+        await call(process.current().coalescer)
+
+    if not run_on_server_loop(run(), wait=False):
         publish_now(debate_id, keys)
 
 
