@@ -18,7 +18,7 @@ from ..models import (
 )
 from ..permissions import _forbidden, require_moderator
 from .common import _log, _require_open_for_citizens, announce
-from .participants import Outcome, _group, citizen_debate, one, session_mapping_for
+from .participants import Outcome, _group, citizen_debate, one, session_mapping_for, share_debate_objects
 from .upvotes import Upvote, _first_upvotes, _judged
 from .. import limits
 from .text import _clean_text, matched_words
@@ -30,6 +30,7 @@ def argument_upvote_many(supports: list[Upvote]) -> list[Outcome]:
     arguments = {
         a.pk: a for a in Argument.objects.select_related("poll__debate").filter(pk__in={s.target_id for s in supports})
     }
+    share_debate_objects(arguments.values(), "poll__debate")
 
     def judge(s: Upvote) -> Debate | ServiceError:
         argument = arguments.get(s.target_id)

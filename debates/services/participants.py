@@ -133,6 +133,19 @@ def citizen_debate(debate: Debate | None, code: str) -> Debate | ServiceError:
     return citizen_refusal(debate, memo=True) or debate
 
 
+def share_debate_objects(targets: Iterable[Any], path: str = "debate") -> None:
+    """Make the targets of one batch (rows read with `select_related(path)`) hold one Debate object per debate.
+    The rules' memos (citizen_refusal, dates_refusal) are kept on the Debate object, and select_related gives each
+    row its own: a burst over ten proposals read the consultation's dates and phases ten times, not once."""
+    *parents, last = path.split("__")
+    shared: dict[int, Debate] = {}
+    for target in targets:
+        for name in parents:
+            target = getattr(target, name)
+        debate = getattr(target, last)
+        setattr(target, last, shared.setdefault(debate.pk, debate))
+
+
 # (session mapping, debate, the browser's client key); without the key for a caller with no request behind it
 Entry = tuple[Mapping[str, int], Debate, "str | None"] | tuple[Mapping[str, int], Debate]
 CLIENT_KEY_HEADER = "X-Client-Key"

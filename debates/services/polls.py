@@ -31,6 +31,7 @@ from .participants import (
     one,
     participants_for_sessions,
     session_mapping_for,
+    share_debate_objects,
 )
 from .text import _clean_text, clean_line
 from .date_rules import dates_refusal, require_within_dates
@@ -178,6 +179,7 @@ def vote_cast_many(ballots: list[Ballot]) -> list[Outcome]:
     """Votes, a burst of them or one (vote_cast). Two ballots of one participant on one poll: the later one wins,
     as it would one after the other."""
     polls = {p.pk: p for p in Poll.objects.select_related("debate").filter(pk__in={b.poll_id for b in ballots})}
+    share_debate_objects(polls.values())
     options = set(PollOption.objects.filter(poll_id__in=polls.keys()).values_list("poll_id", "pk"))
     coded = polls_needing_codes(set(polls))
     outcome: list[Outcome] = []

@@ -28,6 +28,7 @@ from .participants import (
     one,
     participants_for_sessions,
     session_mapping_for,
+    share_debate_objects,
 )
 from .polls import _poll_insert
 from .upvotes import Upvote, _judged
@@ -103,8 +104,10 @@ def _store_supports(debate: Debate, consultation: Consultation, rows: list[Propo
     added: dict[int, int] = {}
     for row in rows:
         added[row.proposal_id] = added.get(row.proposal_id, 0) + 1
-    for proposal_id, n in added.items():
-        Proposal.objects.filter(pk=proposal_id).update(support_count=F("support_count") + n, version=F("version") + 1)
+    for proposal_id in sorted(added):  # in one order, so that two batches lock the rows they share alike
+        Proposal.objects.filter(pk=proposal_id).update(
+            support_count=F("support_count") + added[proposal_id], version=F("version") + 1
+        )
     announce(debate.pk, {f"proposal:{pid}" for pid in added}, hot=True)
     _promote_due(debate, consultation, added)
 
@@ -118,7 +121,12 @@ def _promote_due(debate: Debate, consultation: Consultation, proposal_ids: Itera
     """
     promoted = []
     now = timezone.now()
-    for proposal_id in sorted(proposal_ids):
+    # One read for the batch (these rows are locked by this transaction's count update): only the proposals it
+    # brought to the threshold go on to the conditional UPDATE, which alone decides.
+    due = Proposal.objects.filter(
+        pk__in=set(proposal_ids), status=Proposal.Status.PUBLISHED, support_count__gte=consultation.proposal_threshold
+    ).values_list("pk", flat=True)
+    for proposal_id in sorted(due):
         won = Proposal.objects.filter(
             pk=proposal_id, status=Proposal.Status.PUBLISHED, support_count__gte=consultation.proposal_threshold
         ).update(status=Proposal.Status.OFFICIAL, official_at=now, version=F("version") + 1)
@@ -197,6 +205,7 @@ def proposal_support_many(supports: list[Upvote]) -> list[Outcome]:
     proposals = {
         p.pk: p for p in Proposal.objects.select_related("debate").filter(pk__in={s.target_id for s in supports})
     }
+    share_debate_objects(proposals.values())
     consultations = {
         c.debate_id: c
         for c in Consultation.objects.filter(

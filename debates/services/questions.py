@@ -22,6 +22,7 @@ from .participants import (
     citizen_debate,
     one,
     session_mapping_for,
+    share_debate_objects,
 )
 from .text import _clean_text, matched_words
 from .upvotes import Upvote, _first_upvotes, _judged
@@ -85,6 +86,7 @@ def question_upvote_many(upvotes: list[Upvote]) -> list[Outcome]:
     questions = {
         q.pk: q for q in Question.objects.select_related("debate").filter(pk__in={u.target_id for u in upvotes})
     }
+    share_debate_objects(questions.values())
 
     def judge(u: Upvote) -> Debate | ServiceError:
         question = questions.get(u.target_id)

@@ -275,3 +275,25 @@ def test_several_crossings_in_one_burst_are_all_announced_in_the_news():
     for audience in ("public.en", "screen"):
         (news,) = [html for key, _v, html in frames[audience] if key.startswith("proposal_news")]
         assert "Des bancs" in news and "Un kiosque" in news and "New official proposals" in news
+
+
+def test_a_burst_over_many_proposals_reads_the_dates_once_and_promotes_only_what_crossed():
+    """Each proposal of a batch used to carry its own Debate object, so the dates and phases were read once per
+    proposal; and every supported proposal got a conditional UPDATE, crossing or not."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    debate = make_consultation(threshold=2)
+    proposals = [make_proposal(debate, title=f"Proposition {i}") for i in range(6)]
+    burst = [services.Upvote(debate.code, p.pk, {str(debate.pk): make_participant(debate).pk}) for p in proposals]
+    burst.append(services.Upvote(debate.code, proposals[0].pk, {str(debate.pk): make_participant(debate).pk}))
+    with CaptureQueriesContext(connection) as queries:
+        outcome = services.proposal_support_many(burst)
+    assert all(isinstance(o, services.Stored) for o in outcome)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "debates_phase"' in s for s in sql) == 1
+    assert sum('FROM "debates_consultation"' in s for s in sql) == 2  # proposals enabled; the dates
+    assert sum(s.startswith('UPDATE "debates_proposal" SET "status"') for s in sql) == 1  # the one that crossed
+    statuses = dict(Proposal.objects.filter(debate=debate).values_list("pk", "status"))
+    assert statuses[proposals[0].pk] == Proposal.Status.OFFICIAL
+    assert [statuses[p.pk] for p in proposals[1:]] == [Proposal.Status.PUBLISHED] * 5
