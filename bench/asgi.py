@@ -25,7 +25,11 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 
+import loop_profile
 from hub.asgi import application as hub_application
+
+if loop_profile.ENABLED:
+    loop_profile.install()
 
 _captured = threading.local()
 

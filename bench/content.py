@@ -23,6 +23,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import loop_profile
+
 WORDS = (
     "quand pourquoi comment combien les travaux du tram la piscine municipale le budget participatif "
     "les pistes cyclables la cantine scolaire le marché couvert la voirie le stationnement les impôts locaux "
@@ -329,6 +331,7 @@ def measure_events(
     time.sleep(0.3)
     wait_quiet(pid)
     idle = idle_rate(pid)
+    loop_before = loop_profile.totals(pid) if loop_profile.ENABLED else None
     started = time.time()
     for _ in range(count):
         m0, b0 = listeners.read()
@@ -349,7 +352,9 @@ def measure_events(
         msgs.append((m1 - m0) / listeners.n)
         if time.time() - started > time_budget:
             break
+    loop = loop_profile.per_event(loop_before, loop_profile.totals(pid), len(cpu)) if loop_before is not None else None
     return {
+        "loop_callbacks_ms_per_event": loop,  # BENCH_LOOP_PROFILE=1: the event loop's CPU per callback
         "kind": kind,
         "events": len(cpu),
         "cpu_ms_median": statistics.median(cpu),

@@ -12,7 +12,8 @@ Environment: BENCH_DATABASE_URL (default: DATABASE_URL's server with database hu
 postgres://postgres@127.0.0.1:5432/hub_bench), BENCH_REDIS_URL (default REDIS_URL, else
 redis://127.0.0.1:6379/3), BENCH_PORT (first port, default 8300), BENCH_SERVER=uvicorn (serve with uvicorn instead
 of daphne), BENCH_PROFILE=1 (run each server under cProfile; profiles land in bench/results/logs/*.prof; the
-figures are then slower and only good for comparing shares).
+figures are then slower and only good for comparing shares), BENCH_LOOP_PROFILE=1 (the content scenario also
+reports the event loop's CPU per callback per event, bench/loop_profile.py).
 """
 
 from __future__ import annotations
