@@ -179,28 +179,28 @@ def scenario_supports(args, ctx, run: ModuleType) -> dict:
 
 def report(r: dict, row) -> None:
     row(
-        "supports",
+        f"supports {r['transport']}",
         "supports sent / acknowledged (200) / stored / distinct (proposal, participant)",
         f"{r['supports_sent']} / {r['acked']} / {r['stored']} / {r['distinct_pairs']}",
         "stored = acked, each once",
         r["stored"] == r["acked"] == r["distinct_pairs"] and r["counters_match"],
     )
     row(
-        "supports",
+        f"supports {r['transport']}",
         f"proposals official / log entries each / polls made (of {PROPOSALS}, threshold {r['threshold']})",
         f"{r['official']} / {r['log_entries_per_official']} / {r['polls_made']}",
         "all, exactly once",
         r["official"] == PROPOSALS and r["log_entries_per_official"] == [1] and r["polls_made"] == PROPOSALS,
     )
     row(
-        "supports",
+        f"supports {r['transport']}",
         "threshold crossing → news on every page: p50 / max (ms); pages × proposals missing it",
         f"{r['announce_p50_ms']:.0f} / {r['announce_max_ms']:.0f}; {r['announcements_missing']}",
         "≤ 1000 ms, 0 missing",
         r["announcements_missing"] == 0 and r["announce_max_ms"] <= 1000,
     )
     row(
-        "supports",
+        f"supports {r['transport']}",
         "support latency p50 / p99 (ms); server CPU per support (ms)",
         f"{r['support_p50_ms']:.0f} / {r['support_p99_ms']:.0f}; {r['cpu_ms_per_support']:.2f}",
         "",
@@ -214,7 +214,7 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--support-transport",
         choices=["http", "http-sockets", "socket"],
-        default="http",
-        help="supports scenario: form posts (http), form posts by supporters who also hold the page's socket "
-        "(http-sockets), or write frames over that socket (socket)",
+        default="socket",
+        help="supports scenario: write frames over the page's socket (socket, the default: what the proposals page "
+        "sends), form posts (http), or form posts by supporters who also hold the page's socket (http-sockets)",
     )
