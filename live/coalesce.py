@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 # front of thousands was flushed about every second whatever its interval.)
 LOCK_TTL_MS = 1000
 RETRY_DELAY = 0.5  # seconds between attempts of a flush that failed (Redis or the database unreachable)
+# A debate's flush timers and its last flush time are forgotten this long after its last flush (its timers are a
+# few seconds long at most); looked at once this many debates are remembered.
+FORGET_AFTER = 300.0
+FORGET_ABOVE = 1000
 
 
 class Coalescer:
@@ -149,6 +153,8 @@ class Coalescer:
         redis = self.rt.redis
         self.generation[debate_id] = self.generation.get(debate_id, 0) + 1
         self.last_flush[debate_id] = self.rt.loop.time()
+        if len(self.last_flush) > FORGET_ABOVE:
+            self._forget_idle()
         self.last_mark.pop(debate_id, None)
         keys: set[str] = self.local_dirty.pop(debate_id, set())
         self.scheduled.discard(debate_id)
@@ -220,6 +226,16 @@ class Coalescer:
             await self.rt.layer.group_send(groups.debate_group(debate_id), {"type": "live.frames", "frames": frames})
         if presence is not None:
             await database_sync_to_async(registry.record_presence, thread_sensitive=False)(debate_id, presence)
+
+    def _forget_idle(self) -> None:
+        """Forget the debates flushed long ago with nothing pending: a process serving debate after debate for
+        months would otherwise keep an entry for each."""
+        horizon = self.rt.loop.time() - FORGET_AFTER
+        busy = self.scheduled | self.elected | self.watching | self.quiet_check | set(self.local_dirty)
+        for debate_id in [d for d, at in self.last_flush.items() if at < horizon and d not in busy]:
+            del self.last_flush[debate_id]
+            self.generation.pop(debate_id, None)
+            self.last_mark.pop(debate_id, None)
 
     def retry(self, debate_id: int, keys: set[str]) -> None:
         """Flush these keys from this process again after RETRY_DELAY (or the interval, if longer)."""

@@ -293,3 +293,19 @@ async def test_with_redis_the_flush_lock_outlives_the_interval(fake, monkeypatch
     finally:
         await coalescer.flush(DEBATE)
         await redis.delete(groups.flush_lock_key(DEBATE), groups.dirty_key(DEBATE))
+
+
+async def test_debates_flushed_long_ago_are_forgotten(fake, monkeypatch):
+    """A process serving debate after debate keeps no entry for each debate it ever flushed."""
+    from live import coalesce
+
+    monkeypatch.setattr(coalesce, "FORGET_ABOVE", 3)
+    coalescer = Coalescer(process.current())
+    long_ago = coalescer.rt.loop.time() - coalesce.FORGET_AFTER - 1
+    for old in range(1, 5):
+        coalescer.last_flush[old], coalescer.generation[old] = long_ago, 7
+    coalescer.scheduled.add(4)  # one of them has a flush pending: kept
+    await coalescer.mark_async(DEBATE, {"poll:1"})
+    await settle()
+    assert len(fake.sent) == 1
+    assert set(coalescer.last_flush) == {4, DEBATE} and set(coalescer.generation) == {4, DEBATE}
