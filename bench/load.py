@@ -30,7 +30,7 @@ def client_worker(
     n: int,
     rate: float,
     poll_id: int,
-    origin: str,
+    origin: str | None,
     ready_q,
     stop_evt,
     result_q,
@@ -59,10 +59,12 @@ async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_s
             await asyncio.sleep(delay)
         rec = {"status": {}, "polls": [], "news": [], "closed": False}
         t0 = time.monotonic()
+        url = urls[i % len(urls)]
         try:
             ws = await connect(
-                urls[i % len(urls)],
-                origin=origin,
+                url,
+                # the page was served by the process it connects to (the live sockets check the Origin)
+                origin=origin or "http://" + url.split("/")[2],
                 compression=None,
                 open_timeout=30,
                 ping_interval=None,

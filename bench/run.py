@@ -352,7 +352,7 @@ class Clients:
         self.ready_q, self.result_q, self.stop_evt = ctx.Queue(), ctx.Queue(), ctx.Event()
         self.procs = []
         self.n = n
-        origin = "http://" + urls[0].split("/")[2]
+        origin = None  # each client's own server (load.py): with two processes, a page is served by the one it joins
         workers = max(1, min(workers, n))
         for w in range(workers):
             count = n // workers + (1 if w < n % workers else 0)
