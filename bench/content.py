@@ -1,8 +1,8 @@
 """Content scale: what one event costs as a debate fills up (`bench/run.py --scenarios content`, part of `make bench`).
 
 Seeds, next to each other in the bench database, a small debate (10 questions) and a big one (2,000 approved and
-1,000 pending questions, 30,000 upvotes, 5 polls with 25,000 votes, 3,000 arguments, 5,000 participants), and with
-`--consultation` a consultation-size one (150,000 contributions: bench/consultation.py), all with bulk_create.
+1,000 pending questions, 30,000 upvotes, 5 polls with 25,000 votes, 3,000 arguments, 5,000 participants), one whose
+moderators have 10,000 questions awaiting them (its pages only), and with `--consultation` a consultation-size one (150,000 contributions: bench/consultation.py), all with bulk_create.
 Then, with 100 listening citizen sockets on each debate, it triggers events through real services in the server
 (bench/asgi.py /__bench__/event) one at a time and measures, per event kind (upvote flush, new question, new
 argument), the server's CPU (all its threads, nanoseconds from /proc/<pid>/task/*/schedstat) and the bytes every
@@ -40,6 +40,16 @@ BIG = {
     "votes": 25000,
     "arguments": 3000,
     "participants": 5000,
+}
+# The moderators' queue at the size of a national consultation's busy hour: 10,000 questions awaiting moderation.
+QUEUE = {
+    "approved": 200,
+    "pending": 10000,
+    "upvotes": 2000,
+    "polls": 1,
+    "votes": 100,
+    "arguments": 10,
+    "participants": 3000,
 }
 SMALL = {"approved": 10, "pending": 5, "upvotes": 50, "polls": 5, "votes": 100, "arguments": 10, "participants": 50}
 PAGE_TIMEOUT = 300  # seconds for one page load
@@ -193,7 +203,7 @@ def seed(user_id: int, consultation: bool) -> dict:
 
     rng = random.Random(13)
     out = {}
-    for name, spec in (("small", SMALL), ("big", BIG)):
+    for name, spec in (("small", SMALL), ("big", BIG), ("queue", QUEUE)):
         t0 = time.time()
         out[name] = seed_debate(f"Bench {name}", spec, user_id, rng)
         out[name]["seed_s"] = round(time.time() - t0, 1)
@@ -605,7 +615,7 @@ def report(out: dict, row) -> None:
     d = out["debates"]
     row(
         "content",
-        "seed: small / big" + (" / consultation" if "consultation" in d else "") + " (s)",
+        "seed: " + " / ".join(d) + " (s)",
         " / ".join(str(d[k]["seed_s"]) for k in d),
         "< 60 s",
         out["seed_s"] < 60,
