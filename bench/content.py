@@ -2,7 +2,8 @@
 
 Seeds, next to each other in the bench database, a small debate (10 questions) and a big one (2,000 approved and
 1,000 pending questions, 30,000 upvotes, 5 polls with 25,000 votes, 3,000 arguments, 5,000 participants), one whose
-moderators have 10,000 questions awaiting them (its pages only), and with `--consultation` a consultation-size one (150,000 contributions: bench/consultation.py), all with bulk_create.
+moderators have 10,000 questions awaiting them (its pages only), and with `--consultation` a consultation-size one
+(150,000 contributions: bench/consultation.py), all with bulk_create.
 Then, with 100 listening citizen sockets on each debate, it triggers events through real services in the server
 (bench/asgi.py /__bench__/event) one at a time and measures, per event kind (upvote flush, new question, new
 argument), the server's CPU (all its threads, nanoseconds from /proc/<pid>/task/*/schedstat) and the bytes every

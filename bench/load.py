@@ -30,7 +30,6 @@ def client_worker(
     n: int,
     rate: float,
     poll_id: int,
-    origin: str | None,
     ready_q,
     stop_evt,
     result_q,
@@ -38,13 +37,13 @@ def client_worker(
 ) -> None:
     raise_nofile()
     try:
-        result = asyncio.run(_clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_seconds))
+        result = asyncio.run(_clients(urls, n, rate, poll_id, ready_q, wid, stop_evt, max_seconds))
     except Exception as exc:  # report, never hang the orchestrator
         result = {"error": repr(exc), "failed": n, "conns": []}
     result_q.put((wid, result))
 
 
-async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_seconds):
+async def _clients(urls, n, rate, poll_id, ready_q, wid, stop_evt, max_seconds):
     from websockets.asyncio.client import connect
 
     marker = f'id="poll-{poll_id}-results"'
@@ -64,7 +63,7 @@ async def _clients(urls, n, rate, poll_id, origin, ready_q, wid, stop_evt, max_s
             ws = await connect(
                 url,
                 # the page was served by the process it connects to (the live sockets check the Origin)
-                origin=origin or "http://" + url.split("/")[2],
+                origin="http://" + url.split("/")[2],
                 compression=None,
                 open_timeout=30,
                 ping_interval=None,

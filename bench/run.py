@@ -352,7 +352,6 @@ class Clients:
         self.ready_q, self.result_q, self.stop_evt = ctx.Queue(), ctx.Queue(), ctx.Event()
         self.procs = []
         self.n = n
-        origin = None  # each client's own server (load.py): with two processes, a page is served by the one it joins
         workers = max(1, min(workers, n))
         for w in range(workers):
             count = n // workers + (1 if w < n % workers else 0)
@@ -366,7 +365,6 @@ class Clients:
                     count,
                     rate / workers,
                     poll_id,
-                    origin,
                     self.ready_q,
                     self.stop_evt,
                     self.result_q,
