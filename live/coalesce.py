@@ -31,9 +31,11 @@ log = logging.getLogger(__name__)
 LOCK_TTL_MS = 1000
 RETRY_DELAY = 0.5  # seconds between attempts of a flush that failed (Redis or the database unreachable)
 # A debate's flush timers and its last flush time are forgotten this long after its last flush (its timers are a
-# few seconds long at most); looked at once this many debates are remembered.
+# few seconds long at most); looked at once this many debates are remembered, and at most once a minute (a process
+# flushing a thousand busy debates would otherwise scan them all at every flush).
 FORGET_AFTER = 300.0
 FORGET_ABOVE = 1000
+SWEEP_EVERY = 60.0
 
 
 class Coalescer:
@@ -52,6 +54,7 @@ class Coalescer:
         self.last_mark: dict[int, float] = {}  # loop time of the last mark, for debates this process is to flush
         self.last_flush: dict[int, float] = {}  # loop time the last flush of a debate started here
         self.quiet_check: set[int] = set()  # debates with a check pending for the end of their marks
+        self.next_sweep = 0.0  # loop time from which _forget_idle may run again
 
     def mark(self, debate_id: int, keys: set[str]) -> None:
         """From a sync thread: mark on this runtime's loop (which must be the server loop)."""
@@ -153,7 +156,8 @@ class Coalescer:
         redis = self.rt.redis
         self.generation[debate_id] = self.generation.get(debate_id, 0) + 1
         self.last_flush[debate_id] = self.rt.loop.time()
-        if len(self.last_flush) > FORGET_ABOVE:
+        if len(self.last_flush) > FORGET_ABOVE and self.last_flush[debate_id] >= self.next_sweep:
+            self.next_sweep = self.last_flush[debate_id] + SWEEP_EVERY
             self._forget_idle()
         self.last_mark.pop(debate_id, None)
         keys: set[str] = self.local_dirty.pop(debate_id, set())

@@ -309,3 +309,9 @@ async def test_debates_flushed_long_ago_are_forgotten(fake, monkeypatch):
     await settle()
     assert len(fake.sent) == 1
     assert set(coalescer.last_flush) == {4, DEBATE} and set(coalescer.generation) == {4, DEBATE}
+    # The next sweep waits a minute: a process flushing many busy debates does not scan them at every flush.
+    for old in range(5, 9):
+        coalescer.last_flush[old] = long_ago
+    await coalescer.mark_async(DEBATE, {"poll:1"})
+    await settle()
+    assert len(fake.sent) == 2 and set(coalescer.last_flush) == {4, 5, 6, 7, 8, DEBATE}
