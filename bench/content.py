@@ -568,7 +568,7 @@ def scenario_content(args, ctx, server_cls, server_core: str, load_core: str, lo
             time.sleep(1.0)  # presence flushes after the connects settle
             wait_quiet(server.pid, quiet=0.3)
             events = {}
-            for kind in ("noop", "upvote", "question", "argument"):
+            for kind in ("noop", *args.content_kinds.split(",")):
                 events[kind] = measure_events(
                     port, server.pid, d["debate"], listeners, kind, args.content_events, args.content_budget
                 )
@@ -638,6 +638,8 @@ def report(out: dict, row) -> None:
     for kind, (cpu_target, bytes_target) in targets.items():
         if "events" not in d["small"]:
             break
+        if kind not in d["small"]["events"]:  # not measured (--content-kinds)
+            continue
         small, big = d["small"]["events"][kind], d["big"]["events"][kind]
         row(
             "content",
@@ -753,6 +755,11 @@ def add_arguments(parser) -> None:
         "--content-fanout", type=int, default=2000, help="clients of the fan-out on the big debate (0: skip it)"
     )
     parser.add_argument("--content-pages-only", action="store_true", help="content scenario: pages only, no events")
+    parser.add_argument(
+        "--content-kinds",
+        default="upvote,question,argument",
+        help="content scenario: the event kinds measured, comma-separated (the route's own cost, noop, always is)",
+    )
 
 
 def dumps(out: dict) -> str:

@@ -1,7 +1,7 @@
 """Coalescing of hot counters (votes, upvotes, presence): marks make widgets dirty; a per-debate flusher renders
 and broadcasts them at most every LIVE_FLUSH_INTERVAL seconds (longer for large audiences: see `interval`). With
-Redis one process across the cluster is elected per flush (SET NX, held until that flush is done), so coalescing
-holds over several processes. The flusher always runs after the last mark, so the final count is always sent.
+Redis one process across the cluster is elected per flush (SET NX, released in the atomic step where its flush
+takes the dirty widgets), so coalescing holds over several processes. The flusher always runs after the last mark, so the final count is always sent.
 
 When the marks stop (a burst is over: none for LIVE_FLUSH_INTERVAL), the flush does not wait for the rest of a long
 interval: it happens then, or half an interval after the previous flush if that is later. So in front of 17,000
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Safety expiry, beyond the flush's interval, if the elected flusher dies (kill -9); it deletes the lock itself when
-# done. (Below the interval, the lock expired before its flush: a mark elected a second flusher, and a debate in
+# its flush starts. (Below the interval, the lock expired before its flush: a mark elected a second flusher, and a debate in
 # front of thousands was flushed about every second whatever its interval.)
 LOCK_TTL_MS = 1000
 RETRY_DELAY = 0.5  # seconds between attempts of a flush that failed (Redis or the database unreachable)
@@ -168,11 +168,16 @@ class Coalescer:
         listened_entries = None
         if redis is not None:
             try:
-                # One round trip: the dirty widgets and who listens (what the render needs to know).
-                pipe = redis.pipeline(transaction=False)
+                # One round trip: the dirty widgets, who listens (what the render needs to know) and, when this
+                # process holds it, the lock's release. Atomic (MULTI): a mark that comes after it finds the lock
+                # free and elects the next flush, whose SPOP takes its widgets; one that comes before is popped
+                # here. So no mark is left behind and no second round trip is needed after the render.
+                pipe = redis.pipeline(transaction=held_lock)
                 pipe.spop(groups.dirty_key(debate_id), 10_000)
                 pipe.hgetall(groups.audiences_key(debate_id))
-                popped, listened_entries = await pipe.execute()
+                if held_lock:
+                    pipe.delete(groups.flush_lock_key(debate_id))
+                popped, listened_entries, *_released = await pipe.execute()
                 keys |= {k.decode() for k in popped or []}
             except Exception:
                 log.warning("reading dirty widgets from Redis failed; flushing what this process marked")
@@ -185,19 +190,6 @@ class Coalescer:
             log.warning("flush failed for debate %s; retrying", debate_id, exc_info=True)
             self.retry(debate_id, keys)
             redis_ok = False
-        finally:
-            if redis is not None and held_lock:
-                try:
-                    pipe = redis.pipeline(transaction=False)
-                    pipe.delete(groups.flush_lock_key(debate_id))
-                    pipe.scard(groups.dirty_key(debate_id))
-                    _deleted, still_dirty = await pipe.execute()
-                    # Marks that arrived while we held the lock found it taken: pick them up.
-                    if still_dirty:
-                        await self.mark_async(debate_id, set())
-                except Exception:
-                    log.warning("releasing flush lock failed", exc_info=True)
-                    redis_ok = False
         if not redis_ok:
             self.rt.redis_trouble()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import router
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -20,8 +21,9 @@ def render(debate_id: int, keys: Iterable[str] | None, audiences: Iterable[str],
     wanted = list(keys) if keys is not None else list(SNAPSHOT_KEYS)
     wanted, items = split_item_keys(wanted)
     if not wanted and is_count_flush(items):
-        # An upvote or support flush: count fragments name no debate field; what else is read is read on demand.
-        debate = Debate.objects.only("id", "code").get(pk=debate_id)
+        # An upvote or support flush: count fragments name no debate field, so the debate is not read at all (a
+        # query of the two an upvote's render costs); a field something does read loads on demand (deferred).
+        debate = Debate.from_db(router.db_for_read(Debate), ["id"], [debate_id])
     else:
         debate = Debate.objects.select_related("current_segment", "on_screen").get(pk=debate_id)
     if keys is not None and "polls" in wanted:

@@ -85,3 +85,26 @@ def test_the_screen_re_renders_its_top_only_for_counts_that_may_reorder_it(djang
     small, _author = _debate_with(3)  # fewer questions than the screen lists: every count shows
     frames = fragments.render(small.pk, {f"qn:{Question.objects.filter(debate=small).first().pk}"}, ["screen"], None)
     assert [key for key, _v, _h in frames["screen"]] == ["questions"]
+
+
+def test_an_upvote_flush_for_citizens_reads_the_counts_only(django_assert_num_queries):
+    """The render of a count flush reads the changed counts and nothing else (not the debate: count fragments name
+    none of its fields); a debate deleted meanwhile renders nothing."""
+    debate, _author = _debate_with(50)
+    target = Question.objects.filter(debate=debate).order_by("pk").first()
+    with django_assert_num_queries(1):
+        frames = fragments.render(debate.pk, {f"qn:{target.pk}"}, ["public.fr", "public.en"], None)
+    assert [[key for key, _v, _h in frames[a]] for a in ("public.fr", "public.en")] == [[f"qn:{target.pk}"]] * 2
+    debate_id = debate.pk
+    debate.delete()
+    assert fragments.render(debate_id, {f"qn:{target.pk}"}, ["public.fr"], None) == {"public.fr": []}
+
+
+def test_a_count_flush_that_reorders_the_screen_loads_only_the_debate_fields_it_shows(django_assert_max_num_queries):
+    """The debate of a count flush is not read up front; the screen's top list, when it must be re-rendered, loads
+    the one field of it that it shows (which question is on screen), not each field in turn."""
+    debate, _author = _debate_with(10)
+    top = Question.objects.filter(debate=debate).order_by("-upvote_count", "created_at", "id").first()
+    with django_assert_max_num_queries(6):  # may reorder?, the top, their answers, officials, count, on screen
+        frames = fragments.render(debate.pk, {f"qn:{top.pk}"}, ["screen"], None)
+    assert [key for key, _v, _h in frames["screen"]] == ["questions"]

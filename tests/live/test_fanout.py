@@ -279,6 +279,33 @@ async def test_a_steady_burst_is_flushed_once_per_long_interval(fake, monkeypatc
 
 
 @requires_redis
+async def test_with_redis_a_mark_during_a_flush_elects_the_next_one_and_is_not_lost(fake):
+    """The flush frees its lock in the step that takes the dirty widgets (no round trip after the render): a mark
+    by another process while it renders elects that process, whose flush carries the mark."""
+    from live import groups
+
+    fake.delay = 0.3
+    process_a, process_b = Coalescer(process.current()), Coalescer(process.current())
+    redis = process.current().redis
+    try:
+        fake.value = 1
+        await process_a.mark_async(DEBATE, {"poll:1"})
+        flushing = asyncio.ensure_future(process_a.flush(DEBATE))
+        while not fake.calls:  # the render has begun: the widgets are taken, the lock is free
+            await asyncio.sleep(0.01)
+        assert not await redis.exists(groups.flush_lock_key(DEBATE))
+        fake.value = 2
+        await process_b.mark_async(DEBATE, {"poll:1"})
+        assert DEBATE in process_b.elected
+        await flushing
+        await settle(fake.delay + 0.25)
+        assert [keys for _d, keys in fake.calls] == [frozenset({"poll:1"})] * 2
+        assert last_html(fake.sent) == '<div id="poll:1">2</div>'
+    finally:
+        await redis.delete(groups.flush_lock_key(DEBATE), groups.dirty_key(DEBATE))
+
+
+@requires_redis
 async def test_with_redis_the_flush_lock_outlives_the_interval(fake, monkeypatch):
     """A lock expiring before its flush let a later mark elect a second flusher (in this or another process)."""
     from live import groups
