@@ -39,11 +39,12 @@ def install() -> None:
         return getattr(callback, "__qualname__", type(callback).__name__)
 
     def timed(handle: asyncio.events.Handle) -> None:
+        label = name(handle)  # before the run: a handle may drop its callback as it runs (then it read "NoneType")
         started = time.thread_time_ns()
         try:
             run(handle)
         finally:
-            entry = totals[name(handle)]
+            entry = totals[label]
             entry[0] += time.thread_time_ns() - started
             entry[1] += 1
 

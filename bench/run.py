@@ -978,6 +978,7 @@ def main() -> int:
                 "cpu_model": cpu_model(),
                 "python": platform.python_version(),
                 "kernel": platform.release(),
+                "speed_probe_ms_before": speed_probe_ms(),
             },
             "setup": {
                 "server_core": SERVER_CORE,
@@ -1090,15 +1091,33 @@ def main() -> int:
         else:
             row("rolling", "skipped", "needs PostgreSQL and Redis", "")
     DETAILS["rows"] = ROWS
+    DETAILS["machine"]["speed_probe_ms_after"] = speed_probe_ms()
     DETAILS["elapsed_s"] = round(time.time() - started, 1)
     Path(args.out).write_text(json.dumps(DETAILS, indent=2, default=str))
     print_table()
     print(
         f"\n{DETAILS['setup']['server']}, {DETAILS['setup']['layer']}, {DETAILS['setup']['database']}; "
         f"server pinned to core {SERVER_CORE}, load to core {LOAD_CORE}; {args.broadcasts} broadcasts "
-        f"{int(args.gap * 1000)} ms apart; elapsed {DETAILS['elapsed_s']} s; JSON: {args.out}"
+        f"{int(args.gap * 1000)} ms apart; elapsed {DETAILS['elapsed_s']} s; JSON: {args.out}\n"
+        f"machine speed probe (a fixed pure-Python workload, CPU ms, lower is faster): "
+        f"{DETAILS['machine']['speed_probe_ms_before']} before, {DETAILS['machine']['speed_probe_ms_after']} after"
     )
     return 0
+
+
+def speed_probe_ms() -> float:
+    """CPU ms of a fixed pure-Python workload (best of five): this machine's speed varies by two to three times
+    between hours, so figures of runs made at different hours compare only next to it (lower is faster)."""
+    data = {"items": [{"id": i, "text": f"question {i}", "count": i % 97} for i in range(2000)]}
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.thread_time()
+        for _ in range(5):
+            decoded = json.loads(json.dumps(data))
+            "".join(f"<li id=q-{item['id']}>{item['text']}</li>" for item in decoded["items"])
+            sorted(decoded["items"], key=lambda item: (-item["count"], item["id"]))
+        best = min(best, (time.thread_time() - t0) * 1000)
+    return round(best, 1)
 
 
 def cpu_model() -> str:
